@@ -1,0 +1,1 @@
+"""Slack surface: Bolt listeners, Block Kit builders, settings, entry point and scheduler."""

@@ -1,0 +1,160 @@
+"""Entry point: `python -m bot [run|web|clock|tick|migrate] ...`; see `--help`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from sqlalchemy.exc import OperationalError
+
+from bot.services import Services
+from bot.settings import Settings, SettingsError, load_settings
+from storage.db import Database
+
+log = logging.getLogger("bot")
+
+Command = Callable[[Settings, argparse.Namespace], int]
+
+
+def _services(settings: Settings) -> Services:
+    return Services(settings=settings, db=Database(settings.database_url))
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    Database(settings.database_url).migrate()
+    log.info("database is up to date")
+    return 0
+
+
+def _serve_http(settings: Settings) -> None:
+    from bot.web import create_wsgi_app, serve
+
+    settings.require("slack_bot_token", "slack_signing_secret")
+    serve(lambda: create_wsgi_app(_services(settings)), port=settings.port, workers=settings.web_concurrency)
+
+
+def cmd_web(settings: Settings, _args: argparse.Namespace) -> int:
+    settings.require("slack_bot_token", "slack_signing_secret")
+    cmd_migrate(settings, _args)
+    _serve_http(settings)
+    return 0
+
+
+def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
+    """One scheduler pass, then exit: status 1 when a post failed (it is retried next pass)."""
+    from bot.scheduler import run_once
+    from bot.slack import make_client
+    from storage.types import utcnow
+
+    settings.require("slack_bot_token")
+    cmd_migrate(settings, args)
+    db = Database(settings.database_url)
+    report = run_once(settings, db, make_client(settings), now=args.now or utcnow())
+    for label in report.posted:
+        print(f"posted {label}")
+    for label in report.skipped:
+        print(f"skipped {label}")
+    for label in report.failed:
+        print(f"failed {label}")
+    if report.nudged:
+        print(f"nudged {len(report.nudged)} experiment(s)")
+    return 0 if report.ok else 1
+
+
+def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.scheduler import make_scheduler
+
+    settings.require("slack_bot_token")
+    cmd_migrate(settings, args)
+    log.info("clock: running the scheduler pass every minute")
+    make_scheduler(settings, Database(settings.database_url), blocking=True).start()
+    return 0
+
+
+def _start_background_scheduler(settings: Settings) -> None:
+    from bot.scheduler import make_scheduler
+
+    make_scheduler(settings, Database(settings.database_url), blocking=False).start()
+    log.info("scheduler: running the scheduler pass every minute in this process")
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    settings.require("slack_bot_token")
+    if settings.slack_app_token is None:
+        settings.require("slack_signing_secret")
+    cmd_migrate(settings, args)
+    _start_background_scheduler(settings)
+    if settings.slack_app_token is not None:
+        from bot.socket_mode import socket_mode_handler
+
+        socket_mode_handler(_services(settings)).start()
+    else:
+        _serve_http(settings)
+    return 0
+
+
+def _aware_datetime(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date and time") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has no timezone; add an offset, e.g. {text}+11:00 or {text}Z"
+        )
+    return moment
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="AI Team Bot: experiments and ceremonies for AI teams, in Slack. Settings come from "
+        "the environment or .env (see README.md).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands: list[tuple[str, str, Command]] = [
+        (
+            "run",
+            "Socket Mode if SLACK_APP_TOKEN is set, else HTTP on PORT, plus the scheduler (the default)",
+            cmd_run,
+        ),
+        ("web", "serve HTTP only (gunicorn): POST /slack/events, GET /healthz; no scheduler", cmd_web),
+        ("clock", "run only the scheduler: ceremony reminders and nudges, every minute", cmd_clock),
+        ("tick", "run one scheduler pass (reminders and nudges due now), then exit", cmd_tick),
+        ("migrate", "create or upgrade the database schema, then exit", cmd_migrate),
+    ]
+    parsers = {}
+    for name, help_text, func in commands:
+        parsers[name] = sub.add_parser(name, help=help_text, description=help_text)
+        parsers[name].set_defaults(func=func)
+    parsers["tick"].add_argument(
+        "--now",
+        type=_aware_datetime,
+        metavar="ISO8601",
+        help="the time the pass runs at, with its offset, e.g. 2026-11-24T09:30:00+11:00 (default: now)",
+    )
+    parser.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(load_settings(), args)
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OperationalError as error:
+        print(
+            f"error: cannot use DATABASE_URL: {error.orig} (see README.md, section 'Settings')",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""The experiment card, its detail view, the list, and the propose modal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bot import ids
+from bot.blocks import Block, Message, context, divider, fields, header, message, section
+from bot.text import escape, truncate, user_mention
+from storage.models import Experiment
+from workflow import vocabulary as v
+from workflow.experiments import ExperimentDetail, ExperimentPage, ref
+
+STATUS_LABEL = {
+    v.PROPOSED: ":seedling: proposed",
+    v.IN_REVIEW: ":mag: in review",
+    v.CHANGES_REQUESTED: ":leftwards_arrow_with_hook: changes requested",
+    v.REVIEWED: ":white_check_mark: reviewed",
+    v.APPROVED: ":hourglass_flowing_sand: approved, awaiting sign-off",
+    v.PRODUCTION: ":rocket: production",
+    v.REJECTED: ":no_entry: rejected",
+    v.WITHDRAWN: ":wastebasket: withdrawn",
+}
+REVIEW_LABEL = {
+    v.REVIEW_PENDING: ":white_circle: pending",
+    v.REVIEW_APPROVED: ":large_green_circle: approved",
+    v.REVIEW_CHANGES_REQUESTED: ":large_orange_circle: changes requested",
+}
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABEL.get(status, status)
+
+
+def _date(value: Any) -> str:
+    return value.strftime("%Y-%m-%d")
+
+
+def timeline(experiment: Experiment) -> str:
+    due = experiment.created_at + timedelta(weeks=experiment.timeline_weeks)
+    return f"~{experiment.timeline_weeks} weeks (target {_date(due)})"
+
+
+def card_link(experiment: Experiment) -> str:
+    """A link to the card in its channel, or the bare id when no card was posted."""
+    label = ref(experiment.number)
+    if experiment.channel_id and experiment.message_ts:
+        ts = experiment.message_ts.replace(".", "")
+        return f"<https://slack.com/archives/{experiment.channel_id}/p{ts}|{label}>"
+    return label
+
+
+def _review_lines(d: ExperimentDetail) -> list[str]:
+    lines = []
+    for review in d.reviews:
+        line = f"{review.kind.capitalize()}: {REVIEW_LABEL.get(review.status, review.status)}"
+        if review.reviewer_id:
+            line += f" by {user_mention(review.reviewer_id)}"
+        lines.append(line)
+    return lines
+
+
+def _approval_lines(d: ExperimentDetail) -> list[str]:
+    given = {a.role: a for a in d.approvals}
+    lines = []
+    for role in v.APPROVER_ROLES:
+        approval = given.get(role)
+        label = role.replace("_", " ").capitalize()
+        if approval:
+            lines.append(f"{label}: :large_green_circle: {user_mention(approval.approver_id)}")
+        else:
+            lines.append(f"{label}: :white_circle: waiting")
+    return lines
+
+
+def _checklist_lines(d: ExperimentDetail) -> list[str]:
+    ticked = {item.key for item in d.checklist if item.checked_by}
+    return [
+        f"{':ballot_box_with_check:' if key in ticked else ':white_square:'} {label}"
+        for key, label in v.CHECKLIST.items()
+    ]
+
+
+def card(d: ExperimentDetail) -> Message:
+    """The card posted to the channel and updated in place after every change."""
+    e = d.experiment
+    blocks: list[Block] = [
+        header(f"{d.ref} · {e.status.replace('_', ' ')}", block_id=ids.CARD_HEADER_BLOCK),
+        section(f"*Hypothesis*\n{escape(e.hypothesis)}"),
+        fields(
+            f"*Owner*\n{user_mention(e.owner_id)}",
+            f"*Status*\n{status_label(e.status)}",
+            f"*Workstream*\n{e.workstream}",
+            f"*Timeline*\n{timeline(e)}",
+        ),
+        section("*Required reviews*\n" + "\n".join(_review_lines(d))),
+    ]
+    if e.status in (v.APPROVED, v.PRODUCTION) or d.approvals:
+        blocks.append(section("*Production sign-off*\n" + "\n".join(_approval_lines(d))))
+    blocks.append(
+        context(
+            f"Proposed by {user_mention(e.owner_id)} on {_date(e.created_at)} · `/experiment show {d.ref}`"
+        )
+    )
+    fallback = f"{d.ref} ({e.status.replace('_', ' ')}): {truncate(escape(e.hypothesis), 200)}"
+    return message(fallback, blocks)
+
+
+def detail_view(d: ExperimentDetail) -> Message:
+    """Everything about one experiment, for an ephemeral `/experiment show`."""
+    e = d.experiment
+    blocks = card(d)["blocks"][:-1]
+    if e.artifacts:
+        blocks.append(section(f"*Artifacts*\n{escape(e.artifacts)}"))
+    if e.status not in (v.PROPOSED,):
+        blocks.append(section("*Review checklist*\n" + "\n".join(_checklist_lines(d))))
+    if d.metrics:
+        metric_text = ", ".join(f"`{escape(m.name)}` = {m.value:g}" for m in d.metrics)
+        blocks.append(section(f"*Metrics*\n{metric_text}"))
+    where = f" · card: {card_link(e)}" if e.message_ts else ""
+    blocks.append(
+        context(f"Updated {e.updated_at:%Y-%m-%d %H:%M} UTC{where} · `/experiment history {d.ref}`")
+    )
+    return message(f"{d.ref}: {truncate(escape(e.hypothesis), 200)}", blocks)
+
+
+def list_view(page: ExperimentPage) -> Message:
+    """An ephemeral list, newest first, capped with an "N more" line."""
+    title = "All experiments" if page.filter == "all" else f"Experiments: {page.filter.replace('_', ' ')}"
+    if not page.items:
+        return message(f"{title}: none", [section(f"*{title}*\nNothing here yet.")])
+    blocks: list[Block] = [section(f"*{title}* ({page.total})"), divider()]
+    for e in page.items:
+        blocks.append(
+            section(
+                f"*{card_link(e)}* · {status_label(e.status)} · {user_mention(e.owner_id)}\n"
+                f"{truncate(escape(e.hypothesis), 300)}"
+            )
+        )
+    hidden = page.total - len(page.items)
+    if hidden > 0:
+        blocks.append(context(f"…and {hidden} more. Narrow it with `/experiment list <status|mine>`."))
+    return message(f"{title}: {page.total}", blocks)
+
+
+def propose_modal(*, channel_id: str) -> dict[str, Any]:
+    """The modal `/experiment propose` opens when no hypothesis was typed."""
+    options = [{"text": {"type": "plain_text", "text": name}, "value": name} for name in v.WORKSTREAMS]
+    return {
+        "type": "modal",
+        "callback_id": ids.PROPOSE_MODAL,
+        "private_metadata": channel_id,
+        "title": {"type": "plain_text", "text": "Propose an experiment"},
+        "submit": {"type": "plain_text", "text": "Propose"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": ids.HYPOTHESIS_BLOCK,
+                "label": {"type": "plain_text", "text": "Hypothesis"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ids.HYPOTHESIS_INPUT,
+                    "multiline": True,
+                    "placeholder": {
+                        "type": "plain_text",
+                        "text": "Adding retrieval improves answer accuracy",
+                    },
+                },
+            },
+            {
+                "type": "input",
+                "block_id": ids.WORKSTREAM_BLOCK,
+                "label": {"type": "plain_text", "text": "Workstream"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": ids.WORKSTREAM_INPUT,
+                    "options": options,
+                    "initial_option": options[0],
+                },
+            },
+        ],
+    }
+
+
+def proposed_confirmation(experiment: Experiment) -> str:
+    return (
+        f":white_check_mark: Proposed *{ref(experiment.number)}*. Its card is in this channel; "
+        f"submit it for review with `/experiment submit {ref(experiment.number)} <artifact links>`."
+    )

@@ -1,0 +1,11 @@
+"""Slash commands. Each command is a table of subcommands; see `router.py`."""
+
+from slack_bolt import App
+
+from bot.listeners.commands import ceremony, experiment
+from bot.listeners.commands.router import command_listener
+
+
+def register(app: App) -> None:
+    app.command("/experiment")(command_listener(experiment.SUBCOMMANDS, experiment.usage))
+    app.command("/ceremony")(command_listener(ceremony.SUBCOMMANDS, ceremony.usage))

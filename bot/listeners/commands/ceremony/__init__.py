@@ -1,0 +1,34 @@
+"""`/ceremony`: one module per group of subcommands; this table is where they meet."""
+
+from bot.listeners.commands.ceremony import browse, manage
+from bot.listeners.commands.router import Subcommand
+
+USAGE = """*`/ceremony` commands*
+• `/ceremony setup #channel [timezone]`: install the standup (weekdays 09:30), experiment review \
+(weekly), ethics review and retro (bi-weekly) for the channel; running it again adds only what is missing
+• `/ceremony add <name> #channel <schedule> [timezone]`: a ceremony of your own, e.g. \
+`/ceremony add design-sync #design weekly tue 11:00 Europe/Berlin`
+• `/ceremony list`: every ceremony with its next reminder, in its own timezone
+• `/ceremony edit <name> schedule <schedule> [timezone]` | `timezone <tz>` | `channel #channel` | \
+`duration <minutes>`
+• `/ceremony pause <name>`, `/ceremony resume <name>`, `/ceremony remove <name>`
+• `/ceremony run <name>`: post its reminder now
+• `/ceremony help`: this text
+Schedules: `daily 09:30`, `weekdays 09:30`, `weekly wed 14:00`, `biweekly fri 16:00` \
+(add `from 2026-12-04` to choose the weeks), 24-hour time. Timezones are IANA names such as \
+`Australia/Sydney`; the default is the workspace's."""
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "setup": manage.setup,
+    "add": manage.add,
+    "edit": manage.edit,
+    "pause": manage.pause,
+    "resume": manage.resume,
+    "remove": manage.remove,
+    "list": browse.list_ceremonies,
+    "run": browse.run,
+}
+
+
+def usage() -> str:
+    return USAGE

@@ -1,0 +1,132 @@
+"""`/ceremony setup|add|edit|pause|resume|remove`: changes, each checked in full before it is stored."""
+
+from __future__ import annotations
+
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.ceremonies import changed_confirmation, setup_confirmation
+from bot.listeners.commands.router import CommandRequest
+from bot.text import parse_channel
+from workflow import ceremonies, schedules
+from workflow.errors import InvalidInput
+
+
+def checked_channel(request: CommandRequest, token: str) -> str:
+    """The channel id of a `#channel` mention that Slack confirms exists and the bot can see."""
+    channel_id = parse_channel(token)
+    if channel_id is None:
+        raise InvalidInput(f"`{token[:40]}` is not a channel; mention one with #, e.g. #team.")
+    try:
+        request.client.conversations_info(channel=channel_id)
+    except SlackApiError as error:
+        code = error.response.get("error", "unknown_error")
+        if code == "channel_not_found":
+            raise InvalidInput(
+                "I can't find that channel. If it is private, invite me there first with "
+                "/invite @AI Team Bot, then try again."
+            ) from error
+        raise InvalidInput(f"Slack would not tell me about that channel ({code}); try again.") from error
+    return channel_id
+
+
+def _one_name(request: CommandRequest, verb: str) -> str:
+    if len(request.args) != 1:
+        raise InvalidInput(f"Say which ceremony: `/ceremony {verb} standup` (see `/ceremony list`).")
+    return request.args[0]
+
+
+def setup(request: CommandRequest) -> None:
+    args = request.args
+    if not 1 <= len(args) <= 2:
+        raise InvalidInput("Say which channel: `/ceremony setup #team [timezone]`.")
+    settings = request.services.settings
+    timezone = schedules.parse_timezone(args[1]) if len(args) == 2 else settings.default_timezone
+    channel_id = checked_channel(request, args[0])
+    with request.services.db.session() as session:
+        result = ceremonies.setup(
+            session,
+            team_id=request.team_id,
+            actor_id=request.user_id,
+            channel_id=channel_id,
+            timezone=timezone,
+        )
+        text = setup_confirmation(result)
+    request.reply(text)
+
+
+def add(request: CommandRequest) -> None:
+    args = request.args
+    if len(args) < 3:
+        raise InvalidInput(
+            "Usage: `/ceremony add <name> #channel <schedule> [timezone]`, e.g. "
+            "`/ceremony add design-sync #design weekly tue 11:00 Europe/Berlin`."
+        )
+    name, channel, schedule = args[0], args[1], args[2:]
+    # A typo in the name should not cost a Web API call; the workflow checks the rest.
+    ceremonies.validate_name(name)
+    channel_id = checked_channel(request, channel)
+    with request.services.db.session() as session:
+        ceremony = ceremonies.add(
+            session,
+            team_id=request.team_id,
+            actor_id=request.user_id,
+            name=name,
+            channel_id=channel_id,
+            schedule_tokens=schedule,
+            default_timezone=request.services.settings.default_timezone,
+        )
+        text = changed_confirmation(ceremony, "Added")
+    request.reply(text)
+
+
+def edit(request: CommandRequest) -> None:
+    args = request.args
+    if len(args) < 3:
+        raise InvalidInput(
+            "Usage: `/ceremony edit <name> schedule <schedule> [timezone]`, `timezone <tz>`, "
+            "`channel #channel` or `duration <minutes>`."
+        )
+    name, field, values = args[0], args[1], args[2:]
+    channel_id = None
+    if field.lower() == "channel":
+        if len(values) != 1:
+            raise InvalidInput(f"Say one channel: `/ceremony edit {name[:40]} channel #team`.")
+        channel_id = checked_channel(request, values[0])
+    with request.services.db.session() as session:
+        ceremony = ceremonies.edit(
+            session,
+            team_id=request.team_id,
+            actor_id=request.user_id,
+            name=name,
+            field=field,
+            values=values,
+            channel_id=channel_id,
+        )
+        text = changed_confirmation(ceremony, "Changed")
+    request.reply(text)
+
+
+def _set_paused(request: CommandRequest, *, paused: bool) -> None:
+    name = _one_name(request, "pause" if paused else "resume")
+    with request.services.db.session() as session:
+        ceremony = ceremonies.set_paused(
+            session, team_id=request.team_id, actor_id=request.user_id, name=name, paused=paused
+        )
+        text = changed_confirmation(ceremony, "Paused" if paused else "Resumed")
+    request.reply(text)
+
+
+def pause(request: CommandRequest) -> None:
+    _set_paused(request, paused=True)
+
+
+def resume(request: CommandRequest) -> None:
+    _set_paused(request, paused=False)
+
+
+def remove(request: CommandRequest) -> None:
+    name = _one_name(request, "remove")
+    with request.services.db.session() as session:
+        ceremony = ceremonies.remove(session, team_id=request.team_id, actor_id=request.user_id, name=name)
+        text = changed_confirmation(ceremony, "Removed")
+    request.reply(text)

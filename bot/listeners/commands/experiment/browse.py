@@ -1,0 +1,32 @@
+"""`/experiment list` and `/experiment show`: read-only, ephemeral."""
+
+from __future__ import annotations
+
+from bot.blocks.experiments import detail_view, list_view
+from bot.listeners.commands.router import CommandRequest
+from workflow import experiments
+from workflow.errors import InvalidInput
+
+
+def list_experiments(request: CommandRequest) -> None:
+    if len(request.args) > 1:
+        raise InvalidInput(f"`/experiment list` takes one filter: {', '.join(experiments.LIST_FILTERS)}.")
+    with request.services.db.session() as session:
+        page = experiments.list_experiments(
+            session,
+            team_id=request.team_id,
+            user_id=request.user_id,
+            filter=request.rest or "all",
+        )
+        payload = list_view(page)
+    request.reply(payload["text"], payload["blocks"])
+
+
+def show(request: CommandRequest) -> None:
+    if len(request.args) != 1:
+        raise InvalidInput("Say which experiment: `/experiment show EXP-1`.")
+    number = experiments.parse_ref(request.args[0])
+    with request.services.db.session() as session:
+        experiment = experiments.get(session, team_id=request.team_id, number=number)
+        payload = detail_view(experiments.detail(session, experiment))
+    request.reply(payload["text"], payload["blocks"])

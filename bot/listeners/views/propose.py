@@ -1,0 +1,53 @@
+"""Submission of the propose modal."""
+
+from __future__ import annotations
+
+from logging import Logger
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import ids
+from bot.blocks.experiments import proposed_confirmation
+from bot.cards import CardError, publish_card
+from bot.services import services_of
+from workflow import experiments
+from workflow.errors import InvalidInput
+
+
+def submit_propose(ack: Ack, body: dict[str, Any], client: WebClient, context: Any, logger: Logger) -> None:
+    view = body["view"]
+    values = view["state"]["values"]
+    hypothesis = values[ids.HYPOTHESIS_BLOCK][ids.HYPOTHESIS_INPUT].get("value") or ""
+    selected = values[ids.WORKSTREAM_BLOCK][ids.WORKSTREAM_INPUT].get("selected_option") or {}
+    try:
+        experiments.validate_hypothesis(hypothesis)
+    except InvalidInput as error:
+        ack(response_action="errors", errors={ids.HYPOTHESIS_BLOCK: error.message})
+        return
+    services = services_of(context)
+    team_id, user_id = body["team"]["id"], body["user"]["id"]
+    channel_id = view.get("private_metadata") or None
+    with services.db.session() as session:
+        experiment = experiments.propose(
+            session,
+            team_id=team_id,
+            owner_id=user_id,
+            hypothesis=hypothesis,
+            workstream=selected.get("value", ""),
+            channel_id=channel_id,
+        )
+    ack()
+    if channel_id is None:
+        return
+    note = proposed_confirmation(experiment)
+    try:
+        publish_card(client, services.db, team_id=team_id, number=experiment.number)
+    except CardError as error:
+        note = f"{note}\n:warning: {error}"
+    try:
+        client.chat_postEphemeral(channel=channel_id, user=user_id, text=note)
+    except SlackApiError:
+        logger.exception("could not confirm EXP-%s to %s", experiment.number, user_id)

@@ -1,0 +1,86 @@
+"""The long-running scheduler: one APScheduler job that runs the scheduler pass every minute.
+
+The database, not APScheduler's job store, is the source of truth: each pass reads the
+ceremonies as they are now (a change made in Slack takes effect on the next pass, no restart)
+and claims its work there, so several clock processes may run at once. APScheduler only
+provides the heartbeat, in memory.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from slack_sdk import WebClient
+
+from bot.reminders import SlackPoster
+from bot.settings import Settings
+from bot.slack import make_client
+from storage.db import Database
+from storage.types import utcnow
+from workflow.tick import PassReport, TickConfig, run_pass
+
+log = logging.getLogger(__name__)
+
+PASS_JOB_ID = "scheduler_pass"
+JOB_DEFAULTS = {
+    # After a stall (suspended host, long GC), run one catch-up pass, not one per missed minute.
+    "coalesce": True,
+    # A pass waiting out a Retry-After must not overlap the next one in the same process.
+    "max_instances": 1,
+    # APScheduler's default (1 s) would drop a pass delayed by a busy thread pool. Up to 50 s late
+    # it still runs; later than that, the next minute's pass does the same work (the database,
+    # not the job, knows what is due, including anything missed while the process was down).
+    "misfire_grace_time": 50,
+}
+
+
+def tick_config(settings: Settings) -> TickConfig:
+    return TickConfig(
+        grace=timedelta(minutes=settings.reminder_grace_minutes),
+        nudge_after=timedelta(hours=settings.nudge_after_hours),
+        nudge_every=timedelta(hours=settings.nudge_every_hours),
+        admin_user_ids=settings.admin_user_ids,
+    )
+
+
+def run_once(settings: Settings, db: Database, client: WebClient, *, now: datetime) -> PassReport:
+    """One pass at `now`: what `python -m bot tick` and every scheduled minute run."""
+    return run_pass(db, SlackPoster(client), now=now, config=tick_config(settings))
+
+
+def _scheduled_pass(
+    settings: Settings, db: Database, client: WebClient, clock: Callable[[], datetime]
+) -> None:
+    try:
+        run_once(settings, db, client, now=clock())
+    except Exception:
+        # Keep the heartbeat going: the next minute's pass retries whatever this one left.
+        log.exception("scheduler pass failed")
+
+
+def make_scheduler(
+    settings: Settings,
+    db: Database,
+    *,
+    blocking: bool,
+    clock: Callable[[], datetime] = utcnow,
+) -> BaseScheduler:
+    """A scheduler (not started) with the every-minute pass; blocking for `clock`, else background."""
+    kind = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = kind(job_defaults=JOB_DEFAULTS, timezone=UTC)
+    scheduler.add_job(
+        _scheduled_pass,
+        # On the minute, so a reminder due at 09:30 goes out at 09:30:00, not up to a minute later.
+        CronTrigger(second=0, timezone=UTC),
+        args=(settings, db, make_client(settings), clock),
+        id=PASS_JOB_ID,
+        name="post due ceremony reminders and nudges",
+        replace_existing=True,
+    )
+    return scheduler

@@ -1,0 +1,1 @@
+"""Storage layer: SQLModel tables, the engine and session, and the queries."""

@@ -1,0 +1,131 @@
+"""Queries that fill ceremony reminders and find experiments to nudge."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, or_, update
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from storage.models import Experiment, Review
+
+
+def _page(
+    session: Session, query: SelectOfScalar[Experiment], limit: int
+) -> tuple[Sequence[Experiment], int]:
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    return session.exec(query.limit(limit)).all(), total
+
+
+def waiting(session: Session, *, team_id: str, status: str, limit: int) -> tuple[Sequence[Experiment], int]:
+    """Experiments in `status`, longest waiting first, with the total."""
+    query = (
+        select(Experiment)
+        .where(Experiment.team_id == team_id, Experiment.status == status)
+        .order_by(col(Experiment.status_changed_at), col(Experiment.number))
+    )
+    return _page(session, query, limit)
+
+
+def with_review(
+    session: Session,
+    *,
+    team_id: str,
+    kind: str,
+    review_statuses: Collection[str],
+    experiment_statuses: Collection[str],
+    limit: int,
+) -> tuple[Sequence[Experiment], int]:
+    """Experiments whose `kind` review is in one of `review_statuses`, oldest first."""
+    query = (
+        select(Experiment)
+        .join(Review, col(Review.experiment_id) == col(Experiment.id))
+        .where(
+            Experiment.team_id == team_id,
+            col(Experiment.status).in_(experiment_statuses),
+            Review.kind == kind,
+            col(Review.status).in_(review_statuses),
+        )
+        .order_by(col(Experiment.status_changed_at), col(Experiment.number))
+    )
+    return _page(session, query, limit)
+
+
+def moved_to(
+    session: Session, *, team_id: str, status: str, since: datetime, until: datetime, limit: int
+) -> tuple[Sequence[Experiment], int]:
+    """Experiments that reached `status` in [since, until), in the order they got there."""
+    query = (
+        select(Experiment)
+        .where(
+            Experiment.team_id == team_id,
+            Experiment.status == status,
+            col(Experiment.status_changed_at) >= since,
+            col(Experiment.status_changed_at) < until,
+        )
+        .order_by(col(Experiment.status_changed_at), col(Experiment.number))
+    )
+    return _page(session, query, limit)
+
+
+def _nudge_due(waiting_since_before: datetime, nudged_before: datetime) -> ColumnElement[bool]:
+    # A nudge about an earlier status does not count against the current wait.
+    return (col(Experiment.status_changed_at) <= waiting_since_before) & or_(
+        col(Experiment.last_nudged_at).is_(None),
+        col(Experiment.last_nudged_at) < col(Experiment.status_changed_at),
+        col(Experiment.last_nudged_at) <= nudged_before,
+    )
+
+
+def nudge_candidates(
+    session: Session, *, statuses: Collection[str], waiting_since_before: datetime, nudged_before: datetime
+) -> Sequence[int]:
+    """Ids of experiments, in every workspace, that have waited long enough to be nudged."""
+    return session.exec(
+        select(Experiment.id)
+        .where(
+            col(Experiment.status).in_(statuses),
+            col(Experiment.message_ts).is_not(None),
+            _nudge_due(waiting_since_before, nudged_before),
+        )
+        .order_by(col(Experiment.id))
+    ).all()  # type: ignore[return-value]  # ids of stored rows are never None
+
+
+def claim_nudge(
+    session: Session,
+    *,
+    experiment_id: int,
+    status: str,
+    now: datetime,
+    waiting_since_before: datetime,
+    nudged_before: datetime,
+) -> bool:
+    """Stamp `last_nudged_at` if the experiment still waits and was not nudged meanwhile.
+
+    A conditional UPDATE, so two concurrent passes cannot both nudge the same experiment.
+    """
+    result = session.execute(
+        update(Experiment)
+        .where(
+            col(Experiment.id) == experiment_id,
+            col(Experiment.status) == status,
+            _nudge_due(waiting_since_before, nudged_before),
+        )
+        .values(last_nudged_at=now)
+    )
+    return result.rowcount == 1
+
+
+def release_nudge(
+    session: Session, *, experiment_id: int, claimed_at: datetime, previous: datetime | None
+) -> None:
+    """Undo our claim (the post failed) unless someone else has nudged since."""
+    session.execute(
+        update(Experiment)
+        .where(col(Experiment.id) == experiment_id, col(Experiment.last_nudged_at) == claimed_at)
+        .values(last_nudged_at=previous)
+    )

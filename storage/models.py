@@ -1,0 +1,158 @@
+"""SQLModel tables. Every row carries the Slack `team_id` of the workspace it belongs to."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> object:
+    if nullable:
+        return Field(default=None, sa_type=UTCDateTime, nullable=True, index=index)
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=index)
+
+
+class Workspace(SQLModel, table=True):
+    """One row per Slack workspace; holds the per-workspace experiment counter."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    experiment_seq: int = 0
+    created_at: datetime = _ts()
+
+
+class Experiment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("team_id", "number", name="uq_experiment_team_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    number: int
+    hypothesis: str = Field(sa_column=Column(Text, nullable=False))
+    workstream: str = Field(max_length=32)
+    owner_id: str = Field(max_length=32)
+    status: str = Field(default="proposed", max_length=32, index=True)
+    timeline_weeks: int
+    artifacts: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Where the card lives: later changes reply in its thread and update it in place.
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    review_message_ts: str | None = Field(default=None, max_length=32)
+    approval_message_ts: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    status_changed_at: datetime = _ts()
+    last_nudged_at: datetime | None = _ts(nullable=True)
+
+
+class Review(SQLModel, table=True):
+    """One of the required reviews (technical, ethics, business) of an experiment."""
+
+    __table_args__ = (UniqueConstraint("experiment_id", "kind", name="uq_review_experiment_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    experiment_id: int = Field(foreign_key="experiment.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=32)
+    status: str = Field(default="pending", max_length=32)
+    reviewer_id: str | None = Field(default=None, max_length=32)
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    decided_at: datetime | None = _ts(nullable=True)
+
+
+class ChecklistItem(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("experiment_id", "key", name="uq_checklist_experiment_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    experiment_id: int = Field(foreign_key="experiment.id", index=True, ondelete="CASCADE")
+    key: str = Field(max_length=64)
+    checked_by: str | None = Field(default=None, max_length=32)
+    checked_at: datetime | None = _ts(nullable=True)
+
+
+class Approval(SQLModel, table=True):
+    """A production sign-off; unique per experiment and role so double clicks count once."""
+
+    __table_args__ = (UniqueConstraint("experiment_id", "role", name="uq_approval_experiment_role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    experiment_id: int = Field(foreign_key="experiment.id", index=True, ondelete="CASCADE")
+    role: str = Field(max_length=32)
+    approver_id: str = Field(max_length=32)
+    approved_at: datetime = _ts()
+
+
+class Metric(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("experiment_id", "name", name="uq_metric_experiment_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    experiment_id: int = Field(foreign_key="experiment.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=64)
+    value: float
+    recorded_by: str = Field(max_length=32)
+    recorded_at: datetime = _ts()
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, when. Written in the same transaction as the change it records."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    experiment_id: int | None = Field(
+        default=None, foreign_key="experiment.id", index=True, nullable=True, ondelete="CASCADE"
+    )
+    actor_id: str = Field(max_length=32)
+    action: str = Field(max_length=64)
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = _ts(index=True)
+
+
+class RoleAssignment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("team_id", "user_id", "role", name="uq_role_team_user_role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    user_id: str = Field(max_length=32)
+    role: str = Field(max_length=32)
+    granted_by: str = Field(max_length=32)
+    granted_at: datetime = _ts()
+
+
+class Ceremony(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("team_id", "name", name="uq_ceremony_team_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    name: str = Field(max_length=64)
+    kind: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    schedule: str = Field(max_length=64)
+    timezone: str = Field(max_length=64)
+    duration_minutes: int
+    paused: bool = False
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class CeremonyRun(SQLModel, table=True):
+    """One occurrence of a ceremony. The unique (ceremony, due_at) pair is the claim that
+    makes a reminder post at most once however many scheduler passes race for it."""
+
+    __table_args__ = (UniqueConstraint("ceremony_id", "due_at", name="uq_run_ceremony_due"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    ceremony_id: int = Field(foreign_key="ceremony.id", index=True, ondelete="CASCADE")
+    due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    status: str = Field(default="claimed", max_length=16, index=True)
+    attempts: int = 0
+    claimed_at: datetime = _ts()
+    posted_at: datetime | None = _ts(nullable=True)
+    message_ts: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -1,0 +1,227 @@
+"""A fake Slack Web API on loopback that records every call the bot makes.
+
+The bot's real `WebClient` talks to it over HTTP (`SLACK_API_URL`), so tests assert on
+what was actually sent. It keeps posted messages (with `chat.update` applied) so tests
+can build button clicks from the blocks the bot really posted, as Slack would.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+TEAM_ID = "T0TEAM"
+BOT_USER_ID = "UBOT"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class Fault:
+    status: int = 200
+    error: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}
+        self._faults: dict[str, list[Fault]] = {}
+        # Where apps.connections.open sends Socket Mode clients (set by the Socket Mode test).
+        self.socket_url: str | None = None
+        self._ts = itertools.count(1)
+        self._lock = threading.Condition()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    # -- lifecycle ---------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def start(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- configuration -------------------------------------------------------------------
+    def add_user(
+        self, user_id: str, *, is_admin: bool = False, is_owner: bool = False, tz: str = "UTC"
+    ) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": user_id.lower(),
+            "is_admin": is_admin,
+            "is_owner": is_owner,
+            "is_bot": False,
+            "tz": tz,
+        }
+
+    def add_channel(self, channel_id: str, name: str, *, is_member: bool = True) -> None:
+        self.channels[channel_id] = {
+            "id": channel_id,
+            "name": name,
+            "is_member": is_member,
+            "is_channel": True,
+        }
+
+    def fail(self, method: str, error: str = "internal_error", *, times: int = 1, status: int = 200) -> None:
+        """Make the next `times` calls of `method` answer `ok: false` with `error`."""
+        self._faults.setdefault(method, []).extend(Fault(status=status, error=error) for _ in range(times))
+
+    def rate_limit(self, method: str, *, retry_after: int = 0, times: int = 1) -> None:
+        """Make the next `times` calls of `method` answer HTTP 429 with Retry-After."""
+        self._faults.setdefault(method, []).extend(
+            Fault(status=429, error="ratelimited", headers={"Retry-After": str(retry_after)})
+            for _ in range(times)
+        )
+
+    # -- reading what the bot sent --------------------------------------------------------
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        *,
+        where: Callable[[Call], bool] | None = None,
+        timeout: float = 5.0,
+    ) -> list[Call]:
+        """Wait until at least `count` matching calls arrived (listeners run after the ack)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = [c for c in self.calls if c.method == method and (where is None or where(c))]
+                if len(found) >= count:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = [c.method for c in self.calls]
+                    raise AssertionError(
+                        f"expected {count} {method} call(s), got {len(found)}; calls: {seen}"
+                    )
+                self._lock.wait(remaining)
+
+    def message(self, channel: str, ts: str) -> dict[str, Any]:
+        with self._lock:
+            return self.messages[(channel, ts)]
+
+    def thread(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        """Replies in a thread, oldest first, as currently shown (updates applied)."""
+        with self._lock:
+            return [
+                m
+                for (ch, _), m in sorted(self.messages.items(), key=lambda kv: float(kv[0][1]))
+                if ch == channel and m.get("thread_ts") == thread_ts
+            ]
+
+    # -- serving -------------------------------------------------------------------------
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": "BBOT", "team": "Team"}
+        if method == "apps.connections.open":
+            if self.socket_url is None:
+                return {"ok": False, "error": "not_allowed_token_type"}
+            return {"ok": True, "url": self.socket_url}
+        if method == "chat.postMessage":
+            ts = f"{1700000000 + next(self._ts)}.000100"
+            msg = {**args, "ts": ts}
+            if "blocks" in msg and isinstance(msg["blocks"], str):
+                msg["blocks"] = json.loads(msg["blocks"])
+            self.messages[(args["channel"], ts)] = msg
+            return {"ok": True, "channel": args["channel"], "ts": ts, "message": msg}
+        if method == "chat.update":
+            key = (args["channel"], args["ts"])
+            if key not in self.messages:
+                return {"ok": False, "error": "message_not_found"}
+            blocks = args.get("blocks")
+            self.messages[key] = {
+                **self.messages[key],
+                **args,
+                "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks,
+            }
+            return {"ok": True, "channel": args["channel"], "ts": args["ts"]}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"{1700000000 + next(self._ts)}.000200"}
+        if method == "users.info":
+            user = self.users.get(args.get("user", ""))
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "conversations.info":
+            channel = self.channels.get(args.get("channel", ""))
+            return (
+                {"ok": True, "channel": channel} if channel else {"ok": False, "error": "channel_not_found"}
+            )
+        if method in ("views.open", "views.update", "views.push", "views.publish"):
+            return {
+                "ok": True,
+                "view": {"id": "V1", **(args.get("view") if isinstance(args.get("view"), dict) else {})},
+            }
+        return {"ok": True}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    args = json.loads(raw) if raw else {}
+                else:
+                    args = dict(parse_qsl(raw))
+                for key in ("blocks", "view"):
+                    if isinstance(args.get(key), str):
+                        args[key] = json.loads(args[key])
+                if self.path.startswith("/api/"):
+                    method = self.path[len("/api/") :].split("?")[0]
+                else:
+                    method = "response_url"
+                    args = {**args, "path": self.path}
+                with fake._lock:
+                    fake.calls.append(Call(method, args, dict(self.headers)))
+                    faults = fake._faults.get(method)
+                    fault = faults.pop(0) if faults else None
+                    body = {"ok": False, "error": fault.error} if fault else fake._answer(method, args)
+                    fake._lock.notify_all()
+                payload = json.dumps(body).encode()
+                self.send_response(fault.status if fault else 200)
+                for name, value in (fault.headers if fault else {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        return Handler

@@ -1,0 +1,283 @@
+"""Driving the real bot over real HTTP with correctly signed requests, as Slack does."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass
+from socketserver import ThreadingMixIn
+from typing import Any
+from urllib.parse import urlencode
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import requests
+from slack_sdk.signature import SignatureVerifier
+
+from bot.services import Services
+from bot.settings import Settings
+from bot.web import create_wsgi_app
+from storage.db import Database
+from tests.fakeslack import TEAM_ID, FakeSlack
+
+SIGNING_SECRET = "test-signing-secret"
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def make_settings(slack: FakeSlack, db: Database, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "slack_bot_token": "xoxb-test",
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_app_token": None,
+        "slack_api_url": slack.api_url,
+        "database_url": db.url,
+        "admin_user_ids": "",
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)
+
+
+@dataclass
+class Response:
+    status: int
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    @property
+    def text(self) -> str:
+        """The ephemeral text an ack carried, or the raw body."""
+        try:
+            data = self.json()
+        except ValueError:
+            return self.body
+        return data.get("text", "") if isinstance(data, dict) else self.body
+
+
+class BotServer:
+    """The production WSGI app served on loopback, wired to a fake Slack and a test database."""
+
+    def __init__(self, slack: FakeSlack, db: Database, **settings: Any) -> None:
+        self.slack = slack
+        self.db = db
+        self.settings = make_settings(slack, db, **settings)
+        self.services = Services(settings=self.settings, db=db)
+        self._server = make_server(
+            "127.0.0.1",
+            0,
+            create_wsgi_app(self.services),
+            server_class=_ThreadingWSGIServer,
+            handler_class=_QuietHandler,
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._responses = itertools.count(1)
+        self.verifier = SignatureVerifier(SIGNING_SECRET)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> BotServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- raw requests ----------------------------------------------------------------------
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        sign: bool = True,
+        timestamp: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        all_headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, **(headers or {})}
+        if sign:
+            all_headers["X-Slack-Signature"] = self.verifier.generate_signature(timestamp=ts, body=body)
+        reply = requests.post(f"{self.url}/slack/events", data=body.encode(), headers=all_headers, timeout=10)
+        return Response(reply.status_code, reply.text)
+
+    def get(self, path: str) -> Response:
+        reply = requests.get(f"{self.url}{path}", timeout=10)
+        return Response(reply.status_code, reply.text)
+
+    # -- what Slack sends --------------------------------------------------------------------
+    def command(
+        self,
+        command: str,
+        text: str = "",
+        *,
+        user: str = "U_OWNER",
+        channel: str = "C_TEAM",
+        team: str = TEAM_ID,
+        **kwargs: Any,
+    ) -> Response:
+        form = {
+            "token": "legacy",
+            "team_id": team,
+            "team_domain": "team",
+            "channel_id": channel,
+            "channel_name": "team",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A1",
+            "is_enterprise_install": "false",
+            "response_url": f"{self.slack.url}/response/{next(self._responses)}",
+            "trigger_id": f"trigger-{time.monotonic_ns()}",
+        }
+        return self.post(urlencode(form), "application/x-www-form-urlencoded", **kwargs)
+
+    def interact(self, payload: dict[str, Any], **kwargs: Any) -> Response:
+        return self.post(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", **kwargs
+        )
+
+    def click(
+        self,
+        channel: str,
+        ts: str,
+        action_id: str,
+        *,
+        user: str,
+        value: str | None = None,
+        team: str = TEAM_ID,
+        **kwargs: Any,
+    ) -> Response:
+        """Click the element `action_id` in the message the bot posted at (channel, ts).
+
+        The payload is built from the message as the fake Slack holds it (updates applied),
+        so a click on a button the bot never rendered fails the test.
+        """
+        message = self.slack.message(channel, ts)
+        block, element = find_element(message.get("blocks") or [], action_id, value=value)
+        action: dict[str, Any] = {
+            "type": element["type"],
+            "action_id": action_id,
+            "block_id": block["block_id"],
+            "action_ts": f"{time.time():.6f}",
+        }
+        if element["type"] == "checkboxes":
+            action["selected_options"] = element.get("_selected", element.get("initial_options", []))
+        elif "value" in element:
+            action["value"] = element["value"]
+        container = {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False}
+        if message.get("thread_ts"):
+            container["thread_ts"] = message["thread_ts"]
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user, "username": user.lower(), "team_id": team},
+            "api_app_id": "A1",
+            "token": "legacy",
+            "container": container,
+            "trigger_id": f"trigger-{time.monotonic_ns()}",
+            "team": {"id": team, "domain": "team"},
+            "channel": {"id": channel, "name": "team"},
+            "message": {**message, "type": "message"},
+            "response_url": f"{self.slack.url}/response/{next(self._responses)}",
+            "actions": [action],
+        }
+        return self.interact(payload, **kwargs)
+
+    def toggle(
+        self, channel: str, ts: str, action_id: str, option_value: str, *, user: str, **kwargs: Any
+    ) -> Response:
+        """Tick or untick one option of a checkbox group, as Slack reports the new selection."""
+        message = self.slack.message(channel, ts)
+        _, element = find_element(message.get("blocks") or [], action_id)
+        selected = list(element.get("initial_options", []))
+        values = [o["value"] for o in selected]
+        if option_value in values:
+            selected = [o for o in selected if o["value"] != option_value]
+        else:
+            selected.append(next(o for o in element["options"] if o["value"] == option_value))
+        element["_selected"] = selected
+        try:
+            return self.click(channel, ts, action_id, user=user, **kwargs)
+        finally:
+            element.pop("_selected", None)
+
+    def submit_view(
+        self, view: dict[str, Any], values: dict[str, dict[str, Any]], *, user: str, team: str = TEAM_ID
+    ) -> Response:
+        """Submit a modal the bot opened. `values` is {block_id: {action_id: state}}."""
+        payload = {
+            "type": "view_submission",
+            "team": {"id": team, "domain": "team"},
+            "user": {"id": user, "username": user.lower(), "team_id": team},
+            "api_app_id": "A1",
+            "token": "legacy",
+            "trigger_id": f"trigger-{time.monotonic_ns()}",
+            "view": {
+                **view,
+                "id": "V1",
+                "team_id": team,
+                "state": {"values": values},
+                "hash": "h",
+                "private_metadata": view.get("private_metadata", ""),
+            },
+        }
+        return self.interact(payload)
+
+    def event(self, event: dict[str, Any], *, team: str = TEAM_ID) -> Response:
+        envelope = {
+            "token": "legacy",
+            "team_id": team,
+            "api_app_id": "A1",
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{time.monotonic_ns()}",
+            "event_time": int(time.time()),
+        }
+        return self.post(json.dumps(envelope), "application/json")
+
+
+def find_element(
+    blocks: list[dict[str, Any]], action_id: str, *, value: str | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    for block in blocks:
+        candidates = block.get("elements", []) if block.get("type") == "actions" else []
+        if "accessory" in block:
+            candidates = [*candidates, block["accessory"]]
+        for element in candidates:
+            if element.get("action_id") == action_id and (value is None or element.get("value") == value):
+                return block, element
+    raise AssertionError(f"no element {action_id!r} (value={value!r}) in the message's blocks")
+
+
+def all_text(blocks: list[dict[str, Any]] | None) -> str:
+    """Every piece of text in a list of blocks, joined, for assertions on what a user sees."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                out.append(node["text"])
+            for value in node.values():
+                if isinstance(value, dict | list):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks or [])
+    return "\n".join(out)

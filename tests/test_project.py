@@ -1,0 +1,52 @@
+"""The project's front door stays true: manifest, README, CI and registered commands agree."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from tests.harness import BotServer
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT.parent / "shared" / "slack-manifest-schema" / "manifest.schema.1.0.0.json"
+
+
+def _manifest() -> dict:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+def test_manifest_matches_slacks_schema() -> None:
+    if not SCHEMA.exists():  # the schema lives beside the checkout, not in it
+        import pytest
+
+        pytest.skip("Slack's manifest schema is not beside this checkout")
+    jsonschema.Draft7Validator(json.loads(SCHEMA.read_text())).validate(_manifest())
+
+
+def test_manifest_commands_escape_mentions_and_socket_mode_has_no_urls() -> None:
+    manifest = _manifest()
+    commands = manifest["features"]["slash_commands"]
+    assert {c["command"] for c in commands} == {"/experiment", "/aiteam", "/ceremony"}
+    assert all(c["should_escape"] is True for c in commands)
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert all("url" not in c for c in commands)
+    assert "request_url" not in manifest["settings"]["interactivity"]
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    commands = re.findall(r"```sh\n(.+?)\n```", readme)
+    test_command = next(c for c in commands if "pytest" in c)
+    assert test_command in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_manifest_command_answers_help(bot: BotServer) -> None:
+    for command in _manifest()["features"]["slash_commands"]:
+        reply = bot.command(command["command"], "help")
+        assert reply.status == 200, f"{command['command']} has no listener"
+        assert reply.json()["response_type"] == "ephemeral"
+        assert command["command"] in reply.text

@@ -1,0 +1,157 @@
+"""The APScheduler wiring and the `tick`, `clock`, `run` and `web` entry points, without sleeping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+import bot.__main__ as cli
+import bot.scheduler
+from bot.scheduler import PASS_JOB_ID, make_scheduler
+from storage.db import Database
+from tests.fakeslack import TEAM_ID, FakeSlack
+from tests.harness import make_settings
+from workflow import ceremonies
+
+NINE_THIRTY = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+
+
+def _standup(db: Database, schedule: str = "daily 09:30 UTC") -> None:
+    with db.session() as session:
+        ceremonies.add(
+            session,
+            team_id=TEAM_ID,
+            actor_id="U1",
+            name="standup",
+            channel_id="C0TEAM",
+            schedule_tokens=schedule.split(),
+            default_timezone="UTC",
+            now=datetime(2026, 11, 23, tzinfo=UTC),
+        )
+
+
+def test_the_pass_runs_every_minute_on_the_minute_with_deliberate_job_defaults(
+    slack: FakeSlack, sqlite_db: Database
+) -> None:
+    scheduler = make_scheduler(make_settings(slack, sqlite_db), sqlite_db, blocking=False)
+    assert isinstance(scheduler, BackgroundScheduler)
+    scheduler.start(paused=True)  # adds the job with its defaults applied; runs nothing
+    try:
+        job = scheduler.get_job(PASS_JOB_ID)
+        assert (job.coalesce, job.max_instances) == (True, 1)
+        assert 1 < job.misfire_grace_time < 60
+        after = datetime(2026, 11, 24, 9, 29, 20, tzinfo=UTC)
+        assert job.trigger.get_next_fire_time(None, after) == datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+        assert scheduler.get_jobs() == [job]
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def test_the_scheduled_job_runs_the_pass_at_the_clocks_time(slack: FakeSlack, sqlite_db: Database) -> None:
+    _standup(sqlite_db)
+    scheduler = make_scheduler(
+        make_settings(slack, sqlite_db), sqlite_db, blocking=False, clock=lambda: NINE_THIRTY
+    )
+    job = scheduler.get_job(PASS_JOB_ID)
+    job.func(*job.args, **job.kwargs)
+    job.func(*job.args, **job.kwargs)
+    (post,) = slack.calls_to("chat.postMessage")
+    assert post.args["channel"] == "C0TEAM"
+
+
+def test_a_failing_pass_does_not_stop_the_heartbeat(
+    slack: FakeSlack, sqlite_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken_clock() -> datetime:
+        raise RuntimeError("clock broke")
+
+    scheduler = make_scheduler(make_settings(slack, sqlite_db), sqlite_db, blocking=False, clock=broken_clock)
+    job = scheduler.get_job(PASS_JOB_ID)
+    job.func(*job.args, **job.kwargs)  # logged, not raised into APScheduler
+    assert "scheduler pass failed" in caplog.text and "clock broke" in caplog.text
+
+
+def test_clock_builds_a_blocking_scheduler(slack: FakeSlack, sqlite_db: Database) -> None:
+    scheduler = make_scheduler(make_settings(slack, sqlite_db), sqlite_db, blocking=True)
+    assert isinstance(scheduler, BlockingScheduler)
+    assert scheduler.get_job(PASS_JOB_ID) is not None
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, slack: FakeSlack, sqlite_db: Database) -> Database:
+    """The CLI's environment: the fake Slack, a test database, no .env file in the way."""
+    monkeypatch.chdir(tmp_path)
+    for name, value in {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": sqlite_db.url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    return sqlite_db
+
+
+def test_tick_runs_one_pass_at_the_given_time(env: Database, slack: FakeSlack, capsys: Any) -> None:
+    _standup(env, "daily 09:30 Australia/Sydney")
+    assert cli.main(["tick", "--now", "2026-11-24T09:30:00+11:00"]) == 0
+    assert "posted T0TEAM/standup due 2026-11-24 09:30 AEDT" in capsys.readouterr().out
+    assert cli.main(["tick", "--now", "2026-11-24T09:31:00+11:00"]) == 0
+    assert len(slack.calls_to("chat.postMessage")) == 1
+
+
+def test_tick_exits_1_when_a_post_failed(env: Database, slack: FakeSlack, capsys: Any) -> None:
+    _standup(env)
+    slack.fail("chat.postMessage", "internal_error")
+    assert cli.main(["tick", "--now", "2026-11-24T09:30:00Z"]) == 1
+    assert "failed T0TEAM/standup" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("2026-11-24T09:30:00", "has no timezone"), ("tomorrow", "is not an ISO 8601 date and time")],
+)
+def test_tick_now_must_be_an_aware_iso_time(env: Database, capsys: Any, value: str, message: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["tick", "--now", value])
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Record schedulers started (True: blocking) instead of running them; serve nothing."""
+    record: list[bool] = []
+
+    class FakeScheduler:
+        def __init__(self, blocking: bool) -> None:
+            self.blocking = blocking
+
+        def start(self) -> None:
+            record.append(self.blocking)
+
+    monkeypatch.setattr(
+        bot.scheduler, "make_scheduler", lambda settings, db, *, blocking: FakeScheduler(blocking)
+    )
+    monkeypatch.setattr(cli, "_serve_http", lambda settings: None)
+    return record
+
+
+def test_run_starts_the_scheduler_in_the_background(env: Database, started: list[bool]) -> None:
+    assert cli.main([]) == 0
+    assert started == [False]
+
+
+def test_web_never_runs_the_scheduler(env: Database, started: list[bool]) -> None:
+    assert cli.main(["web"]) == 0
+    assert started == []
+
+
+def test_clock_runs_only_the_scheduler(env: Database, started: list[bool]) -> None:
+    assert cli.main(["clock"]) == 0
+    assert started == [True]

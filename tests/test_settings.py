@@ -1,0 +1,83 @@
+"""Settings and the CLI's handling of missing or malformed ones."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings, SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_defaults() -> None:
+    s = Settings(_env_file=None)
+    assert s.database_url == "sqlite:///aiteam.db"
+    assert s.slack_api_url == "https://slack.com/api/"
+    assert s.port == 3000 and s.default_timezone == "UTC"
+    assert s.admin_user_ids == frozenset() and s.allow_self_approval is False
+
+
+def test_admin_ids_are_comma_separated_and_api_url_gets_its_slash(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADMIN_USER_IDS", " U1, U2 ,,U3")
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api")
+    s = load_settings(_env_file=None)
+    assert s.admin_user_ids == {"U1", "U2", "U3"}
+    assert s.slack_api_url == "http://127.0.0.1:9/api/"
+
+
+@pytest.mark.parametrize(
+    "name, value, expected",
+    [
+        ("DEFAULT_TIMEZONE", "Mars/Olympus", "DEFAULT_TIMEZONE is invalid"),
+        ("SLACK_BOT_TOKEN", "xoxp-user-token", "SLACK_BOT_TOKEN is invalid"),
+        ("SLACK_APP_TOKEN", "xoxb-wrong", "SLACK_APP_TOKEN is invalid"),
+        ("PORT", "70000", "PORT is invalid"),
+    ],
+)
+def test_malformed_settings_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=expected):
+        load_settings(_env_file=None)
+
+
+def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_cli_missing_token_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = _run("web", env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: SLACK_BOT_TOKEN is not set (see README.md, section 'Settings')"
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_http_mode_needs_the_signing_secret(tmp_path: Path) -> None:
+    result = _run("web", env={"SLACK_BOT_TOKEN": "xoxb-1", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    assert result.returncode == 2
+    assert "SLACK_SIGNING_SECRET is not set" in result.stderr
+
+
+def test_cli_help_lists_subcommands() -> None:
+    result = _run("--help", env={})
+    assert result.returncode == 0
+    for name in ("run", "web", "migrate"):
+        assert name in result.stdout
+
+
+def test_cli_migrate_creates_the_schema(tmp_path: Path) -> None:
+    result = _run("migrate", env={"DATABASE_URL": f"sqlite:///{tmp_path}/fresh.db"})
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "fresh.db").exists()

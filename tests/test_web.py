@@ -1,0 +1,77 @@
+"""The HTTP surface: Slack's signature check, the health endpoint, unknown paths."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+from tests.harness import BotServer
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def test_slacks_own_signature_test_vector() -> None:
+    # From Slack's "Verifying requests from Slack" page: proves the signer the tests use is Slack's.
+    body = (
+        "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V"
+        "&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text="
+        "&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN"
+        "&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
+    )
+    signature = SignatureVerifier("8f742231b10e8888abcd99yyyzzz85a5").generate_signature(
+        timestamp="1531420618", body=body
+    )
+    assert signature == "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
+
+
+def test_unsigned_request_is_rejected_and_changes_nothing(bot: BotServer) -> None:
+    body = urlencode(
+        {"team_id": "T0TEAM", "user_id": "U1", "command": "/experiment", "text": "propose Sneaky"}
+    )
+    reply = bot.post(body, FORM, sign=False)
+    assert reply.status == 401
+    assert bot.slack.calls_to("chat.postMessage") == []
+    assert "no experiment EXP-1 here" in bot.command("/experiment", "show EXP-1").text
+
+
+def test_stale_signed_request_is_rejected(bot: BotServer) -> None:
+    reply = bot.command("/experiment", "propose Replayed", timestamp=int(time.time()) - 600)
+    assert reply.status == 401
+    assert bot.slack.calls_to("chat.postMessage") == []
+
+
+def test_tampered_body_is_rejected(bot: BotServer) -> None:
+    body = urlencode({"team_id": "T0TEAM", "command": "/experiment", "text": "list"})
+    ts = str(int(time.time()))
+    signature = bot.verifier.generate_signature(timestamp=ts, body=body)
+    reply = bot.post(body + "&x=1", FORM, sign=False, headers={"X-Slack-Signature": signature})
+    assert reply.status == 401
+
+
+def test_healthz_checks_the_database(bot: BotServer) -> None:
+    reply = bot.get("/healthz")
+    assert reply.status == 200
+    assert reply.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_an_unreachable_database(bot: BotServer) -> None:
+    bot.db.engine.dispose()
+    original = bot.db.ping
+
+    def broken() -> None:
+        raise ConnectionError("database is gone")
+
+    bot.db.ping = broken  # type: ignore[method-assign]
+    try:
+        reply = bot.get("/healthz")
+    finally:
+        bot.db.ping = original  # type: ignore[method-assign]
+    assert reply.status == 503
+    assert reply.json()["database"] == "unreachable"
+
+
+def test_other_paths_are_not_found(bot: BotServer) -> None:
+    assert bot.get("/").status == 404
+    assert bot.get("/slack/events").status == 404

@@ -1,0 +1,169 @@
+"""Proposing, finding and listing experiments."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from storage import audit
+from storage import experiments as queries
+from storage.models import Approval, ChecklistItem, Experiment, Metric, Review
+from storage.types import utcnow
+from workflow import vocabulary as v
+from workflow.errors import InvalidInput, NotFound
+
+_REF = re.compile(r"^(?:EXP-?)?(\d{1,9})$", re.IGNORECASE)
+
+LIST_FILTERS = ("proposed", "in_review", "approved", "production", "mine", "all")
+# What a list filter shows: in_review includes the experiments sent back for changes.
+_FILTER_STATUSES: dict[str, tuple[str, ...]] = {
+    "proposed": (v.PROPOSED,),
+    "in_review": (v.IN_REVIEW, v.CHANGES_REQUESTED, v.REVIEWED),
+    "approved": (v.APPROVED,),
+    "production": (v.PRODUCTION,),
+}
+
+
+def ref(number: int) -> str:
+    return f"EXP-{number}"
+
+
+def parse_ref(text: str) -> int:
+    """`EXP-12` (or `exp-12`, `12`) → 12; anything else is an InvalidInput."""
+    match = _REF.match(text.strip())
+    if not match or int(match.group(1)) == 0:
+        raise InvalidInput(f"`{text.strip()[:40]}` is not an experiment id; ids look like `EXP-12`.")
+    return int(match.group(1))
+
+
+def validate_hypothesis(text: str) -> str:
+    hypothesis = " ".join(text.split())
+    if not hypothesis:
+        raise InvalidInput(
+            "Write the hypothesis you want to test, e.g. `Adding retrieval improves accuracy`."
+        )
+    if len(hypothesis) > v.HYPOTHESIS_MAX_CHARS:
+        raise InvalidInput(
+            f"The hypothesis is {len(hypothesis)} characters; keep it under {v.HYPOTHESIS_MAX_CHARS} "
+            "and put the detail in the artifacts when you submit."
+        )
+    return hypothesis
+
+
+def validate_workstream(text: str) -> str:
+    workstream = text.strip().lower()
+    if workstream not in v.WORKSTREAMS:
+        raise InvalidInput(f"Unknown workstream `{text[:40]}`; choose one of {', '.join(v.WORKSTREAMS)}.")
+    return workstream
+
+
+def propose(
+    session: Session,
+    *,
+    team_id: str,
+    owner_id: str,
+    hypothesis: str,
+    workstream: str = v.DEFAULT_WORKSTREAM,
+    channel_id: str | None = None,
+) -> Experiment:
+    """Create an experiment with its pending reviews and its audit record."""
+    hypothesis = validate_hypothesis(hypothesis)
+    workstream = validate_workstream(workstream)
+    experiment = Experiment(
+        team_id=team_id,
+        number=queries.next_number(session, team_id=team_id),
+        hypothesis=hypothesis,
+        workstream=workstream,
+        owner_id=owner_id,
+        status=v.PROPOSED,
+        timeline_weeks=v.WORKSTREAMS[workstream],
+        channel_id=channel_id,
+    )
+    session.add(experiment)
+    session.flush()
+    assert experiment.id is not None
+    for kind in v.REVIEW_KINDS:
+        session.add(Review(team_id=team_id, experiment_id=experiment.id, kind=kind))
+    audit.record(
+        session,
+        team_id=team_id,
+        experiment_id=experiment.id,
+        actor_id=owner_id,
+        action="proposed",
+        detail=f"workstream {workstream}",
+    )
+    return experiment
+
+
+def get(session: Session, *, team_id: str, number: int, for_update: bool = False) -> Experiment:
+    experiment = queries.get_by_number(session, team_id=team_id, number=number, for_update=for_update)
+    if experiment is None:
+        raise NotFound(f"There is no experiment {ref(number)} here.")
+    return experiment
+
+
+def attach_card(session: Session, experiment: Experiment, *, channel_id: str, message_ts: str) -> None:
+    experiment.channel_id = channel_id
+    experiment.message_ts = message_ts
+    session.add(experiment)
+
+
+def touch(experiment: Experiment, *, status: str | None = None) -> None:
+    """Mark a change; a new status also restarts the clock that nudges are measured from."""
+    now = utcnow()
+    experiment.updated_at = now
+    if status is not None and status != experiment.status:
+        experiment.status = status
+        experiment.status_changed_at = now
+
+
+@dataclass(frozen=True)
+class ExperimentDetail:
+    """An experiment with everything a card or a detail view shows."""
+
+    experiment: Experiment
+    reviews: Sequence[Review]
+    checklist: Sequence[ChecklistItem]
+    approvals: Sequence[Approval]
+    metrics: Sequence[Metric]
+
+    @property
+    def ref(self) -> str:
+        return ref(self.experiment.number)
+
+
+def detail(session: Session, experiment: Experiment) -> ExperimentDetail:
+    assert experiment.id is not None
+    return ExperimentDetail(
+        experiment=experiment,
+        reviews=queries.reviews(session, experiment_id=experiment.id),
+        checklist=queries.checklist(session, experiment_id=experiment.id),
+        approvals=queries.approvals(session, experiment_id=experiment.id),
+        metrics=queries.metrics(session, experiment_id=experiment.id),
+    )
+
+
+@dataclass(frozen=True)
+class ExperimentPage:
+    items: Sequence[Experiment]
+    total: int
+    filter: str
+
+
+def list_experiments(
+    session: Session, *, team_id: str, user_id: str, filter: str = "all", limit: int = 15
+) -> ExperimentPage:
+    key = filter.strip().lower() or "all"
+    if key not in LIST_FILTERS:
+        raise InvalidInput(f"Unknown filter `{filter[:40]}`; use one of {', '.join(LIST_FILTERS)}.")
+    items, total = queries.list_for_team(
+        session,
+        team_id=team_id,
+        statuses=_FILTER_STATUSES.get(key),
+        owner_id=user_id if key == "mine" else None,
+        limit=limit,
+    )
+    return ExperimentPage(items=items, total=total, filter=key)

@@ -1,0 +1,140 @@
+"""Nudging the people who can move a waiting experiment on.
+
+An experiment in review waits on the holders of the reviewer roles for its pending reviews; an
+approved one waits on the holders of the sign-off roles it lacks. The owner is never asked to
+act on their own experiment. A role nobody else holds is reported to the admins instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from storage import agenda as queries
+from storage import experiments as experiment_queries
+from storage import roles
+from storage.models import Experiment
+from workflow import vocabulary as v
+
+NUDGED_STATUSES = (v.IN_REVIEW, v.APPROVED)
+
+
+@dataclass(frozen=True)
+class Ask:
+    role: str
+    people: Sequence[str]  # empty: nobody who may act holds it
+
+
+@dataclass(frozen=True)
+class Nudge:
+    experiment: Experiment
+    waiting_since: datetime
+    now: datetime
+    asks: Sequence[Ask]
+    admins: Sequence[str]
+
+    @property
+    def unheld(self) -> list[str]:
+        return [ask.role for ask in self.asks if not ask.people]
+
+
+@dataclass(frozen=True)
+class NudgeClaim:
+    nudge: Nudge
+    previous_nudged_at: datetime | None
+
+
+@dataclass(frozen=True)
+class _Wait:
+    roles: list[str]  # the roles that can move it on, in the vocabulary's order
+    excluded: set[str]  # who may not act whatever they hold
+
+
+def _waited_on(session: Session, experiment: Experiment) -> _Wait:
+    assert experiment.id is not None
+    if experiment.status == v.IN_REVIEW:
+        pending = {
+            r.kind
+            for r in experiment_queries.reviews(session, experiment_id=experiment.id)
+            if r.status == v.REVIEW_PENDING
+        }
+        needed = [v.REVIEWER_ROLE[kind] for kind in v.REVIEW_KINDS if kind in pending]
+        return _Wait(needed, {experiment.owner_id})
+    given = experiment_queries.approvals(session, experiment_id=experiment.id)
+    missing = [role for role in v.APPROVER_ROLES if role not in {a.role for a in given}]
+    # Each sign-off needs a different person: whoever gave one cannot give another.
+    return _Wait(missing, {experiment.owner_id} | {a.approver_id for a in given})
+
+
+def admins(session: Session, *, team_id: str, admin_user_ids: Collection[str]) -> list[str]:
+    held = roles.holders(session, team_id=team_id, role=v.ADMIN_ROLE)
+    return sorted(admin_user_ids) + [u for u in held if u not in admin_user_ids]
+
+
+def candidates(session: Session, *, now: datetime, after: timedelta, every: timedelta) -> Sequence[int]:
+    return queries.nudge_candidates(
+        session, statuses=NUDGED_STATUSES, waiting_since_before=now - after, nudged_before=now - every
+    )
+
+
+def claim(
+    session: Session,
+    *,
+    experiment_id: int,
+    now: datetime,
+    after: timedelta,
+    every: timedelta,
+    admin_user_ids: Collection[str],
+) -> NudgeClaim | None:
+    """Decide whom to nudge and claim the nudge; None when there is nothing (left) to do."""
+    experiment = session.get(Experiment, experiment_id)
+    if experiment is None or experiment.status not in NUDGED_STATUSES:
+        return None
+    waited_on = _waited_on(session, experiment)
+    if not waited_on.roles:
+        return None
+    previous = experiment.last_nudged_at
+    if not queries.claim_nudge(
+        session,
+        experiment_id=experiment_id,
+        status=experiment.status,
+        now=now,
+        waiting_since_before=now - after,
+        nudged_before=now - every,
+    ):
+        return None
+    asks = [
+        Ask(
+            role,
+            [
+                u
+                for u in roles.holders(session, team_id=experiment.team_id, role=role)
+                if u not in waited_on.excluded
+            ],
+        )
+        for role in waited_on.roles
+    ]
+    nudge = Nudge(
+        experiment=experiment,
+        waiting_since=experiment.status_changed_at,
+        now=now,
+        asks=asks,
+        admins=admins(session, team_id=experiment.team_id, admin_user_ids=admin_user_ids)
+        if any(not a.people for a in asks)
+        else [],
+    )
+    return NudgeClaim(nudge, previous)
+
+
+def release(session: Session, claimed: NudgeClaim) -> None:
+    """The nudge could not be posted: let the next pass try again."""
+    assert claimed.nudge.experiment.id is not None
+    queries.release_nudge(
+        session,
+        experiment_id=claimed.nudge.experiment.id,
+        claimed_at=claimed.nudge.now,
+        previous=claimed.previous_nudged_at,
+    )

@@ -1,0 +1,108 @@
+"""What a ceremony's reminder says: its focus, and the experiments that make the meeting useful."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from storage import agenda as queries
+from storage import ceremonies as runs
+from storage.models import Ceremony, Experiment
+from workflow import ceremonies as c
+from workflow import schedules
+from workflow import vocabulary as v
+
+# Listing more than this per section makes a reminder nobody reads; the rest is counted.
+ITEMS_PER_SECTION = 10
+
+FOCUS = {
+    c.STANDUP: "blockers, progress, help needed",
+    c.EXPERIMENT_REVIEW: "review experiments, share learnings",
+    c.ETHICS_REVIEW: "review AI decisions, bias checks",
+    c.RETROSPECTIVE: "improve processes, celebrate wins",
+}
+
+# Experiment review: what is waiting, in the order the meeting should take it.
+REVIEW_SECTIONS = (v.IN_REVIEW, v.CHANGES_REQUESTED, v.REVIEWED, v.APPROVED)
+# Ethics review: submitted experiments whose ethics review is open.
+ETHICS_REVIEW_STATUSES = (v.REVIEW_PENDING, v.REVIEW_CHANGES_REQUESTED)
+SUBMITTED_STATUSES = (v.IN_REVIEW, v.CHANGES_REQUESTED, v.REVIEWED)
+RETRO_SECTIONS = (v.PRODUCTION, v.REJECTED, v.WITHDRAWN)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    items: Sequence[Experiment]
+    total: int
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.items)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    ceremony: Ceremony
+    due_at: datetime  # UTC
+    late: bool
+    sections: Sequence[Section] = field(default_factory=tuple)
+    since: datetime | None = None  # retrospective: the window starts here (UTC)
+
+    @property
+    def focus(self) -> str | None:
+        return FOCUS.get(self.ceremony.kind)
+
+
+def _review_sections(session: Session, team_id: str) -> list[Section]:
+    sections = []
+    for status in REVIEW_SECTIONS:
+        items, total = queries.waiting(session, team_id=team_id, status=status, limit=ITEMS_PER_SECTION)
+        sections.append(Section(status, items, total))
+    return sections
+
+
+def _ethics_sections(session: Session, team_id: str) -> list[Section]:
+    sections = []
+    for status in ETHICS_REVIEW_STATUSES:
+        items, total = queries.with_review(
+            session,
+            team_id=team_id,
+            kind="ethics",
+            review_statuses=(status,),
+            experiment_statuses=SUBMITTED_STATUSES,
+            limit=ITEMS_PER_SECTION,
+        )
+        sections.append(Section(f"ethics_{status}", items, total))
+    return sections
+
+
+def retro_since(session: Session, ceremony: Ceremony, due_at: datetime) -> datetime:
+    """Since the last retro that was posted, else since one period before this one."""
+    assert ceremony.id is not None
+    last = runs.last_posted_before(session, ceremony_id=ceremony.id, before=due_at)
+    if last is not None:
+        return last
+    schedule = schedules.load(ceremony.schedule)
+    return due_at - timedelta(weeks=2 if schedule.kind == schedules.BIWEEKLY else 1)
+
+
+def build(session: Session, ceremony: Ceremony, *, due_at: datetime, late: bool) -> Reminder:
+    team_id = ceremony.team_id
+    if ceremony.kind == c.EXPERIMENT_REVIEW:
+        return Reminder(ceremony, due_at, late, _review_sections(session, team_id))
+    if ceremony.kind == c.ETHICS_REVIEW:
+        return Reminder(ceremony, due_at, late, _ethics_sections(session, team_id))
+    if ceremony.kind == c.RETROSPECTIVE:
+        since = retro_since(session, ceremony, due_at)
+        sections = []
+        for status in RETRO_SECTIONS:
+            items, total = queries.moved_to(
+                session, team_id=team_id, status=status, since=since, until=due_at, limit=ITEMS_PER_SECTION
+            )
+            sections.append(Section(status, items, total))
+        return Reminder(ceremony, due_at, late, sections, since=since)
+    return Reminder(ceremony, due_at, late)

@@ -1,0 +1,64 @@
+"""The fixed vocabulary of the workflow: statuses, workstreams, reviews, checklist, roles."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Lifecycle: proposed → in_review → reviewed → approved → production, with side exits.
+PROPOSED: Final = "proposed"
+IN_REVIEW: Final = "in_review"
+CHANGES_REQUESTED: Final = "changes_requested"
+REVIEWED: Final = "reviewed"
+APPROVED: Final = "approved"
+PRODUCTION: Final = "production"
+REJECTED: Final = "rejected"
+WITHDRAWN: Final = "withdrawn"
+STATUSES: Final = (
+    PROPOSED,
+    IN_REVIEW,
+    CHANGES_REQUESTED,
+    REVIEWED,
+    APPROVED,
+    PRODUCTION,
+    REJECTED,
+    WITHDRAWN,
+)
+CLOSED_STATUSES: Final = frozenset({PRODUCTION, REJECTED, WITHDRAWN})
+
+# Workstream → default timeline estimate in weeks.
+WORKSTREAMS: Final = {
+    "experimentation": 2,
+    "production": 4,
+    "optimization": 3,
+    "governance": 3,
+}
+DEFAULT_WORKSTREAM: Final = "experimentation"
+
+REVIEW_KINDS: Final = ("technical", "ethics", "business")
+REVIEW_PENDING: Final = "pending"
+REVIEW_APPROVED: Final = "approved"
+REVIEW_CHANGES_REQUESTED: Final = "changes_requested"
+
+CHECKLIST: Final = {
+    "model_performance": "Model performance meets threshold",
+    "safety_evaluation": "Safety evaluation passed",
+    "cost_projection": "Cost projection acceptable",
+    "documentation": "Documentation complete",
+    "rollback_plan": "Rollback plan defined",
+}
+
+# Who signs off a promotion to production.
+APPROVER_ROLES: Final = ("technical_lead", "product_owner", "security")
+# Which role may decide which review.
+REVIEWER_ROLE: Final = {kind: f"{kind}_reviewer" for kind in REVIEW_KINDS}
+CORE_ROLES: Final = (
+    "ml_engineer",
+    "prompt_engineer",
+    "data_engineer",
+    "platform_engineer",
+    "product_manager",
+)
+ADMIN_ROLE: Final = "admin"
+ROLES: Final = (*CORE_ROLES, *REVIEWER_ROLE.values(), *APPROVER_ROLES, ADMIN_ROLE)
+
+HYPOTHESIS_MAX_CHARS: Final = 1500
