@@ -11,3 +11,19 @@ WORKSTREAM_INPUT: Final = "workstream_input"
 
 # Blocks on the experiment card.
 CARD_HEADER_BLOCK: Final = "card_header"
+
+# The review message in the card's thread. Button values are "<number>:<review kind>".
+REVIEW_APPROVE: Final = "review_approve"
+REVIEW_REQUEST_CHANGES: Final = "review_request_changes"
+REVIEW_REJECT: Final = "review_reject"
+# The checklist's block id is "checklist:<number>"; option values are checklist keys.
+CHECKLIST: Final = "review_checklist"
+
+# The sign-off message in the card's thread. Values are "<number>:<role>" and "<number>".
+SIGNOFF_APPROVE: Final = "signoff_approve"
+SIGNOFF_REJECT: Final = "signoff_reject"
+
+# The modal asking why changes are requested or an experiment is rejected.
+REASON_MODAL: Final = "decision_reason"
+REASON_BLOCK: Final = "reason"
+REASON_INPUT: Final = "reason_input"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -89,3 +90,41 @@ def metrics(session: Session, *, experiment_id: int) -> Sequence[Metric]:
     return session.exec(
         select(Metric).where(Metric.experiment_id == experiment_id).order_by(col(Metric.name))
     ).all()
+
+
+# Thread replies the bot keeps one of per experiment; each column holds the reply's ts.
+THREAD_SLOTS = ("review_message_ts", "approval_message_ts", "deployment_message_ts")
+_CLAIM = "claim:"
+
+
+def is_posted(ts: str | None) -> bool:
+    return ts is not None and not ts.startswith(_CLAIM)
+
+
+def claim_slot(
+    session: Session, *, experiment_id: int, slot: str, now: datetime, stale_after: timedelta
+) -> bool:
+    """Take the right to post the reply for `slot`; False if it is posted or another process is posting.
+
+    A claim left by a process that died mid-post expires after `stale_after`.
+    """
+    if slot not in THREAD_SLOTS:
+        raise ValueError(slot)
+    column = getattr(Experiment, slot)
+    expired = f"{_CLAIM}{(now - stale_after).timestamp():013.3f}"
+    result = session.execute(
+        update(Experiment)
+        .where(
+            col(Experiment.id) == experiment_id,
+            or_(column.is_(None), and_(column.startswith(_CLAIM), column < expired)),
+        )
+        .values({slot: f"{_CLAIM}{now.timestamp():013.3f}"})
+    )
+    return result.rowcount == 1
+
+
+def fill_slot(session: Session, *, experiment_id: int, slot: str, ts: str | None) -> None:
+    """Store the posted reply's ts, or (None) give the claim up so a later publish posts it."""
+    if slot not in THREAD_SLOTS:
+        raise ValueError(slot)
+    session.execute(update(Experiment).where(col(Experiment.id) == experiment_id).values({slot: ts}))

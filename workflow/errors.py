@@ -23,3 +23,11 @@ class NotAllowed(WorkflowError):
 
 class InvalidTransition(WorkflowError):
     """The experiment is not in a state where this step is legal."""
+
+
+class NotReady(InvalidTransition):
+    """A step whose preconditions are unmet; `missing` names each one, for a list."""
+
+    def __init__(self, message: str, missing: list[str]) -> None:
+        super().__init__(message)
+        self.missing = missing

@@ -38,6 +38,7 @@ REVIEW_KINDS: Final = ("technical", "ethics", "business")
 REVIEW_PENDING: Final = "pending"
 REVIEW_APPROVED: Final = "approved"
 REVIEW_CHANGES_REQUESTED: Final = "changes_requested"
+REVIEW_REJECTED: Final = "rejected"
 
 CHECKLIST: Final = {
     "model_performance": "Model performance meets threshold",
@@ -62,3 +63,6 @@ ADMIN_ROLE: Final = "admin"
 ROLES: Final = (*CORE_ROLES, *REVIEWER_ROLE.values(), *APPROVER_ROLES, ADMIN_ROLE)
 
 HYPOTHESIS_MAX_CHARS: Final = 1500
+# Escaped artifacts must still fit one 3000-character section of the review message.
+ARTIFACTS_MAX_CHARS: Final = 2000
+REASON_MAX_CHARS: Final = 1000

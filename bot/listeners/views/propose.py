@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.blocks.experiments import proposed_confirmation
-from bot.cards import CardError, publish_card
+from bot.cards import publish
 from bot.services import services_of
 from workflow import experiments
 from workflow.errors import InvalidInput
@@ -43,10 +43,8 @@ def submit_propose(ack: Ack, body: dict[str, Any], client: WebClient, context: A
     if channel_id is None:
         return
     note = proposed_confirmation(experiment)
-    try:
-        publish_card(client, services.db, team_id=team_id, number=experiment.number)
-    except CardError as error:
-        note = f"{note}\n:warning: {error}"
+    for problem in publish(client, services.db, team_id=team_id, number=experiment.number):
+        note = f"{note}\n:warning: {problem}"
     try:
         client.chat_postEphemeral(channel=channel_id, user=user_id, text=note)
     except SlackApiError:

@@ -56,6 +56,8 @@ def upgrade() -> None:
         sa.Column("message_ts", sa.String(length=32), nullable=True),
         sa.Column("review_message_ts", sa.String(length=32), nullable=True),
         sa.Column("approval_message_ts", sa.String(length=32), nullable=True),
+        sa.Column("deployment_message_ts", sa.String(length=32), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status_changed_at", sa.DateTime(timezone=True), nullable=False),

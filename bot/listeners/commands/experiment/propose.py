@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks.experiments import propose_modal, proposed_confirmation
-from bot.cards import CardError, publish_card
+from bot.cards import publish
 from bot.listeners.commands.router import CommandRequest
 from workflow import experiments
 
@@ -25,7 +25,5 @@ def propose(request: CommandRequest) -> None:
             channel_id=request.channel_id,
         )
     request.reply(proposed_confirmation(experiment))
-    try:
-        publish_card(request.client, db, team_id=request.team_id, number=experiment.number)
-    except CardError as error:
-        request.reply(f":warning: {error}")
+    for problem in publish(request.client, db, team_id=request.team_id, number=experiment.number):
+        request.reply(f":warning: {problem}")

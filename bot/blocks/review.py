@@ -1,0 +1,205 @@
+"""The thread replies under an experiment's card: review, sign-off, deployment plan, notices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import ids
+from bot.blocks import Block, Message, context, divider, message, section
+from bot.blocks.experiments import REVIEW_LABEL, status_label
+from bot.text import channel_mention, escape, truncate, user_mention
+from workflow import vocabulary as v
+from workflow.experiments import ExperimentDetail
+from workflow.promotion import DeploymentPlan
+
+ROLE_TITLE = {"technical_lead": "Technical lead", "product_owner": "Product owner", "security": "Security"}
+
+
+def _when(value: Any) -> str:
+    return f"{value:%Y-%m-%d %H:%M} UTC"
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
+    button: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def _checklist_block(d: ExperimentDetail, *, editable: bool) -> Block:
+    ticked = {item.key for item in d.checklist if item.checked_by}
+    if not editable:
+        lines = [
+            f"{':ballot_box_with_check:' if key in ticked else ':white_square:'} {label}"
+            for key, label in v.CHECKLIST.items()
+        ]
+        return section("*Review checklist*\n" + "\n".join(lines))
+    options = [
+        {"text": {"type": "plain_text", "text": label}, "value": key} for key, label in v.CHECKLIST.items()
+    ]
+    element: Block = {"type": "checkboxes", "action_id": ids.CHECKLIST, "options": options}
+    selected = [o for o in options if o["value"] in ticked]
+    if selected:
+        element["initial_options"] = selected
+    return {
+        "type": "section",
+        "block_id": f"checklist:{d.experiment.number}",
+        "text": {
+            "type": "mrkdwn",
+            "text": f"*Review checklist* (ticked by the owner, {user_mention(d.experiment.owner_id)})",
+        },
+        "accessory": element,
+    }
+
+
+def review_message(d: ExperimentDetail) -> Message:
+    """The artifacts, the checklist and a row of buttons per required review."""
+    e = d.experiment
+    open_for_review = e.status == v.IN_REVIEW
+    blocks: list[Block] = [
+        section(f"*{d.ref} is up for review* · {status_label(e.status)}"),
+        section(f"*Artifacts*\n{escape(e.artifacts or '(none)')}"),
+        _checklist_block(d, editable=e.status in (v.IN_REVIEW, v.CHANGES_REQUESTED)),
+        divider(),
+    ]
+    for review in d.reviews:
+        line = f"*{review.kind.capitalize()} review*: {REVIEW_LABEL.get(review.status, review.status)}"
+        if review.reviewer_id and review.decided_at:
+            line += f" by {user_mention(review.reviewer_id)} on {_when(review.decided_at)}"
+        if review.reason:
+            line += f"\n> {truncate(escape(review.reason), 1000)}"
+        blocks.append(section(line))
+        if open_for_review and review.status == v.REVIEW_PENDING:
+            value = f"{e.number}:{review.kind}"
+            blocks.append(
+                {
+                    "type": "actions",
+                    "block_id": f"review:{e.number}:{review.kind}",
+                    "elements": [
+                        _button("Approve", ids.REVIEW_APPROVE, value, "primary"),
+                        _button("Request changes", ids.REVIEW_REQUEST_CHANGES, value),
+                        _button("Reject", ids.REVIEW_REJECT, value, "danger"),
+                    ],
+                }
+            )
+    reviewers = ", ".join(f"`{v.REVIEWER_ROLE[k]}`" for k in v.REVIEW_KINDS)
+    blocks.append(
+        context(
+            f"Reviews are decided by holders of {reviewers}; nobody reviews their own experiment. "
+            f"When all three approve and the checklist is complete, {d.ref} is reviewed."
+        )
+    )
+    return message(f"{d.ref} is up for review", blocks)
+
+
+def signoff_message(d: ExperimentDetail) -> Message:
+    """One Approve button per sign-off role, and a Reject for any of them."""
+    e = d.experiment
+    given = {a.role: a for a in d.approvals}
+    waiting = e.status == v.APPROVED
+    blocks: list[Block] = [
+        section(
+            f"*{d.ref} is ready for production.* {user_mention(e.owner_id)} asked for sign-off; "
+            "each role approves here, and each sign-off needs a different person."
+        )
+    ]
+    for role in v.APPROVER_ROLES:
+        approval = given.get(role)
+        if approval:
+            who, when = user_mention(approval.approver_id), _when(approval.approved_at)
+            text = f"*{ROLE_TITLE[role]}*: :large_green_circle: approved by {who} on {when}"
+        else:
+            text = f"*{ROLE_TITLE[role]}* (`{role}`): :white_circle: waiting"
+        block = section(text, block_id=f"signoff:{e.number}:{role}")
+        if waiting and not approval:
+            block["accessory"] = _button("Approve", ids.SIGNOFF_APPROVE, f"{e.number}:{role}", "primary")
+        blocks.append(block)
+    if waiting:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"signoff_reject:{e.number}",
+                "elements": [_button("Reject", ids.SIGNOFF_REJECT, str(e.number), "danger")],
+            }
+        )
+    else:
+        blocks.append(context(f"Sign-off closed: {status_label(e.status)}"))
+    return message(f"{d.ref} needs production sign-off", blocks)
+
+
+def deployment_message(plan: DeploymentPlan) -> Message:
+    e = plan.experiment
+    stages = "\n".join(f"{i}. {stage}" for i, stage in enumerate(plan.stages, 1))
+    rollback = (
+        escape(plan.rollback)
+        if plan.rollback
+        else ":warning: no `rollback:` line in the artifacts; write it down before the first stage."
+    )
+    if plan.thresholds:
+        monitors = "\n".join(
+            f"• `{escape(t.metric.name)}`: recorded {t.metric.value:g}, alert if "
+            f"{'above' if t.lower_is_better else 'below'} {t.limit:.4g}"
+            for t in plan.thresholds
+        )
+    else:
+        monitors = "• No metrics recorded: add them with `/experiment metric` so the rollout has thresholds."
+    alerts = channel_mention(plan.alert_channel) if plan.alert_channel else "the team channel"
+    blocks = [
+        section(f":rocket: *EXP-{e.number} is in production.* Owner: {user_mention(e.owner_id)}"),
+        section(f"*Staged rollout* (advance only while every metric is within its threshold)\n{stages}"),
+        section(f"*Rollback plan*\n{rollback}"),
+        section(f"*Monitoring*\n{monitors}\nAlerts go to {alerts}."),
+        context(f"Post-launch review on {plan.review_on:%Y-%m-%d}."),
+    ]
+    return message(f"EXP-{e.number} is in production: deployment plan and monitoring", blocks)
+
+
+def decision_notice(d: ExperimentDetail, *, actor_id: str, what: str, reason: str) -> Message:
+    """Posted in the thread when changes are requested or the experiment is rejected."""
+    e = d.experiment
+    if e.status == v.CHANGES_REQUESTED:
+        headline = f":leftwards_arrow_with_hook: {user_mention(actor_id)} requested changes in the {what}."
+        follow = f"{user_mention(e.owner_id)}, resubmit with `/experiment submit {d.ref} <artifacts>`."
+    else:
+        headline = f":no_entry: {user_mention(actor_id)} rejected {d.ref} ({what})."
+        follow = f"{user_mention(e.owner_id)}, {d.ref} is closed."
+    text = f"{headline}\n> {truncate(escape(reason), 1000)}\n{follow}"
+    return message(f"{headline} {truncate(escape(reason), 200)}", [section(text)])
+
+
+def resubmitted_notice(d: ExperimentDetail) -> Message:
+    text = (
+        f":arrows_counterclockwise: {user_mention(d.experiment.owner_id)} resubmitted {d.ref}; "
+        "the reviews that asked for changes are open again.\n"
+        f"*Artifacts*\n{escape(d.experiment.artifacts or '')}"
+    )
+    return message(f"{d.ref} was resubmitted", [section(text)])
+
+
+def reason_modal(*, title: str, label: str, metadata: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": ids.REASON_MODAL,
+        "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": truncate(title, 24)},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": ids.REASON_BLOCK,
+                "label": {"type": "plain_text", "text": truncate(label, 2000)},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ids.REASON_INPUT,
+                    "multiline": True,
+                    "max_length": v.REASON_MAX_CHARS,
+                },
+            }
+        ],
+    }

@@ -1,0 +1,102 @@
+"""The experiment lifecycle: which status may follow which, and why not when it may not.
+
+proposed → in_review → reviewed → approved → production, with the side exits
+changes_requested (back to in_review on resubmit), rejected and withdrawn.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlmodel import Session
+
+from storage import audit
+from storage.models import Experiment
+from workflow import vocabulary as v
+from workflow.errors import InvalidTransition
+from workflow.experiments import ref, touch
+
+TRANSITIONS: Final[dict[str, frozenset[str]]] = {
+    v.PROPOSED: frozenset({v.IN_REVIEW, v.WITHDRAWN}),
+    v.IN_REVIEW: frozenset({v.CHANGES_REQUESTED, v.REVIEWED, v.REJECTED, v.WITHDRAWN}),
+    v.CHANGES_REQUESTED: frozenset({v.IN_REVIEW, v.REJECTED, v.WITHDRAWN}),
+    v.REVIEWED: frozenset({v.APPROVED, v.REJECTED, v.WITHDRAWN}),
+    v.APPROVED: frozenset({v.PRODUCTION, v.REJECTED, v.WITHDRAWN}),
+    v.PRODUCTION: frozenset(),
+    v.REJECTED: frozenset(),
+    v.WITHDRAWN: frozenset(),
+}
+
+# What would make a step legal, by the status it needs the experiment to be in.
+_HOW_TO_REACH: Final = {
+    v.IN_REVIEW: "its owner submits it with `/experiment submit {ref} <artifacts>`",
+    v.REVIEWED: "all three reviews approve it and every checklist item is ticked",
+    v.APPROVED: "it is reviewed and its owner runs `/experiment promote {ref}`",
+}
+
+_STATUS_WORDS: Final = {
+    v.PROPOSED: "is only proposed",
+    v.IN_REVIEW: "is in review",
+    v.CHANGES_REQUESTED: "is waiting for its owner's changes",
+    v.REVIEWED: "is reviewed and waiting to be promoted",
+    v.APPROVED: "is waiting for its production sign-offs",
+    v.PRODUCTION: "is already in production",
+    v.REJECTED: "was rejected",
+    v.WITHDRAWN: "was withdrawn",
+}
+
+
+def describe(experiment: Experiment) -> str:
+    """`EXP-3 is in review`: the status as a phrase for refusals."""
+    return f"{ref(experiment.number)} {_STATUS_WORDS.get(experiment.status, experiment.status)}"
+
+
+def refuse(experiment: Experiment, step: str, *, needs: str | None = None) -> InvalidTransition:
+    """An error saying the step can't happen now, and what would make it possible."""
+    message = f"You can't {step}: {describe(experiment)}."
+    if experiment.status in v.CLOSED_STATUSES:
+        message += " It is closed; propose a new experiment to try again."
+    elif needs in _HOW_TO_REACH:
+        message += f" That becomes possible once {_HOW_TO_REACH[needs].format(ref=ref(experiment.number))}."
+    return InvalidTransition(message)
+
+
+def require_status(experiment: Experiment, step: str, *allowed: str) -> None:
+    """Refuse `step` unless the experiment is in one of `allowed` statuses."""
+    if experiment.status not in allowed:
+        raise refuse(experiment, step, needs=allowed[0])
+
+
+def move(
+    session: Session, experiment: Experiment, target: str, *, actor_id: str, detail: str | None = None
+) -> None:
+    """Change status and record it; a transition the lifecycle does not allow is a bug upstream."""
+    if target not in TRANSITIONS[experiment.status]:
+        raise InvalidTransition(f"{describe(experiment)}; it can't become {target.replace('_', ' ')}.")
+    previous = experiment.status
+    touch(experiment, status=target)
+    session.add(experiment)
+    audit.record(
+        session,
+        team_id=experiment.team_id,
+        experiment_id=experiment.id,
+        actor_id=actor_id,
+        action=f"status:{target}",
+        detail=f"{previous} → {target}" + (f": {detail}" if detail else ""),
+    )
+
+
+def changed(
+    session: Session, experiment: Experiment, *, actor_id: str, action: str, detail: str | None = None
+) -> None:
+    """Record a change that keeps the status (a click, a tick, a metric) and mark the card stale."""
+    touch(experiment)
+    session.add(experiment)
+    audit.record(
+        session,
+        team_id=experiment.team_id,
+        experiment_id=experiment.id,
+        actor_id=actor_id,
+        action=action,
+        detail=detail,
+    )

@@ -1,0 +1,175 @@
+"""Promotion to production: the request for sign-off, the three sign-offs, and the plan.
+
+Sign-offs are unique per experiment and role, and every step locks the experiment's row first,
+so double clicks, retries and simultaneous clicks record each sign-off once and move the
+experiment to production exactly once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from storage import experiments as queries
+from storage import roles
+from storage.models import Approval, Experiment, Metric
+from workflow import lifecycle
+from workflow import vocabulary as v
+from workflow.errors import InvalidInput, NotAllowed, NotReady
+from workflow.experiments import ExperimentDetail, get, ref
+from workflow.outcome import Outcome
+from workflow.permissions import Policy, require_not_owner, require_owner, require_role
+from workflow.review import missing_reviews, validate_reason
+
+ROLLOUT_STAGES = ("5% of traffic for 2 days", "25% for 3 days", "50% for 2 days", "100%")
+REVIEW_AFTER = timedelta(days=14)
+# An alert fires when a metric moves this far in the wrong direction from its recorded value.
+ALERT_TOLERANCE = 0.10
+_LOWER_IS_BETTER = re.compile(r"latency|_ms$|_s$|seconds|cost|error|loss|time|perplexity|toxicity")
+_ROLLBACK = re.compile(r"rollback(?:\s+plan)?\s*[:=-]\s*(.+?)(?:\s*[;\n]|$)", re.IGNORECASE)
+
+
+def missing_for_production(session: Session, experiment: Experiment) -> list[str]:
+    """Everything production still needs: reviews, checklist items and sign-offs."""
+    assert experiment.id is not None
+    missing = missing_reviews(session, experiment) if experiment.status != v.APPROVED else []
+    given = {a.role for a in queries.approvals(session, experiment_id=experiment.id)}
+    missing += [f"sign-off from {role}" for role in v.APPROVER_ROLES if role not in given]
+    return missing
+
+
+def promote(session: Session, *, team_id: str, number: int, actor_id: str) -> Outcome:
+    """Ask for the three sign-offs; refused with the exact list of what is missing."""
+    experiment = get(session, team_id=team_id, number=number, for_update=True)
+    require_owner(experiment, actor_id, "request its promotion")
+    if experiment.status == v.APPROVED:
+        waiting = ", ".join(
+            m.removeprefix("sign-off from ") for m in missing_for_production(session, experiment)
+        )
+        return Outcome(
+            experiment,
+            changed=False,
+            note=f"{ref(number)} is already waiting for sign-off from {waiting}; see its thread.",
+        )
+    if experiment.status in v.CLOSED_STATUSES:
+        raise lifecycle.refuse(experiment, f"promote {ref(number)}")
+    if experiment.status != v.REVIEWED:
+        missing = missing_for_production(session, experiment)
+        raise NotReady(f"{ref(number)} can't be promoted yet. Missing: " + "; ".join(missing) + ".", missing)
+    lifecycle.move(session, experiment, v.APPROVED, actor_id=actor_id, detail="sign-off requested")
+    return Outcome(experiment, moved_to=v.APPROVED)
+
+
+def check_sign_off(
+    session: Session, experiment: Experiment, *, role: str, actor_id: str, policy: Policy
+) -> Approval | None:
+    """Refuse a sign-off the actor may not give now; the existing one if it is already theirs."""
+    step = f"sign off {ref(experiment.number)} as {role}"
+    require_not_owner(experiment, actor_id, step, policy)
+    require_role(session, experiment, actor_id, role, step)
+    assert experiment.id is not None
+    given = queries.approvals(session, experiment_id=experiment.id)
+    mine = next((a for a in given if a.role == role), None)
+    if mine is not None and mine.approver_id == actor_id:
+        return mine
+    lifecycle.require_status(experiment, step, v.APPROVED)
+    if mine is not None:
+        raise NotAllowed(f"{ref(experiment.number)} already has its {role} sign-off.")
+    other = next((a for a in given if a.approver_id == actor_id), None)
+    if other is not None and not policy.allow_self_approval:
+        raise NotAllowed(
+            f"You already signed off {ref(experiment.number)} as {other.role}; "
+            "each sign-off needs a different person."
+        )
+    return None
+
+
+def sign_off(
+    session: Session, *, team_id: str, number: int, role: str, actor_id: str, policy: Policy
+) -> Outcome:
+    if role not in v.APPROVER_ROLES:
+        raise InvalidInput(f"`{role[:40]}` is not a sign-off role; they are {', '.join(v.APPROVER_ROLES)}.")
+    experiment = get(session, team_id=team_id, number=number, for_update=True)
+    if check_sign_off(session, experiment, role=role, actor_id=actor_id, policy=policy) is not None:
+        return Outcome(experiment, changed=False, note=f"You already signed off {ref(number)} as {role}.")
+    assert experiment.id is not None
+    try:
+        # The unique (experiment, role) constraint is the last line against a duplicate.
+        with session.begin_nested():
+            session.add(
+                Approval(team_id=team_id, experiment_id=experiment.id, role=role, approver_id=actor_id)
+            )
+    except IntegrityError:
+        return Outcome(experiment, changed=False, note=f"{ref(number)} already has its {role} sign-off.")
+    lifecycle.changed(session, experiment, actor_id=actor_id, action=f"sign-off:{role}", detail="approved")
+    if missing_for_production(session, experiment):
+        return Outcome(experiment)
+    lifecycle.move(session, experiment, v.PRODUCTION, actor_id=actor_id, detail="all sign-offs given")
+    return Outcome(experiment, moved_to=v.PRODUCTION)
+
+
+def check_reject_promotion(
+    session: Session, experiment: Experiment, *, actor_id: str, policy: Policy
+) -> None:
+    step = f"reject {ref(experiment.number)}"
+    require_not_owner(experiment, actor_id, step, policy)
+    held = roles.roles_of(session, team_id=experiment.team_id, user_id=actor_id)
+    if not held & set(v.APPROVER_ROLES):
+        raise NotAllowed(f"Only holders of {', '.join(v.APPROVER_ROLES)} may {step} at sign-off.")
+    lifecycle.require_status(experiment, step, v.APPROVED)
+
+
+def reject_promotion(
+    session: Session, *, team_id: str, number: int, actor_id: str, reason: str, policy: Policy
+) -> Outcome:
+    """A sign-off holder stops the experiment from reaching production."""
+    experiment = get(session, team_id=team_id, number=number, for_update=True)
+    check_reject_promotion(session, experiment, actor_id=actor_id, policy=policy)
+    lifecycle.move(
+        session, experiment, v.REJECTED, actor_id=actor_id, detail=f"at sign-off: {validate_reason(reason)}"
+    )
+    return Outcome(experiment, moved_to=v.REJECTED)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    metric: Metric
+    lower_is_better: bool
+
+    @property
+    def limit(self) -> float:
+        factor = 1 + ALERT_TOLERANCE if self.lower_is_better else 1 - ALERT_TOLERANCE
+        return self.metric.value * factor
+
+
+@dataclass(frozen=True)
+class DeploymentPlan:
+    experiment: Experiment
+    stages: Sequence[str]
+    rollback: str | None
+    thresholds: Sequence[Threshold]
+    alert_channel: str | None
+    review_on: datetime
+
+
+def rollback_plan(artifacts: str | None) -> str | None:
+    """The rollback plan the owner wrote in the artifacts (`rollback: …`), if they did."""
+    match = _ROLLBACK.search(artifacts or "")
+    return match.group(1).strip() if match else None
+
+
+def deployment_plan(detail: ExperimentDetail) -> DeploymentPlan:
+    e = detail.experiment
+    return DeploymentPlan(
+        experiment=e,
+        stages=ROLLOUT_STAGES,
+        rollback=rollback_plan(e.artifacts),
+        thresholds=[Threshold(m, bool(_LOWER_IS_BETTER.search(m.name))) for m in detail.metrics],
+        alert_channel=e.channel_id,
+        review_on=e.status_changed_at + REVIEW_AFTER,
+    )

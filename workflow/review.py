@@ -1,0 +1,210 @@
+"""Submitting an experiment, ticking its checklist, deciding its reviews, withdrawing it."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlmodel import Session
+
+from storage import experiments as queries
+from storage.models import ChecklistItem, Experiment, Review
+from storage.types import utcnow
+from workflow import lifecycle
+from workflow import vocabulary as v
+from workflow.errors import InvalidInput, InvalidTransition
+from workflow.experiments import get, ref
+from workflow.outcome import Outcome
+from workflow.permissions import Policy, require_not_owner, require_owner, require_role
+
+DECISIONS = ("approve", "request_changes", "reject")
+OPEN_STATUSES = tuple(s for s in v.STATUSES if s not in v.CLOSED_STATUSES)
+
+
+def validate_artifacts(text: str) -> str:
+    artifacts = text.strip()
+    if not artifacts:
+        raise InvalidInput(
+            "Add the artifacts reviewers should look at: links to the eval report, model card, "
+            "dashboards, and the rollback plan, e.g. `/experiment submit EXP-1 eval: https://… rollback: …`."
+        )
+    if len(artifacts) > v.ARTIFACTS_MAX_CHARS:
+        raise InvalidInput(
+            f"The artifacts are {len(artifacts)} characters; keep them under {v.ARTIFACTS_MAX_CHARS} "
+            "by linking to documents instead of pasting them."
+        )
+    return artifacts
+
+
+def validate_reason(text: str) -> str:
+    reason = text.strip()
+    if not reason:
+        raise InvalidInput("Say why, so the owner knows what to change.")
+    if len(reason) > v.REASON_MAX_CHARS:
+        raise InvalidInput(f"The reason is {len(reason)} characters; keep it under {v.REASON_MAX_CHARS}.")
+    return reason
+
+
+def submit(
+    session: Session, *, team_id: str, number: int, actor_id: str, artifacts: str, policy: Policy
+) -> Outcome:
+    """Send a proposed experiment (or one sent back for changes) to review with its artifacts."""
+    artifacts = validate_artifacts(artifacts)
+    experiment = get(session, team_id=team_id, number=number, for_update=True)
+    require_owner(experiment, actor_id, "submit it for review")
+    lifecycle.require_status(experiment, f"submit {ref(number)}", v.PROPOSED, v.CHANGES_REQUESTED)
+    assert experiment.id is not None
+    resubmission = experiment.status == v.CHANGES_REQUESTED
+    present = {item.key for item in queries.checklist(session, experiment_id=experiment.id)}
+    for key in v.CHECKLIST:
+        if key not in present:
+            session.add(ChecklistItem(team_id=team_id, experiment_id=experiment.id, key=key))
+    if resubmission:
+        # Reviews that asked for changes look again; reviews already approved stand.
+        for review in queries.reviews(session, experiment_id=experiment.id):
+            if review.status == v.REVIEW_CHANGES_REQUESTED:
+                _reset(review)
+                session.add(review)
+    experiment.artifacts = artifacts
+    lifecycle.move(
+        session,
+        experiment,
+        v.IN_REVIEW,
+        actor_id=actor_id,
+        detail=("resubmitted with: " if resubmission else "submitted with: ") + artifacts,
+    )
+    return Outcome(experiment, moved_to=v.IN_REVIEW)
+
+
+def _reset(review: Review) -> None:
+    review.status = v.REVIEW_PENDING
+    review.reviewer_id = None
+    review.reason = None
+    review.decided_at = None
+
+
+def tick(
+    session: Session,
+    *,
+    team_id: str,
+    number: int,
+    actor_id: str,
+    ticked: Collection[str],
+    unticked: Collection[str],
+) -> Outcome:
+    """The owner ticks or unticks checklist items; the last tick may complete the review."""
+    unknown = [key for key in (*ticked, *unticked) if key not in v.CHECKLIST]
+    if unknown:
+        raise InvalidInput(f"Unknown checklist item `{unknown[0][:40]}`.")
+    experiment = get(session, team_id=team_id, number=number, for_update=True)
+    require_owner(experiment, actor_id, "tick its review checklist")
+    lifecycle.require_status(experiment, "change the checklist", v.IN_REVIEW, v.CHANGES_REQUESTED)
+    assert experiment.id is not None
+    changes = []
+    now = utcnow()
+    for item in queries.checklist(session, experiment_id=experiment.id):
+        if item.key in ticked and item.checked_by is None:
+            item.checked_by, item.checked_at = actor_id, now
+        elif item.key in unticked and item.checked_by is not None:
+            item.checked_by, item.checked_at = None, None
+        else:
+            continue
+        session.add(item)
+        changes.append(("ticked " if item.checked_by else "unticked ") + v.CHECKLIST[item.key])
+    if not changes:
+        return Outcome(experiment, changed=False)
+    lifecycle.changed(session, experiment, actor_id=actor_id, action="checklist", detail="; ".join(changes))
+    return Outcome(experiment, moved_to=_complete_if_reviewed(session, experiment, actor_id))
+
+
+def decide(
+    session: Session,
+    *,
+    team_id: str,
+    number: int,
+    kind: str,
+    decision: str,
+    actor_id: str,
+    policy: Policy,
+    reason: str = "",
+) -> Outcome:
+    """A reviewer approves their review, requests changes, or rejects the experiment."""
+    if kind not in v.REVIEW_KINDS or decision not in DECISIONS:
+        raise InvalidInput(f"Unknown review `{kind[:20]} {decision[:20]}`.")
+    experiment = get(session, team_id=team_id, number=number, for_update=True)
+    review = check_decision(
+        session, experiment, kind=kind, decision=decision, actor_id=actor_id, policy=policy
+    )
+    if review is None:
+        return Outcome(experiment, changed=False, note=f"You already approved the {kind} review.")
+    review.reviewer_id = actor_id
+    review.decided_at = utcnow()
+    if decision == "approve":
+        review.status = v.REVIEW_APPROVED
+        session.add(review)
+        lifecycle.changed(session, experiment, actor_id=actor_id, action=f"review:{kind}", detail="approved")
+        return Outcome(experiment, moved_to=_complete_if_reviewed(session, experiment, actor_id))
+    review.reason = validate_reason(reason)
+    review.status = v.REVIEW_CHANGES_REQUESTED if decision == "request_changes" else v.REVIEW_REJECTED
+    session.add(review)
+    target = v.CHANGES_REQUESTED if decision == "request_changes" else v.REJECTED
+    lifecycle.move(session, experiment, target, actor_id=actor_id, detail=f"{kind} review: {review.reason}")
+    return Outcome(experiment, moved_to=target)
+
+
+def check_decision(
+    session: Session, experiment: Experiment, *, kind: str, decision: str, actor_id: str, policy: Policy
+) -> Review | None:
+    """Refuse a review decision the actor may not make now; None if they already made it.
+
+    Called before a reason modal opens, so a refused click never asks for a reason.
+    """
+    verb = {"approve": "approve", "request_changes": "request changes in", "reject": "reject"}[decision]
+    step = f"{verb} the {kind} review" if decision != "reject" else f"reject {ref(experiment.number)}"
+    require_not_owner(experiment, actor_id, step, policy)
+    require_role(session, experiment, actor_id, v.REVIEWER_ROLE[kind], step)
+    assert experiment.id is not None
+    review = next(r for r in queries.reviews(session, experiment_id=experiment.id) if r.kind == kind)
+    if decision == "approve" and review.status == v.REVIEW_APPROVED and review.reviewer_id == actor_id:
+        return None
+    allowed = (v.IN_REVIEW, v.CHANGES_REQUESTED) if decision == "reject" else (v.IN_REVIEW,)
+    lifecycle.require_status(experiment, step, *allowed)
+    if review.status != v.REVIEW_PENDING and decision != "reject":
+        raise InvalidTransition(
+            f"The {kind} review of {ref(experiment.number)} was already decided "
+            f"({review.status.replace('_', ' ')}); it reopens if the owner resubmits."
+        )
+    return review
+
+
+def _complete_if_reviewed(session: Session, experiment: Experiment, actor_id: str) -> str | None:
+    """In review with every review approved and every item ticked: the experiment is reviewed."""
+    if experiment.status != v.IN_REVIEW or missing_reviews(session, experiment):
+        return None
+    lifecycle.move(
+        session, experiment, v.REVIEWED, actor_id=actor_id, detail="all reviews and checklist done"
+    )
+    return v.REVIEWED
+
+
+def missing_reviews(session: Session, experiment: Experiment) -> list[str]:
+    """What stands between the experiment and `reviewed`, one phrase each."""
+    assert experiment.id is not None
+    missing = []
+    if experiment.status == v.PROPOSED:
+        missing.append(f"submission for review (`/experiment submit {ref(experiment.number)} <artifacts>`)")
+    for review in queries.reviews(session, experiment_id=experiment.id):
+        if review.status != v.REVIEW_APPROVED:
+            missing.append(f"{review.kind} review ({review.status.replace('_', ' ')})")
+    ticked = {i.key for i in queries.checklist(session, experiment_id=experiment.id) if i.checked_by}
+    missing += [f"checklist: {label}" for key, label in v.CHECKLIST.items() if key not in ticked]
+    return missing
+
+
+def withdraw(session: Session, *, team_id: str, number: int, actor_id: str, reason: str = "") -> Outcome:
+    if len(reason) > v.REASON_MAX_CHARS:
+        raise InvalidInput(f"The reason is {len(reason)} characters; keep it under {v.REASON_MAX_CHARS}.")
+    experiment = get(session, team_id=team_id, number=number, for_update=True)
+    require_owner(experiment, actor_id, "withdraw it")
+    lifecycle.require_status(experiment, f"withdraw {ref(number)}", *OPEN_STATUSES)
+    lifecycle.move(session, experiment, v.WITHDRAWN, actor_id=actor_id, detail=reason.strip() or None)
+    return Outcome(experiment, moved_to=v.WITHDRAWN)

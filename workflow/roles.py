@@ -1,0 +1,96 @@
+"""Team roles: who holds which, and who may change that."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from storage import audit, roles
+from workflow import vocabulary as v
+from workflow.errors import InvalidInput, NotAllowed, NotFound
+from workflow.permissions import Policy, may_manage_roles
+
+ROLE_GROUPS = (
+    ("Team", v.CORE_ROLES),
+    ("Review board", tuple(v.REVIEWER_ROLE.values())),
+    ("Production sign-off", v.APPROVER_ROLES),
+    ("Administration", (v.ADMIN_ROLE,)),
+)
+
+
+def valid_roles_text() -> str:
+    return "; ".join(f"{title.lower()}: {', '.join(group)}" for title, group in ROLE_GROUPS)
+
+
+def parse_role(text: str) -> str:
+    role = text.strip().lower().replace("-", "_")
+    if role not in v.ROLES:
+        raise InvalidInput(f"`{text[:40]}` is not a role. Valid roles are {valid_roles_text()}.")
+    return role
+
+
+def _require_manager(
+    session: Session, *, team_id: str, actor_id: str, workspace_admin: bool, policy: Policy
+) -> None:
+    if not may_manage_roles(
+        session, team_id=team_id, user_id=actor_id, workspace_admin=workspace_admin, policy=policy
+    ):
+        raise NotAllowed(
+            "Only workspace admins and owners, the people in ADMIN_USER_IDS, and holders of the `admin` "
+            "role may change roles. `/aiteam roles` shows who holds `admin`."
+        )
+
+
+def grant(
+    session: Session,
+    *,
+    team_id: str,
+    actor_id: str,
+    user_id: str,
+    role: str,
+    workspace_admin: bool,
+    policy: Policy,
+) -> bool:
+    """Give `user_id` the role; False if they already held it (nothing written)."""
+    _require_manager(
+        session, team_id=team_id, actor_id=actor_id, workspace_admin=workspace_admin, policy=policy
+    )
+    if roles.has_role(session, team_id=team_id, user_id=user_id, role=role):
+        return False
+    try:
+        with session.begin_nested():
+            roles.grant(session, team_id=team_id, user_id=user_id, role=role, granted_by=actor_id)
+    except IntegrityError:  # granted by someone else a moment ago
+        return False
+    audit.record(
+        session, team_id=team_id, actor_id=actor_id, action="role:add", detail=f"{role} to {user_id}"
+    )
+    return True
+
+
+def revoke(
+    session: Session,
+    *,
+    team_id: str,
+    actor_id: str,
+    user_id: str,
+    role: str,
+    workspace_admin: bool,
+    policy: Policy,
+) -> None:
+    _require_manager(
+        session, team_id=team_id, actor_id=actor_id, workspace_admin=workspace_admin, policy=policy
+    )
+    if not roles.revoke(session, team_id=team_id, user_id=user_id, role=role):
+        raise NotFound(f"They don't hold `{role}`; nothing changed. `/aiteam roles` shows who holds what.")
+    audit.record(
+        session, team_id=team_id, actor_id=actor_id, action="role:remove", detail=f"{role} from {user_id}"
+    )
+
+
+def roster(session: Session, *, team_id: str) -> dict[str, list[str]]:
+    """Every role in the vocabulary's order, with its holders (possibly none)."""
+    held: dict[str, list[str]] = {role: [] for role in v.ROLES}
+    for assignment in roles.all_assignments(session, team_id=team_id):
+        held.setdefault(assignment.role, []).append(assignment.user_id)
+    return held
