@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -31,10 +32,11 @@ def make_client(settings: Settings) -> WebClient:
     )
 
 
-def create_app(services: Services, *, http: bool = True) -> App:
+def create_app(services: Services, *, http: bool = True, listener_executor: Executor | None = None) -> App:
     """The Bolt app with every listener registered.
 
     `http=True` verifies Slack's request signatures (HTTP mode); Socket Mode needs no secret.
+    Listeners run on `listener_executor` after their ack (Bolt's own pool when None).
     """
     settings = services.settings
     signing_secret = settings.secret("slack_signing_secret") if http else None
@@ -43,6 +45,7 @@ def create_app(services: Services, *, http: bool = True) -> App:
         signing_secret=signing_secret or "",
         request_verification_enabled=http,
         logger=logging.getLogger("bot"),
+        listener_executor=listener_executor,
     )
 
     @app.middleware

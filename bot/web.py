@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -43,8 +44,8 @@ def wsgi_app(app: App, db: Database) -> WSGIApp:
     return application
 
 
-def create_wsgi_app(services: Services) -> WSGIApp:
-    return wsgi_app(create_app(services, http=True), services.db)
+def create_wsgi_app(services: Services, listener_executor: Executor | None = None) -> WSGIApp:
+    return wsgi_app(create_app(services, http=True, listener_executor=listener_executor), services.db)
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]

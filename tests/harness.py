@@ -6,6 +6,7 @@ import itertools
 import json
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -26,6 +27,36 @@ SIGNING_SECRET = "test-signing-secret"
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """Bolt's listener pool, made observable: `settle()` waits until every listener has finished.
+
+    Bolt answers Slack as soon as a listener acks and lets it run on; tests settle before
+    reading what the listener sent, instead of guessing with sleeps.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=16, thread_name_prefix="listener")
+        self._pending: set[Future[Any]] = set()
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = super().submit(fn, *args, **kwargs)
+        with self._idle:
+            self._pending.add(future)
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, future: Future[Any]) -> None:
+        with self._idle:
+            self._pending.discard(future)
+            self._idle.notify_all()
+
+    def settle(self, timeout: float = 10.0) -> None:
+        with self._idle:
+            if not self._idle.wait_for(lambda: not self._pending, timeout):
+                raise AssertionError(f"{len(self._pending)} listener(s) still running after {timeout} s")
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -72,10 +103,11 @@ class BotServer:
         self.db = db
         self.settings = make_settings(slack, db, **settings)
         self.services = Services(settings=self.settings, db=db)
+        self.listeners = TrackingExecutor()
         self._server = make_server(
             "127.0.0.1",
             0,
-            create_wsgi_app(self.services),
+            create_wsgi_app(self.services, listener_executor=self.listeners),
             server_class=_ThreadingWSGIServer,
             handler_class=_QuietHandler,
         )
@@ -97,6 +129,11 @@ class BotServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        self.listeners.shutdown(wait=True)
+
+    def settle(self) -> None:
+        """Wait until every listener started by the requests so far has finished."""
+        self.listeners.settle()
 
     # -- raw requests ----------------------------------------------------------------------
     def post(
@@ -107,12 +144,16 @@ class BotServer:
         sign: bool = True,
         timestamp: int | None = None,
         headers: dict[str, str] | None = None,
+        settle: bool = True,
     ) -> Response:
+        """POST to /slack/events; with `settle`, return once the listeners it started have finished."""
         ts = str(int(time.time()) if timestamp is None else timestamp)
         all_headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, **(headers or {})}
         if sign:
             all_headers["X-Slack-Signature"] = self.verifier.generate_signature(timestamp=ts, body=body)
         reply = requests.post(f"{self.url}/slack/events", data=body.encode(), headers=all_headers, timeout=10)
+        if settle:
+            self.settle()
         return Response(reply.status_code, reply.text)
 
     def get(self, path: str) -> Response:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot import ids
 from bot.blocks import Block, Message, context, divider, message, section
 from bot.blocks.experiments import REVIEW_LABEL, status_label
 from bot.text import channel_mention, escape, truncate, user_mention
+from storage.models import AuditEvent
 from workflow import vocabulary as v
 from workflow.experiments import ExperimentDetail
+from workflow.outcome import Outcome
 from workflow.promotion import DeploymentPlan
 
 ROLE_TITLE = {"technical_lead": "Technical lead", "product_owner": "Product owner", "security": "Security"}
@@ -203,3 +206,60 @@ def reason_modal(*, title: str, label: str, metadata: str) -> dict[str, Any]:
             }
         ],
     }
+
+
+def step_confirmation(d: ExperimentDetail, outcome: Outcome) -> str:
+    """The private answer to the owner after a `/experiment` step."""
+    if not outcome.changed:
+        return f":information_source: {escape(outcome.note or 'Nothing to change.')}"
+    if outcome.moved_to == v.IN_REVIEW:
+        return (
+            f":white_check_mark: Submitted *{d.ref}* for review. The review checklist and the reviewers' "
+            "buttons are in its card's thread; tick each item there as you complete it."
+        )
+    if outcome.moved_to == v.APPROVED:
+        roles = ", ".join(f"`{role}`" for role in v.APPROVER_ROLES)
+        return f":white_check_mark: Asked for production sign-off on *{d.ref}* from {roles}, in its thread."
+    if outcome.moved_to == v.WITHDRAWN:
+        return f":wastebasket: Withdrew *{d.ref}*."
+    recorded = ", ".join(f"`{escape(m.name)}` = {m.value:g}" for m in d.metrics)
+    return f":white_check_mark: Metrics of *{d.ref}*: {recorded}."
+
+
+def missing_text(ref: str, missing: list[str]) -> str:
+    """Exactly what stands between an experiment and production, as a list."""
+    lines = "\n".join(f"• {escape(item)}" for item in missing)
+    return f":warning: *{ref}* can't be promoted yet. Missing:\n{lines}"
+
+
+HISTORY_LINES_PER_BLOCK = 20
+HISTORY_MAX_EVENTS = 200
+
+
+def _action_label(action: str) -> str:
+    kind, _, what = action.partition(":")
+    labels = {
+        "status": f"moved to {what.replace('_', ' ')}",
+        "review": f"{what} review",
+        "sign-off": f"signed off as {what}",
+        "checklist": "checklist",
+        "metrics": "metrics",
+        "proposed": "proposed",
+    }
+    return labels.get(kind, action.replace("_", " "))
+
+
+def history_view(d_ref: str, events: Sequence[AuditEvent]) -> Message:
+    """The audit trail, oldest first: every transition and click, with who and when."""
+    shown = list(events)[-HISTORY_MAX_EVENTS:]
+    lines = [
+        f"`{e.created_at:%Y-%m-%d %H:%M:%S}` {user_mention(e.actor_id)} {_action_label(e.action)}"
+        + (f": {truncate(escape(e.detail), 200)}" if e.detail else "")
+        for e in shown
+    ]
+    blocks: list[Block] = [section(f"*History of {d_ref}* (UTC, oldest first)")]
+    if len(events) > len(shown):
+        blocks.append(context(f"{len(events) - len(shown)} earlier events are not shown."))
+    for start in range(0, len(lines), HISTORY_LINES_PER_BLOCK):
+        blocks.append(section("\n".join(lines[start : start + HISTORY_LINES_PER_BLOCK])))
+    return message(f"History of {d_ref}: {len(events)} events", blocks)

@@ -2,10 +2,11 @@
 
 from slack_bolt import App
 
-from bot.listeners.commands import ceremony, experiment
+from bot.listeners.commands import aiteam, ceremony, experiment
 from bot.listeners.commands.router import command_listener
 
 
 def register(app: App) -> None:
     app.command("/experiment")(command_listener(experiment.SUBCOMMANDS, experiment.usage))
+    app.command("/aiteam")(command_listener(aiteam.SUBCOMMANDS, aiteam.usage))
     app.command("/ceremony")(command_listener(ceremony.SUBCOMMANDS, ceremony.usage))

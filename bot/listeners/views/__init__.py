@@ -3,8 +3,9 @@
 from slack_bolt import App
 
 from bot import ids
-from bot.listeners.views import propose
+from bot.listeners.views import propose, reason
 
 
 def register(app: App) -> None:
     app.view(ids.PROPOSE_MODAL)(propose.submit_propose)
+    app.view(ids.REASON_MODAL)(reason.submit_reason)

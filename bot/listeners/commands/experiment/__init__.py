@@ -1,18 +1,31 @@
 """`/experiment`: one module per group of subcommands; this table is where they meet."""
 
-from bot.listeners.commands.experiment import browse, propose
+from bot.listeners.commands.experiment import browse, lifecycle, propose
 from bot.listeners.commands.router import Subcommand
 
 USAGE = """*`/experiment` commands*
 • `/experiment propose <hypothesis>`: propose an experiment (no text opens a form)
+• `/experiment submit EXP-1 <artifact links or notes>`: send it to review (owner); include \
+`rollback: <plan>` for the deployment plan. Also resubmits after changes were requested.
+• `/experiment promote EXP-1`: ask for production sign-off once reviewed (owner), or see what is missing
+• `/experiment metric EXP-1 accuracy=0.91 latency_ms=420`: record metrics
+• `/experiment withdraw EXP-1 [reason]`: withdraw it (owner)
 • `/experiment list [proposed|in_review|approved|production|mine|all]`: list experiments
 • `/experiment show EXP-1`: everything about one experiment
-• `/experiment help`: this text"""
+• `/experiment history EXP-1`: its audit trail, every step with who and when
+• `/experiment help`: this text
+Reviews, the checklist and sign-offs are buttons in the experiment card's thread."""
 
 SUBCOMMANDS: dict[str, Subcommand] = {
     "propose": propose.propose,
+    "submit": lifecycle.submit,
+    "promote": lifecycle.promote,
+    "metric": lifecycle.metric,
+    "metrics": lifecycle.metric,
+    "withdraw": lifecycle.withdraw,
     "list": browse.list_experiments,
     "show": browse.show,
+    "history": browse.show_history,
 }
 
 

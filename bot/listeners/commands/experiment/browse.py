@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from bot.blocks.experiments import detail_view, list_view
+from bot.blocks.review import history_view
 from bot.listeners.commands.router import CommandRequest
 from workflow import experiments
 from workflow.errors import InvalidInput
+from workflow.history import history
 
 
 def list_experiments(request: CommandRequest) -> None:
@@ -29,4 +31,14 @@ def show(request: CommandRequest) -> None:
     with request.services.db.session() as session:
         experiment = experiments.get(session, team_id=request.team_id, number=number)
         payload = detail_view(experiments.detail(session, experiment))
+    request.reply(payload["text"], payload["blocks"])
+
+
+def show_history(request: CommandRequest) -> None:
+    if len(request.args) != 1:
+        raise InvalidInput("Say which experiment: `/experiment history EXP-1`.")
+    number = experiments.parse_ref(request.args[0])
+    with request.services.db.session() as session:
+        experiment, events = history(session, team_id=request.team_id, number=number)
+        payload = history_view(experiments.ref(experiment.number), events)
     request.reply(payload["text"], payload["blocks"])

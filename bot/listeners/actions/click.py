@@ -1,0 +1,110 @@
+"""Shared machinery for buttons and checkboxes: parse the click, run the step, answer privately.
+
+A refused click gets an ephemeral reason and changes nothing. A click that changed something
+republishes the card and its thread; if Slack would not show that, the clicker is told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from logging import Logger
+from typing import Any
+
+from slack_bolt import Respond
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.cards import publish
+from bot.services import Services, services_of
+from bot.text import escape
+from workflow.errors import InvalidInput, WorkflowError
+from workflow.outcome import Outcome
+
+
+@dataclass
+class Click:
+    team_id: str
+    user_id: str
+    channel_id: str
+    trigger_id: str
+    value: str
+    action: dict[str, Any]
+    message: dict[str, Any]
+    services: Services
+    client: WebClient
+    logger: Logger
+    _respond: Respond
+
+    @classmethod
+    def parse(
+        cls, body: dict[str, Any], context: Any, client: WebClient, respond: Respond, logger: Logger
+    ) -> Click:
+        action = body["actions"][0]
+        return cls(
+            team_id=(body.get("team") or {}).get("id") or body["user"]["team_id"],
+            user_id=body["user"]["id"],
+            channel_id=(body.get("channel") or {}).get("id", ""),
+            trigger_id=body.get("trigger_id", ""),
+            value=action.get("value") or action.get("block_id", ""),
+            action=action,
+            message=body.get("message") or {},
+            services=services_of(context),
+            client=client,
+            logger=logger,
+            _respond=respond,
+        )
+
+    @property
+    def number(self) -> int:
+        """The experiment a value like `12:technical` names."""
+        number = self.value.partition(":")[0]
+        if not number.isdigit():
+            raise InvalidInput("This button is from an older version of the bot; use the latest message.")
+        return int(number)
+
+    @property
+    def arg(self) -> str:
+        """The review kind or role a value like `12:technical` names."""
+        return self.value.partition(":")[2]
+
+    def tell(self, text: str) -> None:
+        """An ephemeral answer to the clicker only, in the message's conversation."""
+        try:
+            self._respond(text=text, response_type="ephemeral", replace_original=False)
+        except Exception:
+            self.logger.exception("could not answer %s", self.user_id)
+
+    def publish(self, number: int) -> None:
+        problems = publish(self.client, self.services.db, team_id=self.team_id, number=number)
+        if problems:
+            self.tell(":warning: Your click was recorded, but " + " ".join(problems))
+
+
+def perform(
+    click: Click,
+    step: Callable[[Session], Outcome],
+    *,
+    redraw_on_refusal: bool = False,
+) -> Outcome | None:
+    """Run `step` in one transaction; answer a refusal, a no-op note or a Slack failure privately."""
+    number: int | None = None
+    try:
+        number = click.number
+        with click.services.db.session() as session:
+            outcome = step(session)
+    except WorkflowError as error:
+        click.tell(f":warning: {escape(error.message)}")
+        if redraw_on_refusal and number is not None:
+            # Slack already shows the checkbox toggled; redraw it as it really is.
+            click.publish(number)
+        return None
+    except Exception:
+        click.logger.exception("click %s by %s failed", click.action.get("action_id"), click.user_id)
+        click.tell(":x: Something went wrong on my side; nothing was changed. Please try again in a moment.")
+        return None
+    if outcome.note:
+        click.tell(f":information_source: {escape(outcome.note)}")
+    if outcome.changed:
+        click.publish(number)
+    return outcome

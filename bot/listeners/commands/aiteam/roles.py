@@ -1,0 +1,86 @@
+"""`/aiteam roles` and `/aiteam role add|remove @user <role>`."""
+
+from __future__ import annotations
+
+import re
+
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.roles import role_changed, roster_view
+from bot.listeners.commands.router import CommandRequest
+from bot.text import parse_user
+from workflow import roles
+from workflow.errors import InvalidInput
+
+# `add <@U123|name with spaces> technical_lead`: the mention may hold spaces, so split around it.
+_CHANGE = re.compile(r"^(\S+)\s+(<[^>]*>|\S+)\s*(.*)$")
+USAGE = "`/aiteam role add @user <role>` or `/aiteam role remove @user <role>`"
+
+
+def show_roles(request: CommandRequest) -> None:
+    with request.services.db.session() as session:
+        held = roles.roster(session, team_id=request.team_id)
+    payload = roster_view(held)
+    request.reply(payload["text"], payload["blocks"])
+
+
+def _slack_user(request: CommandRequest, user_id: str) -> dict | None:
+    try:
+        return request.client.users_info(user=user_id)["user"]
+    except SlackApiError as error:
+        if error.response.get("error") == "user_not_found":
+            return None
+        raise
+
+
+def _is_workspace_admin(request: CommandRequest) -> bool:
+    try:
+        user = _slack_user(request, request.user_id) or {}
+    except SlackApiError:
+        request.logger.warning("users.info failed for %s; treating as not a workspace admin", request.user_id)
+        return False
+    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+
+def change_role(request: CommandRequest) -> None:
+    match = _CHANGE.match(request.rest)
+    if not match:
+        raise InvalidInput(f"Use {USAGE}.")
+    verb, mention, role_text = match.group(1).lower(), match.group(2), match.group(3).strip()
+    if verb not in ("add", "remove"):
+        raise InvalidInput(f"`{verb[:20]}` is not add or remove. Use {USAGE}.")
+    user_id = parse_user(mention)
+    if user_id is None:
+        raise InvalidInput(f"`{mention[:40]}` is not a person; mention them with @, e.g. {USAGE}.")
+    if not role_text or len(role_text.split()) != 1:
+        raise InvalidInput(f"Name one role. Valid roles are {roles.valid_roles_text()}.")
+    role = roles.parse_role(role_text)
+    workspace_admin = _is_workspace_admin(request)
+    with request.services.db.session() as session:
+        if verb == "add":
+            target = _slack_user(request, user_id)
+            if target is None or target.get("deleted"):
+                raise InvalidInput("I can't find that person in this workspace.")
+            if target.get("is_bot"):
+                raise InvalidInput("Bots can't hold roles; mention a person.")
+            changed = roles.grant(
+                session,
+                team_id=request.team_id,
+                actor_id=request.user_id,
+                user_id=user_id,
+                role=role,
+                workspace_admin=workspace_admin,
+                policy=request.services.policy,
+            )
+        else:
+            roles.revoke(
+                session,
+                team_id=request.team_id,
+                actor_id=request.user_id,
+                user_id=user_id,
+                role=role,
+                workspace_admin=workspace_admin,
+                policy=request.services.policy,
+            )
+            changed = True
+    request.reply(role_changed(verb, user_id=user_id, role=role, changed=changed))
