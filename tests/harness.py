@@ -209,7 +209,22 @@ class BotServer:
         The payload is built from the message as the fake Slack holds it (updates applied),
         so a click on a button the bot never rendered fails the test.
         """
-        message = self.slack.message(channel, ts)
+        payload = self.click_payload(channel, ts, action_id, user=user, value=value, team=team)
+        return self.interact(payload, **kwargs)
+
+    def click_payload(
+        self,
+        channel: str,
+        ts: str,
+        action_id: str,
+        *,
+        user: str,
+        value: str | None = None,
+        team: str = TEAM_ID,
+        message: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The `block_actions` payload Slack sends for the click; `message` clicks a stale copy."""
+        message = message or self.slack.message(channel, ts)
         block, element = find_element(message.get("blocks") or [], action_id, value=value)
         action: dict[str, Any] = {
             "type": element["type"],
@@ -237,7 +252,7 @@ class BotServer:
             "response_url": f"{self.slack.url}/response/{next(self._responses)}",
             "actions": [action],
         }
-        return self.interact(payload, **kwargs)
+        return payload
 
     def toggle(
         self, channel: str, ts: str, action_id: str, option_value: str, *, user: str, **kwargs: Any

@@ -29,7 +29,7 @@ def parse_role(text: str) -> str:
     return role
 
 
-def _require_manager(
+def require_manager(
     session: Session, *, team_id: str, actor_id: str, workspace_admin: bool, policy: Policy
 ) -> None:
     if not may_manage_roles(
@@ -52,7 +52,7 @@ def grant(
     policy: Policy,
 ) -> bool:
     """Give `user_id` the role; False if they already held it (nothing written)."""
-    _require_manager(
+    require_manager(
         session, team_id=team_id, actor_id=actor_id, workspace_admin=workspace_admin, policy=policy
     )
     if roles.has_role(session, team_id=team_id, user_id=user_id, role=role):
@@ -78,7 +78,7 @@ def revoke(
     workspace_admin: bool,
     policy: Policy,
 ) -> None:
-    _require_manager(
+    require_manager(
         session, team_id=team_id, actor_id=actor_id, workspace_admin=workspace_admin, policy=policy
     )
     if not roles.revoke(session, team_id=team_id, user_id=user_id, role=role):

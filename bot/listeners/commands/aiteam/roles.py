@@ -10,7 +10,8 @@ from bot.blocks.roles import role_changed, roster_view
 from bot.listeners.commands.router import CommandRequest
 from bot.text import parse_user
 from workflow import roles
-from workflow.errors import InvalidInput
+from workflow.errors import InvalidInput, WorkflowError
+from workflow.permissions import may_manage_roles
 
 # `add <@U123|name with spaces> technical_lead`: the mention may hold spaces, so split around it.
 _CHANGE = re.compile(r"^(\S+)\s+(<[^>]*>|\S+)\s*(.*)$")
@@ -33,12 +34,24 @@ def _slack_user(request: CommandRequest, user_id: str) -> dict | None:
         raise
 
 
-def _is_workspace_admin(request: CommandRequest) -> bool:
+def _workspace_admin(request: CommandRequest) -> bool:
+    """Whether Slack says the person is a workspace admin or owner; asked only when it matters."""
+    with request.services.db.session() as session:
+        if may_manage_roles(
+            session,
+            team_id=request.team_id,
+            user_id=request.user_id,
+            workspace_admin=False,
+            policy=request.services.policy,
+        ):
+            return False
     try:
         user = _slack_user(request, request.user_id) or {}
-    except SlackApiError:
-        request.logger.warning("users.info failed for %s; treating as not a workspace admin", request.user_id)
-        return False
+    except SlackApiError as error:
+        code = error.response.get("error", "unknown_error")
+        raise WorkflowError(
+            f"I couldn't ask Slack whether you are a workspace admin ({code}); nothing changed. Try again."
+        ) from error
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
 
@@ -55,8 +68,15 @@ def change_role(request: CommandRequest) -> None:
     if not role_text or len(role_text.split()) != 1:
         raise InvalidInput(f"Name one role. Valid roles are {roles.valid_roles_text()}.")
     role = roles.parse_role(role_text)
-    workspace_admin = _is_workspace_admin(request)
+    workspace_admin = _workspace_admin(request)
     with request.services.db.session() as session:
+        roles.require_manager(
+            session,
+            team_id=request.team_id,
+            actor_id=request.user_id,
+            workspace_admin=workspace_admin,
+            policy=request.services.policy,
+        )
         if verb == "add":
             target = _slack_user(request, user_id)
             if target is None or target.get("deleted"):
