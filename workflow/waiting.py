@@ -1,0 +1,87 @@
+"""What is waiting on one person: the reviews and sign-offs they may give, and their own next steps.
+
+The same checks that guard the buttons decide what is listed, so the list never offers a
+step the person would be refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from storage import agenda, roles
+from storage import experiments as queries
+from storage.models import Experiment
+from workflow import promotion, review
+from workflow import vocabulary as v
+from workflow.errors import WorkflowError
+from workflow.permissions import Policy
+
+LIMIT = 15
+
+
+@dataclass(frozen=True)
+class Waiting:
+    experiment: Experiment
+    step: str  # what the person can do, e.g. "technical review", "sign-off as security"
+
+
+def waiting_on(
+    session: Session, *, team_id: str, user_id: str, policy: Policy, limit: int = LIMIT
+) -> list[Waiting]:
+    held = roles.roles_of(session, team_id=team_id, user_id=user_id)
+    found: list[Waiting] = []
+    for kind in v.REVIEW_KINDS:
+        if v.REVIEWER_ROLE[kind] not in held:
+            continue
+        pending, _ = agenda.with_review(
+            session,
+            team_id=team_id,
+            kind=kind,
+            review_statuses=(v.REVIEW_PENDING,),
+            experiment_statuses=(v.IN_REVIEW,),
+            limit=limit,
+        )
+        for experiment in pending:
+            if _allowed(
+                # None: they already approved it.
+                lambda e=experiment, k=kind: (
+                    review.check_decision(
+                        session, e, kind=k, decision="approve", actor_id=user_id, policy=policy
+                    )
+                    is not None
+                )
+            ):
+                found.append(Waiting(experiment, f"{kind} review"))
+    if held & set(v.APPROVER_ROLES):
+        awaiting, _ = agenda.waiting(session, team_id=team_id, status=v.APPROVED, limit=limit)
+        for experiment in awaiting:
+            for role in v.APPROVER_ROLES:
+                if role in held and _allowed(
+                    # Not None: their sign-off is already there.
+                    lambda e=experiment, r=role: (
+                        promotion.check_sign_off(session, e, role=r, actor_id=user_id, policy=policy) is None
+                    )
+                ):
+                    found.append(Waiting(experiment, f"sign-off as {role}"))
+    mine, _ = queries.list_for_team(
+        session, team_id=team_id, owner_id=user_id, statuses=(v.CHANGES_REQUESTED, v.REVIEWED), limit=limit
+    )
+    for experiment in mine:
+        step = (
+            "changes requested: resubmit"
+            if experiment.status == v.CHANGES_REQUESTED
+            else "reviewed: promote it"
+        )
+        found.append(Waiting(experiment, step))
+    return found[:limit]
+
+
+def _allowed(check: Callable[[], bool]) -> bool:
+    """True if the workflow would let the person take the step now."""
+    try:
+        return check()
+    except WorkflowError:
+        return False
