@@ -319,3 +319,11 @@ def test_a_failed_thread_post_is_posted_by_the_next_change(team: BotServer) -> N
         if "up for review" in all_text(m["blocks"])
     ]
     assert len(reviews) == 1
+
+
+def test_an_expired_trigger_says_so_and_changes_nothing(team: BotServer) -> None:
+    review_ts = _submitted(team)
+    team.slack.fail("views.open", "expired_trigger_id")
+    team.click(CHANNEL, review_ts, ids.REVIEW_REQUEST_CHANGES, user=REVIEWERS["ethics"], value="1:ethics")
+    assert "I couldn't open the form (expired_trigger_id)" in ephemerals(team)[-1]
+    assert _status(team) == "in_review"

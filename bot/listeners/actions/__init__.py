@@ -4,12 +4,13 @@ from slack_bolt import App
 
 from bot import ids
 from bot.listeners.actions import review
+from bot.listeners.actions.click import click_listener
 
 
 def register(app: App) -> None:
-    app.action(ids.REVIEW_APPROVE)(review.approve_review)
-    app.action(ids.REVIEW_REQUEST_CHANGES)(review.request_changes)
-    app.action(ids.REVIEW_REJECT)(review.reject_review)
-    app.action(ids.CHECKLIST)(review.toggle_checklist)
-    app.action(ids.SIGNOFF_APPROVE)(review.approve_signoff)
-    app.action(ids.SIGNOFF_REJECT)(review.reject_signoff)
+    app.action(ids.REVIEW_APPROVE)(click_listener(review.approve_review))
+    app.action(ids.REVIEW_REQUEST_CHANGES)(click_listener(review.request_changes))
+    app.action(ids.REVIEW_REJECT)(click_listener(review.reject_review))
+    app.action(ids.CHECKLIST)(click_listener(review.toggle_checklist))
+    app.action(ids.SIGNOFF_APPROVE)(click_listener(review.approve_signoff))
+    app.action(ids.SIGNOFF_REJECT)(click_listener(review.reject_signoff))

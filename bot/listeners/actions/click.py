@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from logging import Logger
 from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
@@ -108,3 +108,15 @@ def perform(
     if outcome.changed:
         click.publish(number)
     return outcome
+
+
+def click_listener(handler: Callable[[Click], None]) -> Callable[..., None]:
+    """The Bolt listener for one action: acknowledge at once (Slack waits 3 s), then handle."""
+
+    def listener(
+        ack: Ack, body: dict[str, Any], client: WebClient, context: Any, respond: Respond, logger: Logger
+    ) -> None:
+        ack()
+        handler(Click.parse(body, context, client, respond, logger))
+
+    return listener

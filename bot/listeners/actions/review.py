@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from logging import Logger
-from typing import Any
+from collections.abc import Callable
 
-from slack_bolt import Ack, Respond
-from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot.blocks.review import reason_modal
 from bot.listeners.actions.click import Click, perform
 from bot.text import escape
+from storage.models import Experiment
 from workflow import experiments, promotion, review
 from workflow.errors import WorkflowError
 
@@ -24,11 +24,7 @@ REASON_PROMPTS = {
 }
 
 
-def approve_review(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: Any, respond: Respond, logger: Logger
-) -> None:
-    ack()
-    click = Click.parse(body, context, client, respond, logger)
+def approve_review(click: Click) -> None:
     perform(
         click,
         lambda session: review.decide(
@@ -43,18 +39,15 @@ def approve_review(
     )
 
 
-def toggle_checklist(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: Any, respond: Respond, logger: Logger
-) -> None:
-    ack()
-    click = Click.parse(body, context, client, respond, logger)
+def toggle_checklist(click: Click) -> None:
     # The block id names the experiment; the difference between what the clicker saw and what
     # Slack now reports is what they clicked, so a stale message never undoes someone else's tick.
-    click.value = click.action["block_id"].removeprefix("checklist:")
+    block_id = click.action["block_id"]
+    click.value = block_id.removeprefix("checklist:")
     selected = {o["value"] for o in click.action.get("selected_options") or []}
-    shown = set()
+    shown: set[str] = set()
     for block in click.message.get("blocks") or []:
-        if block.get("block_id") == click.action["block_id"]:
+        if block.get("block_id") == block_id:
             shown = {o["value"] for o in (block.get("accessory") or {}).get("initial_options") or []}
     perform(
         click,
@@ -70,7 +63,24 @@ def toggle_checklist(
     )
 
 
-def _ask_reason(click: Click, *, kind: str, decision: str, check: Any) -> None:
+def approve_signoff(click: Click) -> None:
+    perform(
+        click,
+        lambda session: promotion.sign_off(
+            session,
+            team_id=click.team_id,
+            number=click.number,
+            role=click.arg,
+            actor_id=click.user_id,
+            policy=click.services.policy,
+        ),
+    )
+
+
+Check = Callable[[Session, Experiment], object]
+
+
+def _ask_reason(click: Click, *, kind: str, decision: str, check: Check) -> None:
     """Refuse at once if the clicker may not decide; otherwise open the modal asking why."""
     try:
         number = click.number
@@ -81,18 +91,19 @@ def _ask_reason(click: Click, *, kind: str, decision: str, check: Any) -> None:
         return
     title, label = REASON_PROMPTS[decision]
     metadata = json.dumps({"n": number, "kind": kind, "decision": decision, "channel": click.channel_id})
-    client_view = reason_modal(
+    view = reason_modal(
         title=title, label=label.format(n=number, kind=kind.replace("_", " ")), metadata=metadata
     )
-    click.client.views_open(trigger_id=click.trigger_id, view=client_view)
+    try:
+        click.client.views_open(trigger_id=click.trigger_id, view=view)
+    except SlackApiError as error:
+        # trigger_id lives 3 s; a slow moment can expire it. Nothing was changed.
+        code = error.response.get("error", "unknown_error")
+        click.tell(f":warning: I couldn't open the form ({code}); nothing changed. Please click again.")
 
 
-def _review_reason(decision: str) -> Any:
-    def listener(
-        ack: Ack, body: dict[str, Any], client: WebClient, context: Any, respond: Respond, logger: Logger
-    ) -> None:
-        ack()
-        click = Click.parse(body, context, client, respond, logger)
+def _review_reason(decision: str) -> Callable[[Click], None]:
+    def handler(click: Click) -> None:
         _ask_reason(
             click,
             kind=click.arg,
@@ -107,36 +118,14 @@ def _review_reason(decision: str) -> Any:
             ),
         )
 
-    return listener
+    return handler
 
 
 request_changes = _review_reason("request_changes")
 reject_review = _review_reason("reject")
 
 
-def approve_signoff(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: Any, respond: Respond, logger: Logger
-) -> None:
-    ack()
-    click = Click.parse(body, context, client, respond, logger)
-    perform(
-        click,
-        lambda session: promotion.sign_off(
-            session,
-            team_id=click.team_id,
-            number=click.number,
-            role=click.arg,
-            actor_id=click.user_id,
-            policy=click.services.policy,
-        ),
-    )
-
-
-def reject_signoff(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: Any, respond: Respond, logger: Logger
-) -> None:
-    ack()
-    click = Click.parse(body, context, client, respond, logger)
+def reject_signoff(click: Click) -> None:
     _ask_reason(
         click,
         kind="sign-off",
