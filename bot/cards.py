@@ -82,7 +82,7 @@ def publish(client: WebClient, db: Database, *, team_id: str, number: int) -> li
         # Another change landed while we rendered; our update may have overwritten a newer one.
         if current == experiment.version:
             break
-    return problems
+    return list(dict.fromkeys(problems))
 
 
 def _show(client: WebClient, db: Database, d: ExperimentDetail) -> list[str]:
@@ -91,6 +91,7 @@ def _show(client: WebClient, db: Database, d: ExperimentDetail) -> list[str]:
         return []
     assert e.id is not None
     channel = e.channel_id
+    problems: list[str] = []
     try:
         if e.message_ts:
             client.chat_update(channel=channel, ts=e.message_ts, **card(d))
@@ -105,8 +106,9 @@ def _show(client: WebClient, db: Database, d: ExperimentDetail) -> list[str]:
             e.message_ts = response["ts"]
     except (SlackApiError, SlackClientError, OSError) as error:
         log.warning("card for %s EXP-%s not shown: %s", e.team_id, e.number, error)
-        return [_problem(error, channel)]
-    problems = []
+        problems = [_problem(error, channel)]
+    if e.message_ts is None:
+        return problems  # no card, so no thread to reply in
     reached = _reached(d)
     for slot, render in _REPLIES.items():
         ts = getattr(e, slot)
