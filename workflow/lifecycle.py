@@ -51,12 +51,23 @@ def describe(experiment: Experiment) -> str:
     return f"{ref(experiment.number)} {_STATUS_WORDS.get(experiment.status, experiment.status)}"
 
 
+# The main path, for telling whether a needed status is still ahead of the experiment.
+_STAGE: Final = {
+    v.PROPOSED: 0,
+    v.IN_REVIEW: 1,
+    v.CHANGES_REQUESTED: 0,  # behind in_review: the owner must resubmit to get there again
+    v.REVIEWED: 2,
+    v.APPROVED: 3,
+    v.PRODUCTION: 4,
+}
+
+
 def refuse(experiment: Experiment, step: str, *, needs: str | None = None) -> InvalidTransition:
-    """An error saying the step can't happen now, and what would make it possible."""
+    """An error saying the step can't happen now, and what would make it possible, if anything."""
     message = f"You can't {step}: {describe(experiment)}."
     if experiment.status in v.CLOSED_STATUSES:
         message += " It is closed; propose a new experiment to try again."
-    elif needs in _HOW_TO_REACH:
+    elif needs in _HOW_TO_REACH and _STAGE[experiment.status] < _STAGE[needs]:
         message += f" That becomes possible once {_HOW_TO_REACH[needs].format(ref=ref(experiment.number))}."
     return InvalidTransition(message)
 

@@ -38,8 +38,11 @@ def parse_metrics(tokens: Sequence[str]) -> dict[str, float]:
                 f"`{token[:40]}` is not `name=value`; names are lowercase letters, digits and `_` "
                 f"(at most 40), e.g. {EXAMPLE}."
             )
+        if raw.strip().endswith("%"):
+            # 91% and 0.91 would land on different scales and skew the alert thresholds.
+            raise InvalidInput(f"Write `{token[:40]}` as a fraction, e.g. `{name}=0.91` for 91%.")
         try:
-            value = float(raw.strip().removesuffix("%"))
+            value = float(raw.strip())
         except ValueError:
             raise InvalidInput(f"`{raw[:40]}` is not a number (in `{token[:40]}`).") from None
         if not math.isfinite(value):

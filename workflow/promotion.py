@@ -30,8 +30,17 @@ ROLLOUT_STAGES = ("5% of traffic for 2 days", "25% for 3 days", "50% for 2 days"
 REVIEW_AFTER = timedelta(days=14)
 # An alert fires when a metric moves this far in the wrong direction from its recorded value.
 ALERT_TOLERANCE = 0.10
-_LOWER_IS_BETTER = re.compile(r"latency|_ms$|_s$|seconds|cost|error|loss|time|perplexity|toxicity")
-_ROLLBACK = re.compile(r"rollback(?:\s+plan)?\s*[:=-]\s*(.+?)(?:\s*[;\n]|$)", re.IGNORECASE)
+# Words in a metric's name that say lower is better, and words that turn a name around
+# (`cost_savings`, `error_reduction`). In `x_per_y` only `x` counts: `cost_per_1k` is a cost,
+# `tokens_per_s` a throughput.
+_LOWER_WORDS = frozenset(
+    {"latency", "ms", "s", "sec", "seconds", "time", "duration", "cost", "error", "errors", "loss"}
+    | {"perplexity", "toxicity", "hallucination", "p50", "p90", "p95", "p99"}
+)
+_HIGHER_WORDS = frozenset({"savings", "saved", "reduction", "uptime", "throughput", "availability"})
+_ROLLBACK = re.compile(
+    r"(?<![\w/.-])rollback(?:[ _-]plan)?(?:\s*[:=]|\s+-)\s*(.+?)(?:\s*[;\n]|$)", re.IGNORECASE
+)
 
 
 def missing_for_production(session: Session, experiment: Experiment) -> list[str]:
@@ -143,8 +152,15 @@ class Threshold:
 
     @property
     def limit(self) -> float:
-        factor = 1 + ALERT_TOLERANCE if self.lower_is_better else 1 - ALERT_TOLERANCE
-        return self.metric.value * factor
+        """The value past which an alert fires: the recorded value made 10% worse."""
+        margin = abs(self.metric.value) * ALERT_TOLERANCE
+        return self.metric.value + margin if self.lower_is_better else self.metric.value - margin
+
+
+def lower_is_better(name: str) -> bool:
+    words = name.lower().split("_")
+    measured = set(words[: words.index("per")] if "per" in words else words)
+    return bool(measured & _LOWER_WORDS) and not measured & _HIGHER_WORDS
 
 
 @dataclass(frozen=True)
@@ -169,7 +185,7 @@ def deployment_plan(detail: ExperimentDetail) -> DeploymentPlan:
         experiment=e,
         stages=ROLLOUT_STAGES,
         rollback=rollback_plan(e.artifacts),
-        thresholds=[Threshold(m, bool(_LOWER_IS_BETTER.search(m.name))) for m in detail.metrics],
+        thresholds=[Threshold(m, lower_is_better(m.name)) for m in detail.metrics],
         alert_channel=e.channel_id,
         review_on=e.status_changed_at + REVIEW_AFTER,
     )

@@ -29,7 +29,7 @@ def validate_artifacts(text: str) -> str:
         )
     if len(artifacts) > v.ARTIFACTS_MAX_CHARS:
         raise InvalidInput(
-            f"The artifacts are {len(artifacts)} characters; keep them under {v.ARTIFACTS_MAX_CHARS} "
+            f"The artifacts are {len(artifacts)} characters; keep them to {v.ARTIFACTS_MAX_CHARS} "
             "by linking to documents instead of pasting them."
         )
     return artifacts
@@ -40,7 +40,7 @@ def validate_reason(text: str) -> str:
     if not reason:
         raise InvalidInput("Say why, so the owner knows what to change.")
     if len(reason) > v.REASON_MAX_CHARS:
-        raise InvalidInput(f"The reason is {len(reason)} characters; keep it under {v.REASON_MAX_CHARS}.")
+        raise InvalidInput(f"The reason is {len(reason)} characters; keep it to {v.REASON_MAX_CHARS}.")
     return reason
 
 
@@ -168,7 +168,11 @@ def check_decision(
         return None
     allowed = (v.IN_REVIEW, v.CHANGES_REQUESTED) if decision == "reject" else (v.IN_REVIEW,)
     lifecycle.require_status(experiment, step, *allowed)
-    if review.status != v.REVIEW_PENDING and decision != "reject":
+    # Reject may follow a request for changes, but never overwrites someone's approval.
+    still_open = (
+        (v.REVIEW_PENDING, v.REVIEW_CHANGES_REQUESTED) if decision == "reject" else (v.REVIEW_PENDING,)
+    )
+    if review.status not in still_open:
         raise InvalidTransition(
             f"The {kind} review of {ref(experiment.number)} was already decided "
             f"({review.status.replace('_', ' ')}); it reopens if the owner resubmits."
@@ -202,7 +206,7 @@ def missing_reviews(session: Session, experiment: Experiment) -> list[str]:
 
 def withdraw(session: Session, *, team_id: str, number: int, actor_id: str, reason: str = "") -> Outcome:
     if len(reason) > v.REASON_MAX_CHARS:
-        raise InvalidInput(f"The reason is {len(reason)} characters; keep it under {v.REASON_MAX_CHARS}.")
+        raise InvalidInput(f"The reason is {len(reason)} characters; keep it to {v.REASON_MAX_CHARS}.")
     experiment = get(session, team_id=team_id, number=number, for_update=True)
     require_owner(experiment, actor_id, "withdraw it")
     lifecycle.require_status(experiment, f"withdraw {ref(number)}", *OPEN_STATUSES)

@@ -52,6 +52,7 @@ def grant(
     policy: Policy,
 ) -> bool:
     """Give `user_id` the role; False if they already held it (nothing written)."""
+    role = parse_role(role)
     require_manager(
         session, team_id=team_id, actor_id=actor_id, workspace_admin=workspace_admin, policy=policy
     )

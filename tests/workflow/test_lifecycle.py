@@ -1,0 +1,349 @@
+"""The experiment lifecycle end to end, its transition table and the thread-reply slots, on both databases."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from storage import experiments as queries
+from storage.db import Database
+from storage.models import Experiment
+from tests.fakeslack import TEAM_ID
+from tests.workflow.review_steps import (
+    ALL_KEYS,
+    ARTIFACTS,
+    OWNER,
+    REVIEWERS,
+    SIGNERS,
+    build_team,
+    decide,
+    detail,
+    in_review_experiment,
+    promote,
+    propose,
+    reviewed_experiment,
+    sign_off,
+    state,
+    status,
+    submit,
+    tick,
+    trail,
+)
+from workflow import experiments, lifecycle
+from workflow import vocabulary as v
+from workflow.errors import InvalidTransition
+from workflow.history import history
+
+
+@pytest.fixture
+def db(db: Database) -> Database:
+    """The parametrized database, with the reviewers and sign-off holders given their roles."""
+    build_team(db)
+    return db
+
+
+def test_full_path_from_proposal_to_production_with_its_audit_trail(db: Database) -> None:
+    number = propose(db)
+    assert status(db, number) == v.PROPOSED
+
+    outcome = submit(db, number, artifacts=f"  {ARTIFACTS}\n")
+    assert (outcome.changed, outcome.moved_to, outcome.experiment.status) == (True, v.IN_REVIEW, v.IN_REVIEW)
+    d = detail(db, number)
+    assert d.experiment.artifacts == ARTIFACTS
+    assert [(i.key, i.checked_by) for i in d.checklist] == [(key, None) for key in ALL_KEYS]
+
+    for key in ALL_KEYS:
+        outcome = tick(db, number, key)
+        assert (outcome.changed, outcome.moved_to) == (True, None)
+    assert status(db, number) == v.IN_REVIEW
+
+    moves = [decide(db, number, kind).moved_to for kind in v.REVIEW_KINDS]
+    assert moves == [None, None, v.REVIEWED]
+    d = detail(db, number)
+    assert d.experiment.status == v.REVIEWED
+    assert [(r.kind, r.status, r.reviewer_id) for r in d.reviews] == [
+        (kind, v.REVIEW_APPROVED, REVIEWERS[kind]) for kind in v.REVIEW_KINDS
+    ]
+    assert all(r.decided_at is not None for r in d.reviews)
+    assert [(i.key, i.checked_by) for i in d.checklist] == [(key, OWNER) for key in ALL_KEYS]
+
+    outcome = promote(db, number)
+    assert (outcome.changed, outcome.moved_to, outcome.experiment.status) == (True, v.APPROVED, v.APPROVED)
+
+    moves = [sign_off(db, number, role).moved_to for role in v.APPROVER_ROLES]
+    assert moves == [None, None, v.PRODUCTION]
+    d = detail(db, number)
+    assert d.experiment.status == v.PRODUCTION
+    assert [(a.role, a.approver_id) for a in d.approvals] == [
+        (role, SIGNERS[role]) for role in v.APPROVER_ROLES
+    ]
+
+    with db.session() as session:
+        experiment, events = history(session, team_id=TEAM_ID, number=number)
+    assert experiment.number == number and experiment.status == v.PRODUCTION
+    assert [(e.action, e.actor_id, e.detail) for e in events] == [
+        ("proposed", OWNER, "workstream experimentation"),
+        ("status:in_review", OWNER, f"proposed → in_review: submitted with: {ARTIFACTS}"),
+        ("checklist", OWNER, "ticked Model performance meets threshold"),
+        ("checklist", OWNER, "ticked Safety evaluation passed"),
+        ("checklist", OWNER, "ticked Cost projection acceptable"),
+        ("checklist", OWNER, "ticked Documentation complete"),
+        ("checklist", OWNER, "ticked Rollback plan defined"),
+        ("review:technical", "U_TECH", "approved"),
+        ("review:ethics", "U_ETHICS", "approved"),
+        ("review:business", "U_BIZ", "approved"),
+        ("status:reviewed", "U_BIZ", "in_review → reviewed: all reviews and checklist done"),
+        ("status:approved", OWNER, "reviewed → approved: sign-off requested"),
+        ("sign-off:technical_lead", "U_LEAD", "approved"),
+        ("sign-off:product_owner", "U_PO", "approved"),
+        ("sign-off:security", "U_SEC", "approved"),
+        ("status:production", "U_SEC", "approved → production: all sign-offs given"),
+    ]
+    assert all(e.created_at.tzinfo is not None for e in events)
+    assert [e.created_at for e in events] == sorted(e.created_at for e in events)
+
+
+def test_every_change_bumps_the_version_and_a_move_restarts_the_status_clock(db: Database) -> None:
+    number = propose(db)
+    proposed = detail(db, number).experiment
+    submit(db, number)
+    submitted = detail(db, number).experiment
+    assert submitted.version == proposed.version + 1
+    assert submitted.status_changed_at > proposed.status_changed_at
+
+    tick(db, number, "documentation")
+    ticked = detail(db, number).experiment
+    assert ticked.version == submitted.version + 1
+    assert ticked.updated_at > submitted.updated_at
+    assert ticked.status_changed_at == submitted.status_changed_at  # same status: the clock keeps running
+
+
+def test_all_reviews_then_the_last_tick_makes_it_reviewed(db: Database) -> None:
+    number = in_review_experiment(db)
+    for kind in v.REVIEW_KINDS:
+        assert decide(db, number, kind).moved_to is None
+    *first, last = ALL_KEYS
+    tick(db, number, *first)
+    assert status(db, number) == v.IN_REVIEW
+
+    outcome = tick(db, number, last)
+    assert (outcome.moved_to, outcome.experiment.status) == (v.REVIEWED, v.REVIEWED)
+    assert trail(db, number)[-2:] == [("checklist", OWNER), ("status:reviewed", OWNER)]
+
+
+def test_all_ticks_then_the_last_review_makes_it_reviewed(db: Database) -> None:
+    number = in_review_experiment(db)
+    assert tick(db, number, *ALL_KEYS).moved_to is None
+    assert decide(db, number, "business").moved_to is None
+    assert decide(db, number, "technical").moved_to is None
+    assert status(db, number) == v.IN_REVIEW
+
+    outcome = decide(db, number, "ethics")
+    assert (outcome.moved_to, outcome.experiment.status) == (v.REVIEWED, v.REVIEWED)
+    assert trail(db, number)[-2:] == [("review:ethics", "U_ETHICS"), ("status:reviewed", "U_ETHICS")]
+
+
+def test_one_unticked_item_or_one_pending_review_keeps_it_in_review(db: Database) -> None:
+    number = in_review_experiment(db)
+    tick(db, number, *ALL_KEYS)
+    decide(db, number, "technical")
+    decide(db, number, "ethics")
+    tick(db, number, untick=("rollback_plan",))
+    decide(db, number, "business")
+    assert status(db, number) == v.IN_REVIEW  # every review approved, one item unticked
+
+    assert tick(db, number, "rollback_plan").moved_to == v.REVIEWED
+    assert [a for a, _ in trail(db, number)].count("status:reviewed") == 1
+
+
+@pytest.mark.parametrize("closed", sorted(v.CLOSED_STATUSES))
+def test_closed_statuses_lead_nowhere(closed: str) -> None:
+    assert lifecycle.TRANSITIONS[closed] == frozenset()
+
+
+def test_transition_table_covers_every_status_and_only_known_targets() -> None:
+    assert set(lifecycle.TRANSITIONS) == set(v.STATUSES)
+    for targets in lifecycle.TRANSITIONS.values():
+        assert targets <= set(v.STATUSES)
+    assert lifecycle.TRANSITIONS[v.PROPOSED] == {v.IN_REVIEW, v.WITHDRAWN}
+    assert lifecycle.TRANSITIONS[v.CHANGES_REQUESTED] == {v.IN_REVIEW, v.REJECTED, v.WITHDRAWN}
+    assert lifecycle.TRANSITIONS[v.APPROVED] == {v.PRODUCTION, v.REJECTED, v.WITHDRAWN}
+
+
+def test_move_refuses_a_transition_the_lifecycle_does_not_allow(db: Database) -> None:
+    number = propose(db)
+    before = state(db, number)
+    with db.session() as session:
+        experiment = experiments.get(session, team_id=TEAM_ID, number=number, for_update=True)
+        with pytest.raises(
+            InvalidTransition, match=re.escape("EXP-1 is only proposed; it can't become production.")
+        ):
+            lifecycle.move(session, experiment, v.PRODUCTION, actor_id=OWNER)
+        assert experiment.status == v.PROPOSED
+    assert state(db, number) == before
+
+
+@pytest.mark.parametrize(
+    "status_, needs, says",
+    [
+        (
+            v.PROPOSED,
+            v.IN_REVIEW,
+            "You can't approve it: EXP-7 is only proposed. That becomes possible once its owner "
+            "submits it with `/experiment submit EXP-7 <artifacts>`.",
+        ),
+        (
+            v.REVIEWED,
+            v.APPROVED,
+            "You can't sign off: EXP-7 is reviewed and waiting to be promoted. That becomes possible once it "
+            "is reviewed and its owner runs `/experiment promote EXP-7`.",
+        ),
+        (
+            v.WITHDRAWN,
+            v.IN_REVIEW,
+            "You can't approve it: EXP-7 was withdrawn. It is closed; propose a new experiment to try again.",
+        ),
+        (v.IN_REVIEW, v.PROPOSED, "You can't submit: EXP-7 is in review."),
+    ],
+)
+def test_refusals_say_where_it_is_and_what_would_make_the_step_possible(
+    status_: str, needs: str, says: str
+) -> None:
+    experiment = Experiment(
+        team_id=TEAM_ID, number=7, hypothesis="h", workstream="production", owner_id=OWNER, status=status_
+    )
+    step = {v.IN_REVIEW: "approve it", v.APPROVED: "sign off", v.PROPOSED: "submit"}[needs]
+    error = lifecycle.refuse(experiment, step, needs=needs)
+    assert type(error) is InvalidTransition
+    assert str(error) == says
+
+
+# Thread-reply slots: the right to post one of the experiment's thread replies, claimed once.
+
+T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+STALE = timedelta(minutes=10)
+
+
+def _experiment_id(db: Database) -> int:
+    number = propose(db)
+    with db.session() as session:
+        experiment_id = experiments.get(session, team_id=TEAM_ID, number=number).id
+    assert experiment_id is not None
+    return experiment_id
+
+
+def _claim(db: Database, experiment_id: int, now: datetime, slot: str = "review_message_ts") -> bool:
+    with db.session() as session:
+        return queries.claim_slot(session, experiment_id=experiment_id, slot=slot, now=now, stale_after=STALE)
+
+
+def _fill(db: Database, experiment_id: int, ts: str | None, slot: str = "review_message_ts") -> None:
+    with db.session() as session:
+        queries.fill_slot(session, experiment_id=experiment_id, slot=slot, ts=ts)
+
+
+def _slot(db: Database, experiment_id: int, slot: str = "review_message_ts") -> str | None:
+    with db.session() as session:
+        row = session.get(Experiment, experiment_id)
+        assert row is not None
+        return getattr(row, slot)
+
+
+def test_concurrent_claims_of_one_slot_let_exactly_one_through(db: Database) -> None:
+    experiment_id = _experiment_id(db)
+    workers = 8
+    barrier = threading.Barrier(workers)
+    results: list[bool] = []
+    errors: list[BaseException] = []
+
+    def claim() -> None:
+        try:
+            barrier.wait(timeout=10)
+            results.append(_claim(db, experiment_id, T0))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=claim) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(results) == [False] * (workers - 1) + [True]
+    assert _slot(db, experiment_id) == f"claim:{T0.timestamp():013.3f}"
+    # The other slots are untouched.
+    assert _slot(db, experiment_id, "approval_message_ts") is None
+    assert _slot(db, experiment_id, "deployment_message_ts") is None
+
+
+def test_a_claim_expires_after_stale_after(db: Database) -> None:
+    experiment_id = _experiment_id(db)
+    assert _claim(db, experiment_id, T0) is True
+    assert _claim(db, experiment_id, T0 + STALE - timedelta(seconds=1)) is False
+    assert _claim(db, experiment_id, T0 + STALE + timedelta(seconds=1)) is True
+    assert _slot(db, experiment_id) == f"claim:{(T0 + STALE + timedelta(seconds=1)).timestamp():013.3f}"
+    # The fresh claim is again protected for stale_after.
+    assert _claim(db, experiment_id, T0 + STALE + timedelta(seconds=2)) is False
+
+
+def test_a_posted_reply_is_never_claimed_again_and_a_released_claim_is(db: Database) -> None:
+    experiment_id = _experiment_id(db)
+    assert _claim(db, experiment_id, T0) is True
+    _fill(db, experiment_id, None)  # the post failed: give the claim up
+    assert _slot(db, experiment_id) is None
+    assert _claim(db, experiment_id, T0 + timedelta(seconds=1)) is True
+
+    _fill(db, experiment_id, "1764000000.000100")
+    assert queries.is_posted(_slot(db, experiment_id))
+    assert _claim(db, experiment_id, T0 + timedelta(days=365)) is False
+    assert _slot(db, experiment_id) == "1764000000.000100"
+
+
+def test_slots_are_independent_and_unknown_slots_are_refused(db: Database) -> None:
+    experiment_id = _experiment_id(db)
+    assert _claim(db, experiment_id, T0, "review_message_ts") is True
+    assert _claim(db, experiment_id, T0, "approval_message_ts") is True
+    assert _claim(db, experiment_id, T0, "deployment_message_ts") is True
+    with db.session() as session:
+        with pytest.raises(ValueError, match="message_ts"):
+            queries.claim_slot(
+                session, experiment_id=experiment_id, slot="message_ts", now=T0, stale_after=STALE
+            )
+        with pytest.raises(ValueError, match="hypothesis"):
+            queries.fill_slot(session, experiment_id=experiment_id, slot="hypothesis", ts=None)
+
+
+@pytest.mark.parametrize(
+    "ts, posted", [(None, False), ("claim:1764000000.000", False), ("1764000000.000100", True)]
+)
+def test_is_posted_tells_a_reply_from_a_claim(ts: str | None, posted: bool) -> None:
+    assert queries.is_posted(ts) is posted
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (
+            propose,
+            "You can't change the checklist: EXP-1 is only proposed. That becomes possible once its owner",
+        ),
+        (
+            reviewed_experiment,
+            "You can't change the checklist: EXP-1 is reviewed and waiting to be promoted.",
+        ),
+    ],
+)
+def test_a_refusal_names_the_way_forward_only_when_there_is_one(
+    db: Database, build: Callable[[Database], int], expected: str
+) -> None:
+    number = build(db)
+    with pytest.raises(InvalidTransition) as refusal:
+        tick(db, number, "documentation")
+    assert refusal.value.message.startswith(expected)
+    if build is reviewed_experiment:
+        # Already past review: pointing at `/experiment submit` would send the owner backwards.
+        assert refusal.value.message == expected
