@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from bot import ids
 from tests.harness import BotServer, all_text
 from tests.listeners.review_helpers import (
@@ -11,16 +9,9 @@ from tests.listeners.review_helpers import (
     OWNER,
     REVIEWERS,
     SIGNERS,
-    build_team,
     reviewed_experiment,
     submit,
 )
-
-
-@pytest.fixture
-def team(bot: BotServer) -> BotServer:
-    build_team(bot)
-    return bot
 
 
 def _home(bot: BotServer, user: str) -> str:

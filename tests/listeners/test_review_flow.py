@@ -5,8 +5,6 @@ Every click is built from the blocks the bot actually posted to the fake Slack.
 
 from __future__ import annotations
 
-import pytest
-
 from bot import ids
 from tests.harness import BotServer, all_text
 from tests.listeners.review_helpers import (
@@ -16,19 +14,12 @@ from tests.listeners.review_helpers import (
     REVIEWERS,
     SIGNERS,
     approve_reviews,
-    build_team,
     card_text,
     card_ts,
     submit,
     thread_reply,
     tick_all,
 )
-
-
-@pytest.fixture
-def team(bot: BotServer) -> BotServer:
-    build_team(bot)
-    return bot
 
 
 def test_full_path_to_production(team: BotServer) -> None:

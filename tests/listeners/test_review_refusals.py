@@ -17,7 +17,6 @@ from tests.listeners.review_helpers import (
     REVIEWERS,
     SIGNERS,
     approve_reviews,
-    build_team,
     card_text,
     ephemerals,
     reviewed_experiment,
@@ -25,12 +24,6 @@ from tests.listeners.review_helpers import (
     thread_reply,
     tick_all,
 )
-
-
-@pytest.fixture
-def team(bot: BotServer) -> BotServer:
-    build_team(bot)
-    return bot
 
 
 def _trail(bot: BotServer, number: int = 1) -> list[tuple[str, str]]:

@@ -34,6 +34,8 @@ SIGNERS = {"technical_lead": "U_LEAD", "product_owner": "U_PO", "security": "U_S
 ALL_KEYS = tuple(v.CHECKLIST)
 ARTIFACTS = "eval: https://evals.example/exp rollback: flip flag exp_12 off; owner on call"
 
+CLOSED = "It is closed; propose a new experiment to try again."
+
 
 def grant(db: Database, user: str, *role_names: str) -> None:
     with db.session() as session:

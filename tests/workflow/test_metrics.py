@@ -8,6 +8,7 @@ import pytest
 
 from storage.db import Database
 from tests.workflow.review_steps import (
+    CLOSED,
     OWNER,
     REVIEWERS,
     STRANGER,
@@ -26,8 +27,6 @@ from tests.workflow.review_steps import (
 from workflow import vocabulary as v
 from workflow.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from workflow.metrics import MAX_PER_COMMAND, parse_metrics
-
-CLOSED = "It is closed; propose a new experiment to try again."
 
 
 @pytest.fixture

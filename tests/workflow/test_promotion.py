@@ -13,6 +13,7 @@ from storage.db import Database
 from tests.fakeslack import TEAM_ID
 from tests.workflow.review_steps import (
     ALL_KEYS,
+    CLOSED,
     OWNER,
     REVIEWERS,
     SELF_APPROVAL,
@@ -44,7 +45,6 @@ from workflow import vocabulary as v
 from workflow.errors import InvalidInput, InvalidTransition, NotAllowed, NotReady
 from workflow.outcome import Outcome
 
-CLOSED = "It is closed; propose a new experiment to try again."
 ALL_SIGN_OFFS = ["sign-off from technical_lead", "sign-off from product_owner", "sign-off from security"]
 ALL_CHECKLIST = [f"checklist: {label}" for label in v.CHECKLIST.values()]
 

@@ -10,6 +10,7 @@ from storage.db import Database
 from tests.workflow.review_steps import (
     ALL_KEYS,
     ARTIFACTS,
+    CLOSED,
     OWNER,
     REVIEWERS,
     SELF_APPROVAL,
@@ -34,8 +35,6 @@ from tests.workflow.review_steps import (
 )
 from workflow import vocabulary as v
 from workflow.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
-
-CLOSED = "It is closed; propose a new experiment to try again."
 
 
 @pytest.fixture
