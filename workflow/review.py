@@ -44,9 +44,7 @@ def validate_reason(text: str) -> str:
     return reason
 
 
-def submit(
-    session: Session, *, team_id: str, number: int, actor_id: str, artifacts: str, policy: Policy
-) -> Outcome:
+def submit(session: Session, *, team_id: str, number: int, actor_id: str, artifacts: str) -> Outcome:
     """Send a proposed experiment (or one sent back for changes) to review with its artifacts."""
     artifacts = validate_artifacts(artifacts)
     experiment = get(session, team_id=team_id, number=number, for_update=True)

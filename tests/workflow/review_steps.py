@@ -60,9 +60,7 @@ def propose(db: Database, *, owner: str = OWNER, hypothesis: str = "Retrieval im
 
 def submit(db: Database, number: int, *, actor: str = OWNER, artifacts: str = ARTIFACTS) -> Outcome:
     with db.session() as session:
-        return review.submit(
-            session, team_id=TEAM_ID, number=number, actor_id=actor, artifacts=artifacts, policy=POLICY
-        )
+        return review.submit(session, team_id=TEAM_ID, number=number, actor_id=actor, artifacts=artifacts)
 
 
 def tick(db: Database, number: int, *keys: str, actor: str = OWNER, untick: tuple[str, ...] = ()) -> Outcome:

@@ -51,7 +51,6 @@ def submit(request: CommandRequest) -> None:
             number=number,
             actor_id=request.user_id,
             artifacts=artifacts,
-            policy=request.services.policy,
         ),
     )
 
