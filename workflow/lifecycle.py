@@ -31,7 +31,7 @@ TRANSITIONS: Final[dict[str, frozenset[str]]] = {
 _HOW_TO_REACH: Final = {
     v.IN_REVIEW: "its owner submits it with `/experiment submit {ref} <artifacts>`",
     v.REVIEWED: "all three reviews approve it and every checklist item is ticked",
-    v.APPROVED: "it is reviewed and its owner runs `/experiment promote {ref}`",
+    v.APPROVED: "its owner runs `/experiment promote {ref}`",
 }
 
 _STATUS_WORDS: Final = {
@@ -68,7 +68,10 @@ def refuse(experiment: Experiment, step: str, *, needs: str | None = None) -> In
     if experiment.status in v.CLOSED_STATUSES:
         message += " It is closed; propose a new experiment to try again."
     elif needs in _HOW_TO_REACH and _STAGE[experiment.status] < _STAGE[needs]:
-        message += f" That becomes possible once {_HOW_TO_REACH[needs].format(ref=ref(experiment.number))}."
+        # Every step still between here and there, in order.
+        ahead = [s for s in _HOW_TO_REACH if _STAGE[experiment.status] < _STAGE[s] <= _STAGE[needs]]
+        steps = ", then ".join(_HOW_TO_REACH[s] for s in ahead).format(ref=ref(experiment.number))
+        message += f" That becomes possible once {steps}."
     return InvalidTransition(message)
 
 

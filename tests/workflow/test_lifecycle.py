@@ -199,8 +199,20 @@ def test_move_refuses_a_transition_the_lifecycle_does_not_allow(db: Database) ->
         (
             v.REVIEWED,
             v.APPROVED,
-            "You can't sign off: EXP-7 is reviewed and waiting to be promoted. That becomes possible once it "
-            "is reviewed and its owner runs `/experiment promote EXP-7`.",
+            "You can't sign off: EXP-7 is reviewed and waiting to be promoted. That becomes possible once "
+            "its owner runs `/experiment promote EXP-7`.",
+        ),
+        (
+            v.IN_REVIEW,
+            v.APPROVED,
+            "You can't sign off: EXP-7 is in review. That becomes possible once all three reviews approve it "
+            "and every checklist item is ticked, then its owner runs `/experiment promote EXP-7`.",
+        ),
+        (
+            v.CHANGES_REQUESTED,
+            v.IN_REVIEW,
+            "You can't approve it: EXP-7 is waiting for its owner's changes. That becomes possible once its "
+            "owner submits it with `/experiment submit EXP-7 <artifacts>`.",
         ),
         (
             v.WITHDRAWN,

@@ -280,7 +280,7 @@ def test_signing_off_before_promotion_is_refused(db: Database) -> None:
         number,
         InvalidTransition,
         "You can't sign off EXP-1 as security: EXP-1 is reviewed and waiting to be promoted. That becomes "
-        "possible once it is reviewed and its owner runs `/experiment promote EXP-1`.",
+        "possible once its owner runs `/experiment promote EXP-1`.",
     ):
         sign_off(db, number, "security")
 
