@@ -232,7 +232,8 @@ def missing_text(ref: str, missing: list[str]) -> str:
     return f":warning: *{ref}* can't be promoted yet. Missing:\n{lines}"
 
 
-HISTORY_LINES_PER_BLOCK = 20
+# Each line is at most ~280 characters, so ten stay inside a section's 3000; 20 blocks fit a message.
+HISTORY_LINES_PER_BLOCK = 10
 HISTORY_MAX_EVENTS = 200
 
 

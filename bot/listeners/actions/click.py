@@ -46,7 +46,8 @@ class Click:
             user_id=body["user"]["id"],
             channel_id=(body.get("channel") or {}).get("id", ""),
             trigger_id=body.get("trigger_id", ""),
-            value=action.get("value") or action.get("block_id", ""),
+            # A checkbox group has no value; its block id (`checklist:12`) ends with the experiment.
+            value=action.get("value") or action.get("block_id", "").rpartition(":")[2],
             action=action,
             message=body.get("message") or {},
             services=services_of(context),

@@ -43,7 +43,6 @@ def toggle_checklist(click: Click) -> None:
     # The block id names the experiment; the difference between what the clicker saw and what
     # Slack now reports is what they clicked, so a stale message never undoes someone else's tick.
     block_id = click.action["block_id"]
-    click.value = block_id.removeprefix("checklist:")
     selected = {o["value"] for o in click.action.get("selected_options") or []}
     shown: set[str] = set()
     for block in click.message.get("blocks") or []:

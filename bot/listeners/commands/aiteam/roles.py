@@ -69,38 +69,34 @@ def change_role(request: CommandRequest) -> None:
         raise InvalidInput(f"Name one role. Valid roles are {roles.valid_roles_text()}.")
     role = roles.parse_role(role_text)
     workspace_admin = _workspace_admin(request)
+    change = {
+        "team_id": request.team_id,
+        "actor_id": request.user_id,
+        "user_id": user_id,
+        "role": role,
+        "workspace_admin": workspace_admin,
+        "policy": request.services.policy,
+    }
+    if verb == "add":
+        # Refuse a non-manager before asking Slack about the person, and never hold a
+        # transaction open across a Slack call.
+        with request.services.db.session() as session:
+            roles.require_manager(
+                session,
+                team_id=request.team_id,
+                actor_id=request.user_id,
+                workspace_admin=workspace_admin,
+                policy=request.services.policy,
+            )
+        target = _slack_user(request, user_id)
+        if target is None or target.get("deleted"):
+            raise InvalidInput("I can't find that person in this workspace.")
+        if target.get("is_bot"):
+            raise InvalidInput("Bots can't hold roles; mention a person.")
     with request.services.db.session() as session:
-        roles.require_manager(
-            session,
-            team_id=request.team_id,
-            actor_id=request.user_id,
-            workspace_admin=workspace_admin,
-            policy=request.services.policy,
-        )
         if verb == "add":
-            target = _slack_user(request, user_id)
-            if target is None or target.get("deleted"):
-                raise InvalidInput("I can't find that person in this workspace.")
-            if target.get("is_bot"):
-                raise InvalidInput("Bots can't hold roles; mention a person.")
-            changed = roles.grant(
-                session,
-                team_id=request.team_id,
-                actor_id=request.user_id,
-                user_id=user_id,
-                role=role,
-                workspace_admin=workspace_admin,
-                policy=request.services.policy,
-            )
+            changed = roles.grant(session, **change)
         else:
-            roles.revoke(
-                session,
-                team_id=request.team_id,
-                actor_id=request.user_id,
-                user_id=user_id,
-                role=role,
-                workspace_admin=workspace_admin,
-                policy=request.services.policy,
-            )
+            roles.revoke(session, **change)
             changed = True
     request.reply(role_changed(verb, user_id=user_id, role=role, changed=changed))
