@@ -3,27 +3,25 @@
 The database, not APScheduler's job store, is the source of truth: each pass reads the
 ceremonies as they are now (a change made in Slack takes effect on the next pass, no restart)
 and claims its work there, so several clock processes may run at once. APScheduler only
-provides the heartbeat, in memory.
+provides the heartbeat, in memory. A pass only queues; the process's delivery worker posts.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
-from slack_sdk import WebClient
 
-from bot.reminders import SlackPoster
+from bot.runtime import tick_config
 from bot.settings import Settings
-from bot.slack import make_client
 from storage.db import Database
 from storage.types import utcnow
-from workflow.tick import PassReport, TickConfig, run_pass
+from workflow.tick import PassReport, run_pass
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +29,7 @@ PASS_JOB_ID = "scheduler_pass"
 JOB_DEFAULTS = {
     # After a stall (suspended host, long GC), run one catch-up pass, not one per missed minute.
     "coalesce": True,
-    # A pass waiting out a Retry-After must not overlap the next one in the same process.
+    # Two passes of one process never overlap (they would only race each other for claims).
     "max_instances": 1,
     # APScheduler's default (1 s) would drop a pass delayed by a busy thread pool. Up to 50 s late
     # it still runs; later than that, the next minute's pass does the same work (the database,
@@ -40,27 +38,16 @@ JOB_DEFAULTS = {
 }
 
 
-def tick_config(settings: Settings) -> TickConfig:
-    return TickConfig(
-        grace=timedelta(minutes=settings.reminder_grace_minutes),
-        nudge_after=timedelta(hours=settings.nudge_after_hours),
-        nudge_every=timedelta(hours=settings.nudge_every_hours),
-        admin_user_ids=settings.admin_user_ids,
-    )
-
-
-def run_once(settings: Settings, db: Database, client: WebClient, *, now: datetime) -> PassReport:
+def run_once(settings: Settings, db: Database, *, now: datetime) -> PassReport:
     """One pass at `now`: what `python -m bot tick` and every scheduled minute run."""
-    return run_pass(db, SlackPoster(client), now=now, config=tick_config(settings))
+    return run_pass(db, now=now, config=tick_config(settings))
 
 
-def _scheduled_pass(
-    settings: Settings, db: Database, client: WebClient, clock: Callable[[], datetime]
-) -> None:
+def _scheduled_pass(settings: Settings, db: Database, clock: Callable[[], datetime]) -> None:
     try:
-        run_once(settings, db, client, now=clock())
+        run_once(settings, db, now=clock())
     except Exception:
-        # Keep the heartbeat going: the next minute's pass retries whatever this one left.
+        # Keep the heartbeat going: the next minute's pass does whatever this one left.
         log.exception("scheduler pass failed")
 
 
@@ -78,9 +65,9 @@ def make_scheduler(
         _scheduled_pass,
         # On the minute, so a reminder due at 09:30 goes out at 09:30:00, not up to a minute later.
         CronTrigger(second=0, timezone=UTC),
-        args=(settings, db, make_client(settings), clock),
+        args=(settings, db, clock),
         id=PASS_JOB_ID,
-        name="post due ceremony reminders and nudges",
+        name="queue due ceremony reminders and nudges",
         replace_existing=True,
     )
     return scheduler

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,17 +11,26 @@ from storage.db import Database
 from workflow.permissions import Policy
 
 
+def open_database(settings: Settings) -> Database:
+    """The process's database, its pool sized to the threads that use it."""
+    return Database(settings.database_url, pool_size=settings.database_pool_size)
+
+
 @dataclass(frozen=True)
 class Services:
     settings: Settings
     db: Database
+    # Runs the Slack calls a listener makes after its ack (opening a modal, a private answer),
+    # so the threads that serve requests only ever parse, write and ack.
+    answers: Executor
 
     @property
     def policy(self) -> Policy:
-        return Policy(
-            allow_self_approval=self.settings.allow_self_approval,
-            admin_user_ids=self.settings.admin_user_ids,
-        )
+        return policy_of(self.settings)
+
+
+def policy_of(settings: Settings) -> Policy:
+    return Policy(allow_self_approval=settings.allow_self_approval, admin_user_ids=settings.admin_user_ids)
 
 
 def services_of(context: Any) -> Services:

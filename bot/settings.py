@@ -29,6 +29,24 @@ class Settings(BaseSettings):
     nudge_every_hours: float = Field(default=24, gt=0)
     reminder_grace_minutes: int = Field(default=60, ge=0)
     web_concurrency: int = Field(default=2, ge=1)
+    # Sizing, per process (see README, "Sizing"): requests served at once, Slack calls made
+    # after an ack (modals, private answers), deliveries sent at once. The database pool is
+    # their sum plus two, so no thread ever waits for a connection.
+    web_threads: int = Field(default=8, ge=1, le=256)
+    answer_threads: int = Field(default=4, ge=1, le=64)
+    delivery_threads: int = Field(default=8, ge=1, le=256)
+    # Per-channel posting pace: Slack allows about one message a second per channel, with
+    # short bursts. A rate of 0 turns pacing off (benchmarks against a fake Slack).
+    delivery_rate_per_channel: float = Field(default=1.0, ge=0)
+    delivery_burst: int = Field(default=3, ge=1)
+    # How often a worker looks at the queue when nothing woke it, and how long a claim holds.
+    delivery_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    delivery_lease_seconds: float = Field(default=120, gt=0)
+    # One Web API call may take this long before it counts as failed (and is retried).
+    slack_timeout_seconds: float = Field(default=10, gt=0, le=120)
+    # GET /healthz answers 503 when deliveries back up past either threshold.
+    health_max_backlog: int = Field(default=500, ge=1)
+    health_max_delivery_age_seconds: float = Field(default=300, gt=0)
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod
@@ -65,6 +83,10 @@ class Settings(BaseSettings):
         if value is not None and not value.get_secret_value().startswith("xapp-"):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
+
+    @property
+    def database_pool_size(self) -> int:
+        return self.web_threads + self.answer_threads + self.delivery_threads + 2
 
     def require(self, *names: str) -> None:
         """Raise SettingsError naming the first of `names` that is unset."""

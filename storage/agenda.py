@@ -118,14 +118,3 @@ def claim_nudge(
         .values(last_nudged_at=now)
     )
     return result.rowcount == 1
-
-
-def release_nudge(
-    session: Session, *, experiment_id: int, claimed_at: datetime, previous: datetime | None
-) -> None:
-    """Undo our claim (the post failed) unless someone else has nudged since."""
-    session.execute(
-        update(Experiment)
-        .where(col(Experiment.id) == experiment_id, col(Experiment.last_nudged_at) == claimed_at)
-        .values(last_nudged_at=previous)
-    )

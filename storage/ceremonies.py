@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.models import Ceremony, CeremonyRun
 
-# Run statuses. `claimed` means a pass is posting it (or died doing so); `retrying` means the
-# last post failed and the next pass may claim it again; the other three are final.
-CLAIMED = "claimed"
-POSTED = "posted"
-RETRYING = "retrying"
-FAILED = "failed"
-SKIPPED = "skipped"
+
+class RunStatus(StrEnum):
+    """Where one occurrence stands. `queued`: its reminder waits in the delivery queue."""
+
+    QUEUED = "queued"
+    POSTED = "posted"
+    FAILED = "failed"
+    SKIPPED = "skipped"
 
 
 def for_team(session: Session, *, team_id: str) -> Sequence[Ceremony]:
@@ -63,33 +65,10 @@ def last_posted_before(session: Session, *, ceremony_id: int, before: datetime) 
     return session.exec(
         select(func.max(CeremonyRun.due_at)).where(
             CeremonyRun.ceremony_id == ceremony_id,
-            CeremonyRun.status == POSTED,
+            CeremonyRun.status == RunStatus.POSTED,
             col(CeremonyRun.due_at) < before,
         )
     ).one()
-
-
-def reclaim(
-    session: Session, *, run_id: int, now: datetime, lease_expired_before: datetime, max_attempts: int
-) -> int | None:
-    """Take over a run whose last post failed, or whose claimant died (lease expired).
-
-    A conditional UPDATE: of two passes racing for the same run, exactly one sees a row change.
-    Returns the attempt this is, or None when the run is not ours to retry.
-    """
-    return session.execute(
-        update(CeremonyRun)
-        .where(
-            col(CeremonyRun.id) == run_id,
-            col(CeremonyRun.attempts) < max_attempts,
-            or_(
-                col(CeremonyRun.status) == RETRYING,
-                (col(CeremonyRun.status) == CLAIMED) & (col(CeremonyRun.claimed_at) <= lease_expired_before),
-            ),
-        )
-        .values(status=CLAIMED, attempts=CeremonyRun.attempts + 1, claimed_at=now)
-        .returning(CeremonyRun.attempts)
-    ).scalar_one_or_none()
 
 
 def finish(
@@ -100,26 +79,14 @@ def finish(
     at: datetime,
     message_ts: str | None = None,
     error: str | None = None,
-) -> None:
+) -> bool:
+    """Record how a queued run ended; False when it had ended already."""
     values: dict[str, object] = {"status": status, "error": error}
-    if status == POSTED:
+    if status == RunStatus.POSTED:
         values |= {"posted_at": at, "message_ts": message_ts}
-    session.execute(update(CeremonyRun).where(col(CeremonyRun.id) == run_id).values(**values))
-
-
-def abandon_stale(session: Session, *, due_before: datetime, lease_expired_before: datetime) -> int:
-    """Give up on runs still pending whose occurrence is past its grace window."""
     result = session.execute(
         update(CeremonyRun)
-        .where(
-            col(CeremonyRun.due_at) < due_before,
-            or_(
-                col(CeremonyRun.status) == RETRYING,
-                (col(CeremonyRun.status) == CLAIMED) & (col(CeremonyRun.claimed_at) <= lease_expired_before),
-            ),
-        )
-        .values(
-            status=FAILED, error=func.coalesce(CeremonyRun.error, "") + " (gave up: past the grace window)"
-        )
+        .where(col(CeremonyRun.id) == run_id, col(CeremonyRun.status) == RunStatus.QUEUED)
+        .values(**values)
     )
-    return result.rowcount
+    return result.rowcount == 1

@@ -3,11 +3,22 @@
 One `Database` per process; one session per unit of work (a request, a scheduler pass),
 never shared across threads. A unit of work commits as a whole or not at all, so a state
 change and its audit record land together.
+
+`session()` is a unit of work that writes; `read()` one that only reads. On SQLite the
+difference matters: a writer takes the write lock when it begins (`BEGIN IMMEDIATE`, so a
+read-then-write never fails with "database is locked"), while a reader begins deferred and,
+in WAL mode, never waits for a writer nor holds one up.
+
+SQLite runs in WAL mode with `synchronous=NORMAL`: a commit is durable against a crash of
+the process, and a power loss can lose only the last transactions, never corrupt the file
+(a change and the deliveries it queued are lost together). SQLite checkpoints the WAL into
+the database every 1000 pages by itself; `journal_size_limit` truncates the WAL file after a
+checkpoint so a burst does not leave it large.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,12 +29,24 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from storage.deliveries import ENQUEUED
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and write-locking BEGINs."""
+# Execution option that marks a read-only unit of work.
+_READ_ONLY = "aiteam_read_only"
+
+
+def make_engine(url: str, *, pool_size: int | None = None, **kwargs: Any) -> Engine:
+    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and write-locking BEGINs.
+
+    `pool_size` is how many connections the process may hold at once (its threads that use
+    the database); beyond it a thread waits for one rather than opening more.
+    """
     parsed = make_url(url)
+    if pool_size is not None and parsed.database not in (None, "", ":memory:"):
+        kwargs = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": 30, **kwargs}
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -36,6 +59,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         cursor = dbapi_conn.cursor()
         if parsed.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA journal_size_limit=67108864")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
@@ -44,8 +69,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     def _on_begin(conn: Any) -> None:
         # A deferred transaction that reads and then writes can fail with "database is locked"
         # when another writer got there first; taking the write lock up front makes concurrent
-        # units of work queue instead of fail.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # units of work queue instead of fail. Readers never write, so they need no lock.
+        read_only = conn.get_execution_options().get(_READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -54,6 +80,15 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
+        options: dict[str, Any] = {_READ_ONLY: True}
+        if not self.is_sqlite:
+            options["postgresql_readonly"] = True
+        self._reader = self.engine.execution_options(**options)
+        self._on_enqueue: list[Callable[[], None]] = []
+
+    def on_enqueue(self, callback: Callable[[], None]) -> None:
+        """Call `callback` after any unit of work that queued a delivery has committed."""
+        self._on_enqueue.append(callback)
 
     @property
     def is_sqlite(self) -> bool:
@@ -69,6 +104,16 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+            if session.info.get(ENQUEUED):
+                for callback in self._on_enqueue:
+                    callback()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A unit of work that only reads: never takes SQLite's write lock; refused writes on PostgreSQL."""
+        # Closing (not rolling back) ends the transaction and keeps what was loaded readable.
+        with Session(self._reader, expire_on_commit=False) as session:
+            yield session
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

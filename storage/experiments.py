@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime, timedelta
+from enum import StrEnum
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -92,39 +92,21 @@ def metrics(session: Session, *, experiment_id: int) -> Sequence[Metric]:
     ).all()
 
 
-# Thread replies the bot keeps one of per experiment; each column holds the reply's ts.
-THREAD_SLOTS = ("review_message_ts", "approval_message_ts", "deployment_message_ts")
-_CLAIM = "claim:"
+class Slot(StrEnum):
+    """The messages the bot keeps one of per experiment; each value is the column holding its ts."""
+
+    CARD = "message_ts"
+    REVIEW = "review_message_ts"
+    SIGNOFF = "approval_message_ts"
+    DEPLOYMENT = "deployment_message_ts"
 
 
-def is_posted(ts: str | None) -> bool:
-    return ts is not None and not ts.startswith(_CLAIM)
-
-
-def claim_slot(
-    session: Session, *, experiment_id: int, slot: str, now: datetime, stale_after: timedelta
-) -> bool:
-    """Take the right to post the reply for `slot`; False if it is posted or another process is posting.
-
-    A claim left by a process that died mid-post expires after `stale_after`.
-    """
-    if slot not in THREAD_SLOTS:
-        raise ValueError(slot)
-    column = getattr(Experiment, slot)
-    expired = f"{_CLAIM}{(now - stale_after).timestamp():013.3f}"
+def store_ts(session: Session, *, experiment_id: int, slot: Slot, ts: str) -> bool:
+    """Record where a message was posted, unless one is recorded already (False then)."""
+    column = getattr(Experiment, slot.value)
     result = session.execute(
         update(Experiment)
-        .where(
-            col(Experiment.id) == experiment_id,
-            or_(column.is_(None), and_(column.startswith(_CLAIM), column < expired)),
-        )
-        .values({slot: f"{_CLAIM}{now.timestamp():013.3f}"})
+        .where(col(Experiment.id) == experiment_id, column.is_(None))
+        .values({slot.value: ts})
     )
     return result.rowcount == 1
-
-
-def fill_slot(session: Session, *, experiment_id: int, slot: str, ts: str | None) -> None:
-    """Store the posted reply's ts, or (None) give the claim up so a later publish posts it."""
-    if slot not in THREAD_SLOTS:
-        raise ValueError(slot)
-    session.execute(update(Experiment).where(col(Experiment.id) == experiment_id).values({slot: ts}))

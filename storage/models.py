@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -153,9 +153,68 @@ class CeremonyRun(SQLModel, table=True):
     team_id: str = Field(index=True, max_length=32)
     ceremony_id: int = Field(foreign_key="ceremony.id", index=True, ondelete="CASCADE")
     due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
-    status: str = Field(default="claimed", max_length=16, index=True)
+    status: str = Field(default="queued", max_length=16, index=True)
     attempts: int = 0
     claimed_at: datetime = _ts()
     posted_at: datetime | None = _ts(nullable=True)
     message_ts: str | None = Field(default=None, max_length=32)
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class Delivery(SQLModel, table=True):
+    """Something the bot owes Slack, queued in the same transaction as the change that caused it.
+
+    A row holds an intent ("bring the card of experiment 12 up to date", "post the reminder of
+    run 7"), never a rendered payload: the worker renders from the database when it sends, so a
+    row that waited shows what is true then. Rows of one `stream` are sent one at a time in id
+    order; a pending row with a `coalesce_key` absorbs later intents with the same key.
+    """
+
+    __table_args__ = (
+        Index("ix_delivery_ready", "state", "not_before"),
+        Index("ix_delivery_stream", "stream", "id"),
+        # At most one waiting row per coalesce key: a second intent finds it and adds nothing.
+        Index(
+            "uq_delivery_waiting_key",
+            "coalesce_key",
+            unique=True,
+            sqlite_where=text("state = 'pending' AND coalesce_key IS NOT NULL"),
+            postgresql_where=text("state = 'pending' AND coalesce_key IS NOT NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    kind: str = Field(max_length=32)
+    # What the intent is about: an experiment id, a ceremony run id, … (by kind).
+    subject_id: int | None = None
+    # Where it goes: the channel (paced per channel) or, for App Home, the user.
+    channel_id: str | None = Field(default=None, max_length=32)
+    user_id: str | None = Field(default=None, max_length=32)
+    # The intent's parameters that the database does not hold elsewhere (JSON), e.g. a reason.
+    args: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    stream: str = Field(max_length=96)
+    coalesce_key: str | None = Field(default=None, max_length=96)
+    # Whose change caused it: told in App Home if it can never be delivered.
+    actor_id: str | None = Field(default=None, max_length=32)
+    state: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    # Not sent before this time (a retry's backoff); None: as soon as its turn comes.
+    not_before: datetime | None = _ts(nullable=True)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = _ts(nullable=True)
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    delivered_at: datetime | None = _ts(nullable=True)
+
+
+class ChannelPace(SQLModel, table=True):
+    """Per-channel posting pace, shared by every process: a token bucket kept as one time (GCRA),
+    and the pause a 429's Retry-After asks for."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    channel_id: str = Field(primary_key=True, max_length=32)
+    # The bucket is empty until this time; it refills one token per 1/rate seconds.
+    theoretical_at: datetime | None = _ts(nullable=True)
+    paused_until: datetime | None = _ts(nullable=True)

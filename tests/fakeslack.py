@@ -33,6 +33,7 @@ class Fault:
     status: int = 200
     error: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    channel: str | None = None  # only calls to this channel, when set
 
 
 class FakeSlack:
@@ -42,6 +43,8 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self._faults: dict[str, list[Fault]] = {}
+        # Seconds a method waits before answering (after it took effect, as a slow Slack does).
+        self.delays: dict[str, float] = {}
         # Where apps.connections.open sends Socket Mode clients (set by the Socket Mode test).
         self.socket_url: str | None = None
         self._ts = itertools.count(1)
@@ -92,16 +95,39 @@ class FakeSlack:
             "is_channel": True,
         }
 
-    def fail(self, method: str, error: str = "internal_error", *, times: int = 1, status: int = 200) -> None:
-        """Make the next `times` calls of `method` answer `ok: false` with `error`."""
-        self._faults.setdefault(method, []).extend(Fault(status=status, error=error) for _ in range(times))
-
-    def rate_limit(self, method: str, *, retry_after: int = 0, times: int = 1) -> None:
-        """Make the next `times` calls of `method` answer HTTP 429 with Retry-After."""
+    def fail(
+        self,
+        method: str,
+        error: str = "internal_error",
+        *,
+        times: int = 1,
+        status: int = 200,
+        channel: str | None = None,
+    ) -> None:
+        """Make the next `times` calls of `method` (to `channel`, if given) answer `ok: false`."""
         self._faults.setdefault(method, []).extend(
-            Fault(status=429, error="ratelimited", headers={"Retry-After": str(retry_after)})
+            Fault(status=status, error=error, channel=channel) for _ in range(times)
+        )
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Make `method` answer `seconds` late, after it took effect (0 for no delay)."""
+        self.delays[method] = seconds
+
+    def rate_limit(
+        self, method: str, *, retry_after: int = 0, times: int = 1, channel: str | None = None
+    ) -> None:
+        """Make the next `times` calls of `method` (to `channel`) answer HTTP 429 with Retry-After."""
+        self._faults.setdefault(method, []).extend(
+            Fault(status=429, error="ratelimited", headers={"Retry-After": str(retry_after)}, channel=channel)
             for _ in range(times)
         )
+
+    def _take_fault(self, method: str, args: dict[str, Any]) -> Fault | None:
+        faults = self._faults.get(method) or []
+        for i, fault in enumerate(faults):
+            if fault.channel is None or fault.channel == args.get("channel"):
+                return faults.pop(i)
+        return None
 
     # -- reading what the bot sent --------------------------------------------------------
     def calls_to(self, method: str) -> list[Call]:
@@ -170,6 +196,14 @@ class FakeSlack:
                 "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks,
             }
             return {"ok": True, "channel": args["channel"], "ts": args["ts"]}
+        if method in ("conversations.history", "conversations.replies"):
+            channel, thread = args.get("channel"), args.get("ts")
+            found = [
+                m
+                for (ch, ts), m in sorted(self.messages.items(), key=lambda kv: -float(kv[0][1]))
+                if ch == channel and (thread is None or m.get("thread_ts") == thread or ts == thread)
+            ]
+            return {"ok": True, "messages": found[: int(args.get("limit") or 100)]}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{1700000000 + next(self._ts)}.000200"}
         if method == "users.info":
@@ -211,10 +245,12 @@ class FakeSlack:
                     args = {**args, "path": self.path}
                 with fake._lock:
                     fake.calls.append(Call(method, args, dict(self.headers)))
-                    faults = fake._faults.get(method)
-                    fault = faults.pop(0) if faults else None
+                    fault = fake._take_fault(method, args)
                     body = {"ok": False, "error": fault.error} if fault else fake._answer(method, args)
                     fake._lock.notify_all()
+                delay = fake.delays.get(method, 0)
+                if delay:
+                    time.sleep(delay)
                 payload = json.dumps(body).encode()
                 self.send_response(fault.status if fault else 200)
                 for name, value in (fault.headers if fault else {}).items():

@@ -7,20 +7,25 @@ import json
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from socketserver import ThreadingMixIn
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import requests
 from slack_sdk.signature import SignatureVerifier
 
+from bot.delivery.worker import Worker
+from bot.runtime import worker_config
 from bot.services import Services
 from bot.settings import Settings
-from bot.web import create_wsgi_app
+from bot.slack import make_delivery_client
+from bot.web import wsgi_app
 from storage.db import Database
+from storage.types import utcnow
 from tests.fakeslack import TEAM_ID, FakeSlack
+from workflow import delivery
 
 SIGNING_SECRET = "test-signing-secret"
 
@@ -30,14 +35,14 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
 
 class TrackingExecutor(ThreadPoolExecutor):
-    """Bolt's listener pool, made observable: `settle()` waits until every listener has finished.
+    """The answers pool, made observable: `settle()` waits until every task has finished.
 
-    Bolt answers Slack as soon as a listener acks and lets it run on; tests settle before
-    reading what the listener sent, instead of guessing with sleeps.
+    Listeners hand Slack calls made after the ack (modals, private answers) to this pool;
+    tests settle before reading what was sent, instead of guessing with sleeps.
     """
 
     def __init__(self) -> None:
-        super().__init__(max_workers=16, thread_name_prefix="listener")
+        super().__init__(max_workers=16, thread_name_prefix="answers")
         self._pending: set[Future[Any]] = set()
         self._idle = threading.Condition()
 
@@ -72,6 +77,9 @@ def make_settings(slack: FakeSlack, db: Database, **overrides: Any) -> Settings:
         "slack_api_url": slack.api_url,
         "database_url": db.url,
         "admin_user_ids": "",
+        # Tests post far faster than a real channel allows; pacing has tests of its own.
+        "delivery_rate_per_channel": 0,
+        "delivery_poll_seconds": 0.05,
         **overrides,
     }
     return Settings(_env_file=None, **values)
@@ -81,18 +89,29 @@ def make_settings(slack: FakeSlack, db: Database, **overrides: Any) -> Settings:
 class Response:
     status: int
     body: str
+    # What the bot answered later through this request's response_url (after a deferred ack).
+    followups: list[dict[str, Any]] = field(default_factory=list)
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
 
     @property
+    def response_type(self) -> str | None:
+        """How the answer was shown: the ack's response_type, else the first follow-up's."""
+        data = self.json() if self.body else None
+        if isinstance(data, dict) and data.get("response_type"):
+            return str(data["response_type"])
+        return self.followups[0].get("response_type") if self.followups else None
+
+    @property
     def text(self) -> str:
-        """The ephemeral text an ack carried, or the raw body."""
+        """The ephemeral text the ack carried, then any private follow-ups; or the raw body."""
         try:
             data = self.json()
         except ValueError:
             return self.body
-        return data.get("text", "") if isinstance(data, dict) else self.body
+        ack = data.get("text", "") if isinstance(data, dict) else self.body
+        return "\n".join([ack, *(f.get("text", "") for f in self.followups)]).strip()
 
 
 class BotServer:
@@ -102,12 +121,13 @@ class BotServer:
         self.slack = slack
         self.db = db
         self.settings = make_settings(slack, db, **settings)
-        self.services = Services(settings=self.settings, db=db)
-        self.listeners = TrackingExecutor()
+        self.answers = TrackingExecutor()
+        self.services = Services(settings=self.settings, db=db, answers=self.answers)
+        self.worker = Worker(make_delivery_client(self.settings), db, worker_config(self.settings))
         self._server = make_server(
             "127.0.0.1",
             0,
-            create_wsgi_app(self.services, listener_executor=self.listeners),
+            wsgi_app(self.services),
             server_class=_ThreadingWSGIServer,
             handler_class=_QuietHandler,
         )
@@ -122,18 +142,43 @@ class BotServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> BotServer:
+    def start(self, *, deliver: bool = True) -> BotServer:
+        """Serve; with `deliver`, run a delivery worker too (as every web process does)."""
         self._thread.start()
+        if deliver:
+            self.worker.start()
         return self
 
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
-        self.listeners.shutdown(wait=True)
+        self.answers.shutdown(wait=True)
+        if self.worker.started:
+            self.worker.stop()
 
-    def settle(self) -> None:
-        """Wait until every listener started by the requests so far has finished."""
-        self.listeners.settle()
+    def settle(self, timeout: float = 15.0) -> None:
+        """Wait until the answers started so far have finished and the queue has nothing due
+        (rows waiting for a retry later are not due)."""
+        self.answers.settle(timeout)
+        deadline = time.monotonic() + timeout
+        while not self.worker.idle():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"deliveries still due after {timeout} s")
+            time.sleep(0.02)
+        self.answers.settle(timeout)
+
+    def delivered(self, timeout: float = 20.0) -> None:
+        """Wait until nothing is left undelivered, retries included (Slack recovered)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.db.read() as session:
+                left = delivery.backlog(session, now=utcnow()).undelivered
+            if left == 0:
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{left} deliveries still undelivered after {timeout} s")
+            time.sleep(0.05)
+        self.settle()
 
     # -- raw requests ----------------------------------------------------------------------
     def post(
@@ -154,7 +199,18 @@ class BotServer:
         reply = requests.post(f"{self.url}/slack/events", data=body.encode(), headers=all_headers, timeout=10)
         if settle:
             self.settle()
-        return Response(reply.status_code, reply.text)
+        return Response(reply.status_code, reply.text, self._followups(body) if settle else [])
+
+    def _followups(self, body: str) -> list[dict[str, Any]]:
+        """The response_url calls answering the request whose form body is `body`."""
+        form = dict(parse_qsl(body))
+        if "payload" in form:
+            form = json.loads(form["payload"])
+        url = form.get("response_url") if isinstance(form, dict) else None
+        if not url:
+            return []
+        path = url[len(self.slack.url) :]
+        return [c.args for c in self.slack.calls_to("response_url") if c.args.get("path") == path]
 
     def get(self, path: str) -> Response:
         reply = requests.get(f"{self.url}{path}", timeout=10)

@@ -48,5 +48,5 @@ def test_every_manifest_command_answers_help(bot: BotServer) -> None:
     for command in _manifest()["features"]["slash_commands"]:
         reply = bot.command(command["command"], "help")
         assert reply.status == 200, f"{command['command']} has no listener"
-        assert reply.json()["response_type"] == "ephemeral"
+        assert reply.response_type == "ephemeral"
         assert command["command"] in reply.text

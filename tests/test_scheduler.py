@@ -9,11 +9,14 @@ from typing import Any
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlmodel import select
 
 import bot.__main__ as cli
+import bot.runtime
 import bot.scheduler
 from bot.scheduler import PASS_JOB_ID, make_scheduler
 from storage.db import Database
+from storage.models import Delivery
 from tests.fakeslack import TEAM_ID, FakeSlack
 from tests.harness import make_settings
 from workflow import ceremonies
@@ -60,8 +63,11 @@ def test_the_scheduled_job_runs_the_pass_at_the_clocks_time(slack: FakeSlack, sq
     job = scheduler.get_job(PASS_JOB_ID)
     job.func(*job.args, **job.kwargs)
     job.func(*job.args, **job.kwargs)
-    (post,) = slack.calls_to("chat.postMessage")
-    assert post.args["channel"] == "C0TEAM"
+    # The pass queues; the process's delivery worker posts.
+    assert slack.calls_to("chat.postMessage") == []
+    with sqlite_db.read() as session:
+        (row,) = session.exec(select(Delivery)).all()
+    assert (row.kind, row.channel_id, row.state) == ("reminder", "C0TEAM", "pending")
 
 
 def test_a_failing_pass_does_not_stop_the_heartbeat(
@@ -100,8 +106,11 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, slack: FakeSlack, sqlit
 def test_tick_runs_one_pass_at_the_given_time(env: Database, slack: FakeSlack, capsys: Any) -> None:
     _standup(env, "daily 09:30 Australia/Sydney")
     assert cli.main(["tick", "--now", "2026-11-24T09:30:00+11:00"]) == 0
-    assert "posted T0TEAM/standup due 2026-11-24 09:30 AEDT" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "queued T0TEAM/standup due 2026-11-24 09:30 AEDT" in out
+    assert "sent the standup reminder" in out
     assert cli.main(["tick", "--now", "2026-11-24T09:31:00+11:00"]) == 0
+    assert capsys.readouterr().out == "nothing due\n"
     assert len(slack.calls_to("chat.postMessage")) == 1
 
 
@@ -109,7 +118,9 @@ def test_tick_exits_1_when_a_post_failed(env: Database, slack: FakeSlack, capsys
     _standup(env)
     slack.fail("chat.postMessage", "internal_error")
     assert cli.main(["tick", "--now", "2026-11-24T09:30:00Z"]) == 1
-    assert "failed T0TEAM/standup" in capsys.readouterr().out
+    assert "will retry the standup reminder: internal_error" in capsys.readouterr().out
+    assert cli.main(["tick", "--now", "2026-11-24T09:31:00Z"]) == 0
+    assert "sent the standup reminder" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -124,9 +135,9 @@ def test_tick_now_must_be_an_aware_iso_time(env: Database, capsys: Any, value: s
 
 
 @pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+def started(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Record schedulers started (True: blocking) instead of running them; serve nothing."""
-    record: list[bool] = []
+    record: list[object] = []
 
     class FakeScheduler:
         def __init__(self, blocking: bool) -> None:
@@ -139,6 +150,7 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
         bot.scheduler, "make_scheduler", lambda settings, db, *, blocking: FakeScheduler(blocking)
     )
     monkeypatch.setattr(cli, "_serve_http", lambda settings: None)
+    monkeypatch.setattr(bot.runtime, "start_worker", lambda settings, db: record.append("worker"))
     return record
 
 
@@ -152,6 +164,6 @@ def test_web_never_runs_the_scheduler(env: Database, started: list[bool]) -> Non
     assert started == []
 
 
-def test_clock_runs_only_the_scheduler(env: Database, started: list[bool]) -> None:
+def test_clock_runs_the_scheduler_and_a_delivery_worker(env: Database, started: list[object]) -> None:
     assert cli.main(["clock"]) == 0
-    assert started == [True]
+    assert started == ["worker", True]

@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from websockets.sync.server import Server, ServerConnection, serve
 
+from bot.runtime import start_worker
 from bot.services import Services
 from bot.socket_mode import socket_mode_handler
+from bot.web import answers_pool
 from storage.db import Database
 from tests.fakeslack import TEAM_ID, FakeSlack
 from tests.harness import all_text, make_settings
@@ -65,7 +67,8 @@ def test_propose_over_socket_mode(
 ) -> None:
     slack.socket_url = endpoint.url
     settings = make_settings(slack, sqlite_db, slack_app_token="xapp-test", slack_signing_secret=None)
-    handler = socket_mode_handler(Services(settings=settings, db=sqlite_db))
+    worker = start_worker(settings, sqlite_db)
+    handler = socket_mode_handler(Services(settings=settings, db=sqlite_db, answers=answers_pool(settings)))
     handler.connect()
     try:
         endpoint.send(
@@ -92,7 +95,10 @@ def test_propose_over_socket_mode(
     assert ack["envelope_id"] == "env-1"
     assert "EXP-1" in ack["payload"]["text"]
     assert ack["payload"]["response_type"] == "ephemeral"
-    post = slack.wait_for("chat.postMessage")[0]
+    try:
+        post = slack.wait_for("chat.postMessage", timeout=10)[0]
+    finally:
+        worker.stop()
     assert "Socket Mode proposals work too" in all_text(post.args["blocks"])
     opened = slack.calls_to("apps.connections.open")[0]
     assert opened.headers["Authorization"] == "Bearer xapp-test"

@@ -5,8 +5,11 @@ from __future__ import annotations
 import time
 from urllib.parse import urlencode
 
+import pytest
 from slack_sdk.signature import SignatureVerifier
 
+from storage.db import Database
+from tests.fakeslack import FakeSlack
 from tests.harness import BotServer
 
 FORM = "application/x-www-form-urlencoded"
@@ -50,26 +53,59 @@ def test_tampered_body_is_rejected(bot: BotServer) -> None:
     assert reply.status == 401
 
 
-def test_healthz_checks_the_database(bot: BotServer) -> None:
+def test_healthz_checks_the_database_and_reports_the_delivery_backlog(bot: BotServer) -> None:
     reply = bot.get("/healthz")
     assert reply.status == 200
-    assert reply.json() == {"status": "ok", "database": "ok"}
+    assert reply.json() == {
+        "status": "ok",
+        "database": "ok",
+        "deliveries": {"undelivered": 0, "oldest_age_seconds": 0.0},
+    }
 
 
-def test_healthz_reports_an_unreachable_database(bot: BotServer) -> None:
-    bot.db.engine.dispose()
-    original = bot.db.ping
-
+def test_healthz_reports_an_unreachable_database(bot: BotServer, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken() -> None:
         raise ConnectionError("database is gone")
 
-    bot.db.ping = broken  # type: ignore[method-assign]
-    try:
-        reply = bot.get("/healthz")
-    finally:
-        bot.db.ping = original  # type: ignore[method-assign]
+    monkeypatch.setattr(bot.db, "read", broken)
+    reply = bot.get("/healthz")
     assert reply.status == 503
     assert reply.json()["database"] == "unreachable"
+
+
+def test_healthz_answers_503_when_deliveries_back_up_and_200_once_they_drain(
+    slack: FakeSlack, sqlite_db: Database
+) -> None:
+    bot = BotServer(slack, sqlite_db, health_max_backlog=2, health_max_delivery_age_seconds=60)
+    bot.start(deliver=False)  # a web process whose worker is not keeping up
+    try:
+        for i in range(3):
+            assert bot.command("/experiment", f"propose Hypothesis {i}", settle=False).status == 200
+        reply = bot.get("/healthz")
+        assert reply.status == 503
+        body = reply.json()
+        assert body["status"] == "degraded" and body["deliveries"]["undelivered"] == 3
+        assert "HEALTH_MAX_BACKLOG=2" in body["problems"][0]
+        bot.worker.start()
+        slack.wait_for("chat.postMessage", 3)
+        bot.settle()
+        assert bot.get("/healthz").status == 200
+    finally:
+        bot.stop()
+
+
+def test_healthz_answers_503_when_the_oldest_delivery_is_too_old(
+    slack: FakeSlack, sqlite_db: Database
+) -> None:
+    bot = BotServer(slack, sqlite_db, health_max_delivery_age_seconds=0.2).start(deliver=False)
+    try:
+        bot.command("/experiment", "propose Stuck", settle=False)
+        time.sleep(0.3)
+        reply = bot.get("/healthz")
+        assert reply.status == 503
+        assert "HEALTH_MAX_DELIVERY_AGE_SECONDS=0.2" in reply.json()["problems"][0]
+    finally:
+        bot.stop()
 
 
 def test_other_paths_are_not_found(bot: BotServer) -> None:

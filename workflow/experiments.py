@@ -10,8 +10,10 @@ from sqlmodel import Session
 
 from storage import audit
 from storage import experiments as queries
+from storage.experiments import Slot
 from storage.models import Approval, ChecklistItem, Experiment, Metric, Review
 from storage.types import utcnow
+from workflow import delivery
 from workflow import vocabulary as v
 from workflow.errors import InvalidInput, NotFound
 
@@ -69,7 +71,7 @@ def propose(
     workstream: str = v.DEFAULT_WORKSTREAM,
     channel_id: str | None = None,
 ) -> Experiment:
-    """Create an experiment with its pending reviews and its audit record."""
+    """Create an experiment with its pending reviews and its audit record, and queue its card."""
     hypothesis = validate_hypothesis(hypothesis)
     workstream = validate_workstream(workstream)
     experiment = Experiment(
@@ -95,6 +97,7 @@ def propose(
         action="proposed",
         detail=f"workstream {workstream}",
     )
+    delivery.refresh_experiment(session, experiment, actor_id=owner_id)
     return experiment
 
 
@@ -105,10 +108,14 @@ def get(session: Session, *, team_id: str, number: int, for_update: bool = False
     return experiment
 
 
-def attach_card(session: Session, experiment: Experiment, *, channel_id: str, message_ts: str) -> None:
-    experiment.channel_id = channel_id
-    experiment.message_ts = message_ts
-    session.add(experiment)
+def record_posted(session: Session, *, experiment_id: int, slot: Slot, ts: str) -> bool:
+    """Remember where the card or a thread reply was posted; False if it was recorded already."""
+    return queries.store_ts(session, experiment_id=experiment_id, slot=slot, ts=ts)
+
+
+def redraw(session: Session, *, team_id: str, number: int) -> None:
+    """Queue showing the card and thread as they are (after a refused click Slack drew anyway)."""
+    delivery.refresh_experiment(session, get(session, team_id=team_id, number=number), actor_id=None)
 
 
 def touch(experiment: Experiment, *, status: str | None = None) -> None:
@@ -134,6 +141,16 @@ class ExperimentDetail:
     @property
     def ref(self) -> str:
         return ref(self.experiment.number)
+
+    def replies_due(self) -> list[Slot]:
+        """The thread replies the experiment has reached, in the order they appear in the thread."""
+        status = self.experiment.status
+        due = [Slot.REVIEW] if self.checklist else []
+        if status in (v.APPROVED, v.PRODUCTION):
+            due.append(Slot.SIGNOFF)
+        if status == v.PRODUCTION:
+            due.append(Slot.DEPLOYMENT)
+        return due
 
 
 def detail(session: Session, experiment: Experiment) -> ExperimentDetail:

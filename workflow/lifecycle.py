@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from storage import audit
 from storage.models import Experiment
+from workflow import delivery
 from workflow import vocabulary as v
 from workflow.errors import InvalidTransition
 from workflow.experiments import ref, touch
@@ -84,7 +85,8 @@ def require_status(experiment: Experiment, step: str, *allowed: str) -> None:
 def move(
     session: Session, experiment: Experiment, target: str, *, actor_id: str, detail: str | None = None
 ) -> None:
-    """Change status and record it; a transition the lifecycle does not allow is a bug upstream."""
+    """Change status, record it and queue the card's update; a transition the lifecycle does not
+    allow is a bug upstream."""
     if target not in TRANSITIONS[experiment.status]:
         raise InvalidTransition(f"{describe(experiment)}; it can't become {target.replace('_', ' ')}.")
     previous = experiment.status
@@ -98,12 +100,13 @@ def move(
         action=f"status:{target}",
         detail=f"{previous} → {target}" + (f": {detail}" if detail else ""),
     )
+    delivery.refresh_experiment(session, experiment, actor_id=actor_id)
 
 
 def changed(
     session: Session, experiment: Experiment, *, actor_id: str, action: str, detail: str | None = None
 ) -> None:
-    """Record a change that keeps the status (a click, a tick, a metric) and mark the card stale."""
+    """Record a change that keeps the status (a click, a tick, a metric) and queue the card's update."""
     touch(experiment)
     session.add(experiment)
     audit.record(
@@ -114,3 +117,4 @@ def changed(
         action=action,
         detail=detail,
     )
+    delivery.refresh_experiment(session, experiment, actor_id=actor_id)

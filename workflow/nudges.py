@@ -42,12 +42,6 @@ class Nudge:
 
 
 @dataclass(frozen=True)
-class NudgeClaim:
-    nudge: Nudge
-    previous_nudged_at: datetime | None
-
-
-@dataclass(frozen=True)
 class _Wait:
     roles: list[str]  # the roles that can move it on, in the vocabulary's order
     excluded: set[str]  # who may not act whatever they hold
@@ -81,22 +75,15 @@ def candidates(session: Session, *, now: datetime, after: timedelta, every: time
 
 
 def claim(
-    session: Session,
-    *,
-    experiment_id: int,
-    now: datetime,
-    after: timedelta,
-    every: timedelta,
-    admin_user_ids: Collection[str],
-) -> NudgeClaim | None:
-    """Decide whom to nudge and claim the nudge; None when there is nothing (left) to do."""
+    session: Session, *, experiment_id: int, now: datetime, after: timedelta, every: timedelta
+) -> Experiment | None:
+    """Claim the nudge of an experiment that still waits on others; None when there is nothing
+    (left) to do. Whom it asks is decided when it is sent (`build`), from the roles held then."""
     experiment = session.get(Experiment, experiment_id)
     if experiment is None or experiment.status not in NUDGED_STATUSES:
         return None
-    waited_on = _waited_on(session, experiment)
-    if not waited_on.roles:
+    if not _waited_on(session, experiment).roles:
         return None
-    previous = experiment.last_nudged_at
     if not queries.claim_nudge(
         session,
         experiment_id=experiment_id,
@@ -105,6 +92,19 @@ def claim(
         waiting_since_before=now - after,
         nudged_before=now - every,
     ):
+        return None
+    return experiment
+
+
+def build(
+    session: Session, *, experiment_id: int, now: datetime, admin_user_ids: Collection[str]
+) -> Nudge | None:
+    """The nudge as it should read at `now`; None once the experiment no longer waits on anyone."""
+    experiment = session.get(Experiment, experiment_id)
+    if experiment is None or experiment.status not in NUDGED_STATUSES:
+        return None
+    waited_on = _waited_on(session, experiment)
+    if not waited_on.roles:
         return None
     asks = [
         Ask(
@@ -117,7 +117,7 @@ def claim(
         )
         for role in waited_on.roles
     ]
-    nudge = Nudge(
+    return Nudge(
         experiment=experiment,
         waiting_since=experiment.status_changed_at,
         now=now,
@@ -125,16 +125,4 @@ def claim(
         admins=admins(session, team_id=experiment.team_id, admin_user_ids=admin_user_ids)
         if any(not a.people for a in asks)
         else [],
-    )
-    return NudgeClaim(nudge, previous)
-
-
-def release(session: Session, claimed: NudgeClaim) -> None:
-    """The nudge could not be posted: let the next pass try again."""
-    assert claimed.nudge.experiment.id is not None
-    queries.release_nudge(
-        session,
-        experiment_id=claimed.nudge.experiment.id,
-        claimed_at=claimed.nudge.now,
-        previous=claimed.previous_nudged_at,
     )

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from storage import experiments as queries
 from storage import roles
 from storage.models import Approval, Experiment, Metric
-from workflow import lifecycle
+from workflow import delivery, lifecycle
 from workflow import vocabulary as v
 from workflow.errors import InvalidInput, NotAllowed, NotReady
 from workflow.experiments import ExperimentDetail, get, ref
@@ -139,8 +139,10 @@ def reject_promotion(
     """A sign-off holder stops the experiment from reaching production."""
     experiment = get(session, team_id=team_id, number=number, for_update=True)
     check_reject_promotion(session, experiment, actor_id=actor_id, policy=policy)
-    lifecycle.move(
-        session, experiment, v.REJECTED, actor_id=actor_id, detail=f"at sign-off: {validate_reason(reason)}"
+    reason = validate_reason(reason)
+    lifecycle.move(session, experiment, v.REJECTED, actor_id=actor_id, detail=f"at sign-off: {reason}")
+    delivery.notice(
+        session, experiment, delivery.Notice.DECISION, actor_id=actor_id, what="sign-off", reason=reason
     )
     return Outcome(experiment, moved_to=v.REJECTED)
 

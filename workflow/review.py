@@ -9,7 +9,7 @@ from sqlmodel import Session
 from storage import experiments as queries
 from storage.models import ChecklistItem, Experiment, Review
 from storage.types import utcnow
-from workflow import lifecycle
+from workflow import delivery, lifecycle
 from workflow import vocabulary as v
 from workflow.errors import InvalidInput, InvalidTransition
 from workflow.experiments import get, ref
@@ -70,6 +70,9 @@ def submit(session: Session, *, team_id: str, number: int, actor_id: str, artifa
         actor_id=actor_id,
         detail=("resubmitted with: " if resubmission else "submitted with: ") + artifacts,
     )
+    if resubmission:
+        # The review message is updated in place, which notifies nobody: say so in the thread.
+        delivery.notice(session, experiment, delivery.Notice.RESUBMITTED, actor_id=actor_id)
     return Outcome(experiment, moved_to=v.IN_REVIEW)
 
 
@@ -146,6 +149,14 @@ def decide(
     session.add(review)
     target = v.CHANGES_REQUESTED if decision == "request_changes" else v.REJECTED
     lifecycle.move(session, experiment, target, actor_id=actor_id, detail=f"{kind} review: {review.reason}")
+    delivery.notice(
+        session,
+        experiment,
+        delivery.Notice.DECISION,
+        actor_id=actor_id,
+        what=f"{kind} review",
+        reason=review.reason,
+    )
     return Outcome(experiment, moved_to=target)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.blocks import Block, Message, context, divider, header, message, section
 from bot.blocks.experiments import card_link
 from bot.text import channel_mention, escape, truncate, user_mention
-from storage import ceremonies as runs
+from storage.ceremonies import RunStatus
 from storage.models import Ceremony, Experiment
 from workflow import ceremonies as c
 from workflow import schedules
@@ -162,7 +162,7 @@ def _listed_block(item: Listed) -> Block:
         f"`{escape(ceremony.schedule)}` {ceremony.timezone} · {ceremony.duration_minutes} min",
     ]
     run = item.last_run
-    if run is not None and run.status == runs.FAILED:
+    if run is not None and run.status == RunStatus.FAILED:
         due = _local(run.due_at, ceremony.timezone)
         lines.append(
             f":warning: the reminder due {due:%a %d %b %H:%M} failed: {escape(run.error or 'unknown')}"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from bot import ids
 from bot.blocks import Block, Message, context, divider, fields, header, message, section
+from bot.blocks.deliveries import problem_block
 from bot.text import escape, truncate, user_mention
 from storage.models import Experiment
 from workflow import vocabulary as v
+from workflow.delivery import Problem
 from workflow.experiments import ExperimentDetail, ExperimentPage, ref
 
 STATUS_LABEL = {
@@ -107,10 +110,11 @@ def card(d: ExperimentDetail) -> Message:
     return message(fallback, blocks)
 
 
-def detail_view(d: ExperimentDetail) -> Message:
-    """Everything about one experiment, for an ephemeral `/experiment show`."""
+def detail_view(d: ExperimentDetail, problems: Sequence[Problem] = ()) -> Message:
+    """Everything about one experiment, for an ephemeral `/experiment show`, with anything the
+    bot could not post about it."""
     e = d.experiment
-    blocks = card(d)["blocks"][:-1]
+    blocks = [problem_block(p) for p in problems] + card(d)["blocks"][:-1]
     if e.artifacts:
         blocks.append(section(f"*Artifacts*\n{escape(e.artifacts)}"))
     if e.status not in (v.PROPOSED,):

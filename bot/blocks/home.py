@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks import Block, context, divider, header, section
+from bot.blocks.deliveries import problem_block
 from bot.blocks.experiments import card_link, status_label
 from bot.text import escape, truncate, user_mention
 from storage.models import Experiment
+from workflow.home import Home
 from workflow.waiting import Waiting
 
 MAX_HOME_BLOCKS = 100
@@ -26,9 +28,8 @@ def _waiting_line(w: Waiting) -> Block:
     return section(f"*{card_link(e)}* · {escape(w.step)} · {user_mention(e.owner_id)}\n{hypothesis}")
 
 
-def home_view(
-    *, user_id: str, waiting: list[Waiting], mine: list[Experiment], recent: list[Experiment]
-) -> dict[str, Any]:
+def home_view(home: Home) -> dict[str, Any]:
+    user_id = home.user_id
     blocks: list[Block] = [
         header("AI Team Bot"),
         section(
@@ -36,11 +37,13 @@ def home_view(
             "`/experiment help` lists everything else."
         ),
         divider(),
-        section("*Waiting on you*"),
     ]
-    blocks += [_waiting_line(w) for w in waiting] or [context("Nothing is waiting on you.")]
+    if home.problems:
+        blocks += [section("*Not delivered*"), *[problem_block(p) for p in home.problems], divider()]
+    blocks.append(section("*Waiting on you*"))
+    blocks += [_waiting_line(w) for w in home.waiting] or [context("Nothing is waiting on you.")]
     blocks += [divider(), section("*Your open experiments*")]
-    blocks += [_experiment_line(e) for e in mine] or [context("None open. Propose one!")]
+    blocks += [_experiment_line(e) for e in home.mine] or [context("None open. Propose one!")]
     blocks += [divider(), section("*Latest in this workspace*")]
-    blocks += [_experiment_line(e) for e in recent] or [context("No experiments yet.")]
+    blocks += [_experiment_line(e) for e in home.recent] or [context("No experiments yet.")]
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}

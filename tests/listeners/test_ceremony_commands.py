@@ -34,13 +34,13 @@ def _ceremonies(db: Database) -> list[Ceremony]:
 
 def _listing(bot: BotServer) -> str:
     reply = bot.command("/ceremony", "list")
-    assert reply.json()["response_type"] == "ephemeral"
+    assert reply.response_type == "ephemeral"
     return all_text(reply.json()["blocks"])
 
 
 def test_setup_installs_the_four_ceremonies_once(bot: BotServer) -> None:
     reply = bot.command("/ceremony", "setup <#C0TEAM|team>")
-    assert reply.json()["response_type"] == "ephemeral"
+    assert reply.response_type == "ephemeral"
     assert "Set up:" in reply.text
     stored = {
         (c.name, c.kind, c.schedule.split(" from ")[0], c.timezone, c.duration_minutes)
@@ -95,7 +95,7 @@ def test_bad_input_gets_a_clear_ephemeral_error_and_stores_nothing(
     bot: BotServer, text: str, expected: str
 ) -> None:
     reply = bot.command("/ceremony", text)
-    assert reply.json()["response_type"] == "ephemeral"
+    assert reply.response_type == "ephemeral"
     assert ":warning:" in reply.text and expected.replace("<", "&lt;").replace(">", "&gt;") in reply.text
     assert _ceremonies(bot.db) == []
     assert "<!channel>" not in reply.text
@@ -152,41 +152,38 @@ def test_pause_resume_remove(bot: BotServer) -> None:
 
 def test_run_posts_the_reminder_now(bot: BotServer) -> None:
     bot.command("/ceremony", "setup <#C0TEAM|team>")
-    bot.command("/ceremony", "run standup")
+    reply = bot.command("/ceremony", "run standup")
+    assert reply.response_type == "ephemeral" and "Posting *Daily standup* to <#C0TEAM> now" in reply.text
     post = bot.slack.wait_for("chat.postMessage")[0]
     assert post.args["channel"] == "C0TEAM"
     assert "Daily standup: 15 minutes" in all_text(post.args["blocks"])
-    confirm = bot.slack.wait_for("response_url")[0]
     with bot.db.session() as session:
         assert (
             session.exec(select(AuditEvent).where(AuditEvent.action == "ceremony_run")).one().actor_id
             == "U_OWNER"
         )
-    assert (
-        confirm.args["response_type"] == "ephemeral"
-        and "Posted *Daily standup* to <#C0TEAM>" in confirm.args["text"]
-    )
 
 
 def test_run_of_an_unknown_ceremony_says_so(bot: BotServer) -> None:
-    bot.command("/ceremony", "run standup")
-    answer = bot.slack.wait_for("response_url")[0].args
-    assert answer["response_type"] == "ephemeral" and "no ceremony called `standup`" in answer["text"]
+    reply = bot.command("/ceremony", "run standup")
+    assert reply.response_type == "ephemeral" and "no ceremony called `standup`" in reply.text
     assert bot.slack.calls_to("chat.postMessage") == []
 
 
-def test_run_that_slack_refuses_is_reported_and_shows_in_the_list(bot: BotServer) -> None:
+def test_run_that_slack_refuses_shows_in_the_list_and_in_the_askers_app_home(bot: BotServer) -> None:
     bot.command("/ceremony", "setup <#C0TEAM|team>")
     bot.slack.fail("chat.postMessage", "not_in_channel")
     bot.command("/ceremony", "run standup")
-    answer = bot.slack.wait_for("response_url")[0].args["text"]
-    assert "not_in_channel" in answer and "/invite" in answer
     assert "failed: not_in_channel" in _listing(bot)
+    home = bot.slack.wait_for("views.publish")[-1].args
+    assert home["user_id"] == "U_OWNER"
+    shown = all_text(home["view"]["blocks"])
+    assert "couldn't deliver the standup reminder to <#C0TEAM>" in shown and "/invite" in shown
 
 
 def test_help_and_unknown_subcommands_answer_with_usage(bot: BotServer) -> None:
     reply = bot.command("/ceremony", "help")
-    assert reply.json()["response_type"] == "ephemeral"
+    assert reply.response_type == "ephemeral"
     for phrase in ("/ceremony setup #channel", "/ceremony add <name>", "biweekly fri 16:00", "/ceremony run"):
         assert phrase in reply.text
     assert "Unknown subcommand `dance`" in bot.command("/ceremony", "dance").text

@@ -10,7 +10,7 @@ def test_propose_posts_card_and_confirms_ephemerally(bot: BotServer) -> None:
     reply = bot.command("/experiment", "propose Adding retrieval improves answer accuracy by 10%")
 
     assert reply.status == 200
-    assert reply.json()["response_type"] == "ephemeral"
+    assert reply.response_type == "ephemeral"
     assert "EXP-1" in reply.text
 
     post = bot.slack.wait_for("chat.postMessage")[0]
@@ -55,20 +55,34 @@ def test_hypothesis_that_tries_to_ping_is_escaped(bot: BotServer) -> None:
 
 def test_over_long_hypothesis_is_refused_and_nothing_is_stored(bot: BotServer) -> None:
     reply = bot.command("/experiment", "propose " + "x" * 1501)
-    assert reply.json()["response_type"] == "ephemeral"
+    assert reply.response_type == "ephemeral"
     assert "1501 characters" in reply.text
     assert "no experiment EXP-1 here" in bot.command("/experiment", "show EXP-1").text
     assert bot.slack.calls_to("chat.postMessage") == []
 
 
-def test_card_failure_is_told_to_the_user_and_the_experiment_stays(bot: BotServer) -> None:
+def test_a_card_the_bot_cannot_post_is_shown_to_its_owner_and_posted_once_fixed(bot: BotServer) -> None:
     bot.slack.fail("chat.postMessage", "not_in_channel")
     reply = bot.command("/experiment", "propose Works even if the card fails")
     assert "EXP-1" in reply.text
-    follow_up = bot.slack.wait_for("response_url")[0]
-    assert "/invite" in follow_up.args["text"]
-    assert follow_up.args["response_type"] == "ephemeral"
-    assert "Works even if the card fails" in bot.command("/experiment", "show EXP-1").body
+    bot.settle()
+    # Recorded, not retried: the owner's App Home and `/experiment show` say what to do.
+    home = bot.slack.wait_for("views.publish")[-1].args
+    assert home["user_id"] == "U_OWNER"
+    shown = all_text(home["view"]["blocks"])
+    assert "couldn't deliver the card of EXP-1 to <#C_TEAM>" in shown and "/invite" in shown
+    detail = bot.command("/experiment", "show EXP-1").body
+    assert "Works even if the card fails" in detail and "not_in_channel" in detail
+    assert len(bot.slack.calls_to("chat.postMessage")) == 1
+
+    # Once the bot is invited, the next change posts the card, once.
+    bot.command("/experiment", "metric EXP-1 accuracy=0.9")
+    cards = [m for m in bot.slack.messages.values() if "thread_ts" not in m]
+    assert len(cards) == 1 and "Works even if the card fails" in all_text(cards[0]["blocks"])
+    # The problem is gone from where it was shown.
+    assert "not_in_channel" not in bot.command("/experiment", "show EXP-1").body
+    home = bot.slack.calls_to("views.publish")[-1].args
+    assert "couldn't deliver" not in all_text(home["view"]["blocks"])
 
 
 def test_propose_without_text_opens_modal_and_submission_posts_card(bot: BotServer) -> None:

@@ -123,7 +123,7 @@ def test_promote_too_early_names_exactly_what_is_missing(team: BotServer) -> Non
 
     reply = bot.command("/experiment", "promote EXP-1", user=OWNER)
 
-    assert reply.json()["response_type"] == "ephemeral"
+    assert reply.response_type == "ephemeral"
     text = reply.text
     assert "can't be promoted yet" in text
     for missing in (

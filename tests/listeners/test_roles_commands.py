@@ -27,7 +27,7 @@ def people(bot: BotServer) -> BotServer:
 @pytest.mark.parametrize("actor", ["UOWNER", "UADMIN"])
 def test_workspace_admins_and_owners_manage_roles(people: BotServer, actor: str) -> None:
     reply = people.command("/aiteam", "role add <@UTARGET|target> technical_lead", user=actor)
-    assert reply.json()["response_type"] == "ephemeral"
+    assert reply.response_type == "ephemeral"
     assert "<@UTARGET> now holds `technical_lead`" in reply.text
     assert _held(people, "UTARGET") == {"technical_lead"}
     again = people.command("/aiteam", "role add <@UTARGET> technical_lead", user=actor)
@@ -39,7 +39,7 @@ def test_workspace_admins_and_owners_manage_roles(people: BotServer, actor: str)
 
 def test_anyone_else_is_refused_and_nothing_changes(people: BotServer) -> None:
     reply = people.command("/aiteam", "role add <@UMEMBER> admin", user="UMEMBER")
-    assert reply.json()["response_type"] == "ephemeral"
+    assert reply.response_type == "ephemeral"
     assert "Only workspace admins and owners" in reply.text
     assert _held(people, "UMEMBER") == set()
 
@@ -80,7 +80,7 @@ def test_an_unreachable_users_info_refuses_rather_than_grants(people: BotServer)
 )
 def test_malformed_role_commands_say_what_is_wrong(people: BotServer, text: str, expected: str) -> None:
     reply = people.command("/aiteam", text, user="UADMIN")
-    assert reply.json()["response_type"] == "ephemeral"
+    assert reply.response_type == "ephemeral"
     assert expected in reply.text
     assert _held(people, "UTARGET") == set()
 

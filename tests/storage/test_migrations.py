@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
-from storage.db import Database
+from storage.db import Database, alembic_config
 
 
 def test_migrated_schema_matches_models(db: Database) -> None:
@@ -29,3 +30,58 @@ def test_sqlite_runs_with_wal_and_foreign_keys(sqlite_db: Database) -> None:
     with sqlite_db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_upgrading_a_database_in_use_queues_what_the_previous_release_still_owed(db: Database) -> None:
+    """Data written by the release before the delivery queue (revision 0001), then upgraded."""
+    command.downgrade(alembic_config(db.url), "0001")
+    at = "2026-11-24 09:30:00"
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO ceremony (id, team_id, name, kind, channel_id, schedule, timezone, "
+                "duration_minutes, paused, created_by, created_at, updated_at) VALUES (1, 'T1', "
+                f"'standup', 'standup', 'C1', 'daily 09:30', 'UTC', 15, false, 'U1', '{at}', '{at}')"
+            )
+        )
+        for run_id, status, ts in [(1, "posted", "'1.1'"), (2, "retrying", "NULL"), (3, "claimed", "NULL")]:
+            conn.execute(
+                text(
+                    "INSERT INTO ceremonyrun (id, team_id, ceremony_id, due_at, status, attempts, "
+                    f"claimed_at, message_ts) VALUES ({run_id}, 'T1', 1, '2026-11-2{run_id} 09:30:00', "
+                    f"'{status}', 1, '{at}', {ts})"
+                )
+            )
+        experiments = [
+            # number, status, card ts, review reply ts
+            (1, "in_review", "'2.1'", "'2.2'"),  # everything posted: nothing owed
+            (2, "proposed", "NULL", "NULL"),  # its card never made it
+            (3, "in_review", "'3.1'", "'claim:1764000000.000'"),  # a publisher died mid-post
+        ]
+        for number, status, card, review in experiments:
+            conn.execute(
+                text(
+                    "INSERT INTO experiment (id, team_id, number, hypothesis, workstream, owner_id, "
+                    "status, timeline_weeks, channel_id, message_ts, review_message_ts, version, "
+                    f"created_at, updated_at, status_changed_at) VALUES ({number}, 'T1', {number}, "
+                    f"'H{number}', 'experimentation', 'U1', '{status}', 2, 'C1', {card}, {review}, 1, "
+                    f"'{at}', '{at}', '{at}')"
+                )
+            )
+    db.migrate()
+    with db.engine.connect() as conn:
+        runs = conn.execute(text("SELECT id, status, message_ts FROM ceremonyrun ORDER BY id")).all()
+        experiments_after = conn.execute(
+            text("SELECT number, message_ts, review_message_ts FROM experiment ORDER BY number")
+        ).all()
+        queued = conn.execute(
+            text("SELECT kind, subject_id, channel_id, stream, state FROM delivery ORDER BY id")
+        ).all()
+    assert [tuple(r) for r in runs] == [(1, "posted", "1.1"), (2, "queued", None), (3, "queued", None)]
+    assert [tuple(e) for e in experiments_after] == [(1, "2.1", "2.2"), (2, None, None), (3, "3.1", None)]
+    assert [tuple(q) for q in queued] == [
+        ("reminder", 2, "C1", "run:2", "pending"),
+        ("reminder", 3, "C1", "run:3", "pending"),
+        ("experiment", 2, "C1", "experiment:2", "pending"),
+        ("experiment", 3, "C1", "experiment:3", "pending"),
+    ]

@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.delivery.worker import drain
+from bot.runtime import worker_config
 from bot.scheduler import run_once
 from bot.settings import Settings
-from bot.slack import make_client
+from bot.slack import make_delivery_client
 from storage.db import Database
 from storage.models import Ceremony, Experiment
 from tests.fakeslack import TEAM_ID, FakeSlack
@@ -39,9 +41,17 @@ def settings(slack: FakeSlack, db: Database, scheduler_settings: dict[str, objec
 
 @pytest.fixture
 def tick(settings: Settings, db: Database) -> Tick:
-    """One scheduler pass at the given time, through the real WebClient to the fake Slack."""
-    client = make_client(settings)
-    return lambda now: run_once(settings, db, client, now=now)
+    """One scheduler pass at the given time, then the deliveries due then, sent through the real
+    WebClient to the fake Slack (as `python -m bot tick` does)."""
+    client = make_delivery_client(settings)
+    config = worker_config(settings)
+
+    def run(now: datetime) -> PassReport:
+        report = run_once(settings, db, now=now)
+        drain(client, db, config, now=now)
+        return report
+
+    return run
 
 
 def add_ceremony(db: Database, name: str, schedule: str, timezone: str, *, created: datetime) -> Ceremony:
@@ -70,8 +80,10 @@ def make_experiment(
     card: bool = True,
 ) -> Experiment:
     """An experiment that reached `status` at `since`, with its card posted in C_TEAM."""
+    from sqlalchemy import delete
+
     from storage import experiments as queries
-    from storage.models import Approval
+    from storage.models import Approval, Delivery
 
     with db.session() as session:
         experiment = experiments.propose(
@@ -92,4 +104,6 @@ def make_experiment(
             session.add(
                 Approval(team_id=TEAM_ID, experiment_id=experiment.id, role=role, approver_id="U_SIGN")
             )
+        # It was proposed long ago: whatever its proposal queued was delivered then.
+        session.execute(delete(Delivery))
     return experiment

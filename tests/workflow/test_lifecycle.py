@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage import experiments as queries
 from storage.db import Database
+from storage.experiments import Slot
 from storage.models import Experiment
 from tests.fakeslack import TEAM_ID
 from tests.workflow.review_steps import (
@@ -234,106 +232,22 @@ def test_refusals_say_where_it_is_and_what_would_make_the_step_possible(
     assert str(error) == says
 
 
-# Thread-reply slots: the right to post one of the experiment's thread replies, claimed once.
-
-T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-STALE = timedelta(minutes=10)
+# Where the card and its thread replies were posted: recorded once.
 
 
-def _experiment_id(db: Database) -> int:
+def test_a_posted_message_is_recorded_once_per_slot(db: Database) -> None:
     number = propose(db)
     with db.session() as session:
         experiment_id = experiments.get(session, team_id=TEAM_ID, number=number).id
-    assert experiment_id is not None
-    return experiment_id
-
-
-def _claim(db: Database, experiment_id: int, now: datetime, slot: str = "review_message_ts") -> bool:
-    with db.session() as session:
-        return queries.claim_slot(session, experiment_id=experiment_id, slot=slot, now=now, stale_after=STALE)
-
-
-def _fill(db: Database, experiment_id: int, ts: str | None, slot: str = "review_message_ts") -> None:
-    with db.session() as session:
-        queries.fill_slot(session, experiment_id=experiment_id, slot=slot, ts=ts)
-
-
-def _slot(db: Database, experiment_id: int, slot: str = "review_message_ts") -> str | None:
+        assert experiment_id is not None
+        assert experiments.record_posted(session, experiment_id=experiment_id, slot=Slot.CARD, ts="1.1")
+        assert experiments.record_posted(session, experiment_id=experiment_id, slot=Slot.REVIEW, ts="1.2")
+        # A second post of the same slot (a duplicate) never replaces the first.
+        assert not experiments.record_posted(session, experiment_id=experiment_id, slot=Slot.CARD, ts="9.9")
     with db.session() as session:
         row = session.get(Experiment, experiment_id)
         assert row is not None
-        return getattr(row, slot)
-
-
-def test_concurrent_claims_of_one_slot_let_exactly_one_through(db: Database) -> None:
-    experiment_id = _experiment_id(db)
-    workers = 8
-    barrier = threading.Barrier(workers)
-    results: list[bool] = []
-    errors: list[BaseException] = []
-
-    def claim() -> None:
-        try:
-            barrier.wait(timeout=10)
-            results.append(_claim(db, experiment_id, T0))
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=claim) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
-    assert sorted(results) == [False] * (workers - 1) + [True]
-    assert _slot(db, experiment_id) == f"claim:{T0.timestamp():013.3f}"
-    # The other slots are untouched.
-    assert _slot(db, experiment_id, "approval_message_ts") is None
-    assert _slot(db, experiment_id, "deployment_message_ts") is None
-
-
-def test_a_claim_expires_after_stale_after(db: Database) -> None:
-    experiment_id = _experiment_id(db)
-    assert _claim(db, experiment_id, T0) is True
-    assert _claim(db, experiment_id, T0 + STALE - timedelta(seconds=1)) is False
-    assert _claim(db, experiment_id, T0 + STALE + timedelta(seconds=1)) is True
-    assert _slot(db, experiment_id) == f"claim:{(T0 + STALE + timedelta(seconds=1)).timestamp():013.3f}"
-    # The fresh claim is again protected for stale_after.
-    assert _claim(db, experiment_id, T0 + STALE + timedelta(seconds=2)) is False
-
-
-def test_a_posted_reply_is_never_claimed_again_and_a_released_claim_is(db: Database) -> None:
-    experiment_id = _experiment_id(db)
-    assert _claim(db, experiment_id, T0) is True
-    _fill(db, experiment_id, None)  # the post failed: give the claim up
-    assert _slot(db, experiment_id) is None
-    assert _claim(db, experiment_id, T0 + timedelta(seconds=1)) is True
-
-    _fill(db, experiment_id, "1764000000.000100")
-    assert queries.is_posted(_slot(db, experiment_id))
-    assert _claim(db, experiment_id, T0 + timedelta(days=365)) is False
-    assert _slot(db, experiment_id) == "1764000000.000100"
-
-
-def test_slots_are_independent_and_unknown_slots_are_refused(db: Database) -> None:
-    experiment_id = _experiment_id(db)
-    assert _claim(db, experiment_id, T0, "review_message_ts") is True
-    assert _claim(db, experiment_id, T0, "approval_message_ts") is True
-    assert _claim(db, experiment_id, T0, "deployment_message_ts") is True
-    with db.session() as session:
-        with pytest.raises(ValueError, match="message_ts"):
-            queries.claim_slot(
-                session, experiment_id=experiment_id, slot="message_ts", now=T0, stale_after=STALE
-            )
-        with pytest.raises(ValueError, match="hypothesis"):
-            queries.fill_slot(session, experiment_id=experiment_id, slot="hypothesis", ts=None)
-
-
-@pytest.mark.parametrize(
-    "ts, posted", [(None, False), ("claim:1764000000.000", False), ("1764000000.000100", True)]
-)
-def test_is_posted_tells_a_reply_from_a_claim(ts: str | None, posted: bool) -> None:
-    assert queries.is_posted(ts) is posted
+        assert (row.message_ts, row.review_message_ts, row.approval_message_ts) == ("1.1", "1.2", None)
 
 
 @pytest.mark.parametrize(

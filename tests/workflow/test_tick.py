@@ -8,18 +8,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.reminders import SlackPoster
-from bot.scheduler import run_once, tick_config
+from bot.delivery.worker import drain
+from bot.runtime import worker_config
+from bot.scheduler import run_once
 from bot.settings import Settings
-from bot.slack import make_client
+from bot.slack import make_delivery_client
 from storage.db import Database
-from storage.models import CeremonyRun
+from storage.models import CeremonyRun, ChannelPace, Delivery
 from tests.fakeslack import TEAM_ID, FakeSlack
 from tests.harness import all_text
 from tests.workflow.conftest import Tick, add_ceremony, at
-from workflow import ceremonies
-from workflow.reminders import Reminder
-from workflow.tick import PassReport, TickConfig, run_pass
+from workflow import ceremonies, delivery
+from workflow.tick import PassReport
 
 SYDNEY = "Australia/Sydney"
 
@@ -131,7 +131,7 @@ def test_a_pass_run_twice_for_the_same_time_posts_once(db: Database, slack: Fake
     first = tick(at("2026-11-23T09:30:00Z"))
     second = tick(at("2026-11-23T09:30:00Z"))
     third = tick(at("2026-11-23T09:31:00Z"))
-    assert len(first.posted) == 1 and second.posted == [] and third.posted == []
+    assert len(first.queued) == 1 and second.queued == [] and third.queued == []
     assert len(slack.calls_to("chat.postMessage")) == 1
 
 
@@ -149,10 +149,11 @@ def test_two_concurrent_passes_post_each_reminder_once(
         barrier = threading.Barrier(2)
 
         def one_pass(when: datetime = now, barrier: threading.Barrier = barrier) -> None:
-            client = make_client(settings)  # one client and one session per thread
+            client = make_delivery_client(settings)  # one client and one session per thread
             barrier.wait()
             try:
-                reports.append(run_once(settings, db, client, now=when))
+                reports.append(run_once(settings, db, now=when))
+                drain(client, db, worker_config(settings), now=when)
             except BaseException as error:
                 errors.append(error)
 
@@ -165,44 +166,48 @@ def test_two_concurrent_passes_post_each_reminder_once(
     assert errors == []
     posted = [c.args["blocks"][0]["text"]["text"] for c in slack.calls_to("chat.postMessage")]
     assert sorted(posted) == sorted(names * 3)
-    assert sum(len(r.posted) for r in reports) == 18
+    assert sum(len(r.queued) for r in reports) == 18
     assert all(r.status == "posted" for r in _runs(db))
 
 
-class _Crash(BaseException):
-    """Stands in for the process dying between the claim and the post (like SystemExit)."""
+def _deliveries(db: Database) -> list[Delivery]:
+    with db.session() as session:
+        return list(session.exec(select(Delivery).order_by(Delivery.id)).all())
 
 
-class _CrashingPoster:
-    def reminder(self, reminder: object) -> str:
-        raise _Crash
-
-    def nudge(self, nudge: object) -> None:
-        raise _Crash
-
-
-def test_a_claim_left_by_a_dead_process_is_retried_after_its_lease(
+@pytest.mark.parametrize("scheduler_settings", [{"delivery_lease_seconds": 120}])
+def test_a_reminder_claimed_by_a_process_that_died_is_posted_after_its_lease(
     db: Database, slack: FakeSlack, tick: Tick, settings: Settings
 ) -> None:
     add_ceremony(db, "standup", "daily 09:30", "UTC", created=at("2026-11-23T00:00:00Z"))
-    config = TickConfig(
-        grace=timedelta(hours=1), nudge_after=timedelta(days=1), nudge_every=timedelta(days=1)
-    )
-    with pytest.raises(_Crash):
-        run_pass(db, _CrashingPoster(), now=at("2026-11-23T09:30:00Z"), config=config)
+    queued_at = at("2026-11-23T09:30:00Z")
+    run_once(settings, db, now=queued_at)
+    # A worker claims the delivery, then its process dies before it sends anything.
+    with db.session() as session:
+        config = worker_config(settings)
+        (claimed,) = delivery.claim(
+            session,
+            now=queued_at,
+            limit=5,
+            worker="dead",
+            lease=config.lease,
+            pace=config.pace,
+            skip_locked=False,
+        )
     (run,) = _runs(db)
-    assert run.status == "claimed"
+    assert run.status == "queued"
 
-    # While the lease runs, another pass leaves it alone (the claimant may still be posting).
-    assert tick(at("2026-11-23T09:35:00Z")).posted == []
+    # While the lease runs, nobody else sends it (the claimant may still be posting).
+    tick(at("2026-11-23T09:31:00Z"))
     assert slack.calls_to("chat.postMessage") == []
 
-    report = tick(at("2026-11-23T09:41:00Z"))
-    assert len(report.posted) == 1
+    tick(at("2026-11-23T09:33:00Z"))
     (post,) = slack.calls_to("chat.postMessage")
     assert "posted late: due 09:30" in all_text(post.args["blocks"])
     (run,) = _runs(db)
-    assert (run.status, run.attempts, run.message_ts) == ("posted", 2, post_ts(slack))
+    assert (run.status, run.message_ts) == ("posted", post_ts(slack))
+    (row,) = _deliveries(db)
+    assert (row.id, row.state, row.attempts) == (claimed.id, "delivered", 2)
 
 
 def post_ts(slack: FakeSlack) -> str:
@@ -210,32 +215,38 @@ def post_ts(slack: FakeSlack) -> str:
     return ts
 
 
-def test_a_failed_post_is_retried_next_pass_without_posting_twice(
-    db: Database, slack: FakeSlack, tick: Tick
-) -> None:
+def test_a_failed_post_is_retried_without_posting_twice(db: Database, slack: FakeSlack, tick: Tick) -> None:
     add_ceremony(db, "standup", "daily 09:30", "UTC", created=at("2026-11-23T00:00:00Z"))
     slack.fail("chat.postMessage", "internal_error")
-    failed = tick(at("2026-11-23T09:30:00Z"))
-    assert failed.failed and not failed.posted and not failed.ok
-    assert _runs(db)[0].status == "retrying"
+    tick(at("2026-11-23T09:30:00Z"))
+    assert _runs(db)[0].status == "queued"
+    (row,) = _deliveries(db)
+    assert (row.state, row.last_error) == ("pending", "internal_error")
+    assert row.not_before is not None and row.not_before > at("2026-11-23T09:30:00Z")
 
-    assert len(tick(at("2026-11-23T09:31:00Z")).posted) == 1
-    assert tick(at("2026-11-23T09:32:00Z")).posted == []
+    assert tick(at("2026-11-23T09:31:00Z")).queued == []
+    tick(at("2026-11-23T09:32:00Z"))
     assert len(slack.messages) == 1
     (run,) = _runs(db)
-    assert (run.status, run.attempts, run.error) == ("posted", 2, None)
+    assert (run.status, run.error) == ("posted", None)
+    assert _deliveries(db)[0].attempts == 2
     # On time: the retry came within two minutes.
     assert "posted late" not in all_text(slack.calls_to("chat.postMessage")[-1].args["blocks"])
 
 
-def test_attempts_are_bounded(db: Database, slack: FakeSlack, tick: Tick) -> None:
+def test_a_reminder_slack_keeps_refusing_is_skipped_once_past_its_grace(
+    db: Database, slack: FakeSlack, tick: Tick
+) -> None:
     add_ceremony(db, "standup", "daily 09:30", "UTC", created=at("2026-11-23T00:00:00Z"))
-    slack.fail("chat.postMessage", "internal_error", times=10)
-    for minute in range(30, 36):
-        tick(at(f"2026-11-23T09:{minute}:00Z"))
-    assert len(slack.calls_to("chat.postMessage")) == 3
+    slack.fail("chat.postMessage", "internal_error", times=100, status=503)
+    for minute in range(0, 75, 3):
+        tick(at("2026-11-23T09:30:00Z") + timedelta(minutes=minute))
+    tries = len(slack.calls_to("chat.postMessage"))
+    assert 3 <= tries < 25  # retried with growing waits, not every pass
+    assert slack.messages == {}
     (run,) = _runs(db)
-    assert (run.status, run.attempts, run.error) == ("failed", 3, "internal_error")
+    assert run.status == "skipped" and "grace" in (run.error or "")
+    assert _deliveries(db)[0].state == "delivered"  # nothing left to send
 
 
 def test_a_post_to_a_channel_the_bot_cannot_use_is_not_retried(
@@ -246,21 +257,42 @@ def test_a_post_to_a_channel_the_bot_cannot_use_is_not_retried(
     tick(at("2026-11-23T09:30:00Z"))
     tick(at("2026-11-23T09:31:00Z"))
     assert len(slack.calls_to("chat.postMessage")) == 1
-    assert _runs(db)[0].status == "failed"
+    assert (_runs(db)[0].status, _runs(db)[0].error) == ("failed", "not_in_channel")
+    assert (_deliveries(db)[0].state, _deliveries(db)[0].last_error) == ("failed", "not_in_channel")
 
 
-def test_rate_limited_post_waits_retry_after_then_posts_once(
+def test_a_rate_limited_post_pauses_its_channel_for_retry_after_then_posts_once(
     db: Database, slack: FakeSlack, tick: Tick
 ) -> None:
-    import time
-
     add_ceremony(db, "standup", "daily 09:30", "UTC", created=at("2026-11-23T00:00:00Z"))
-    slack.rate_limit("chat.postMessage", retry_after=1)
-    started = time.monotonic()
-    report = tick(at("2026-11-23T09:30:00Z"))
-    assert time.monotonic() - started >= 1  # the client waited Retry-After
-    assert len(report.posted) == 1
+    slack.rate_limit("chat.postMessage", retry_after=30)
+    tick(at("2026-11-23T09:30:00Z"))
+    with db.session() as session:
+        (pace,) = session.exec(select(ChannelPace)).all()
+    assert pace.paused_until == at("2026-11-23T09:30:30Z")
+    tick(at("2026-11-23T09:30:20Z"))  # still paused
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    tick(at("2026-11-23T09:31:00Z"))
     assert len(slack.calls_to("chat.postMessage")) == 2 and len(slack.messages) == 1
+
+
+def test_a_ceremony_paused_after_its_reminder_was_queued_is_not_posted(
+    db: Database, slack: FakeSlack, tick: Tick, settings: Settings
+) -> None:
+    add_ceremony(db, "standup", "daily 09:30", "UTC", created=at("2026-11-23T00:00:00Z"))
+    run_once(settings, db, now=at("2026-11-23T09:30:00Z"))  # queued, not sent yet
+    with db.session() as session:
+        ceremonies.set_paused(
+            session,
+            team_id=TEAM_ID,
+            actor_id="U1",
+            name="standup",
+            paused=True,
+            now=at("2026-11-23T09:30:05Z"),
+        )
+    tick(at("2026-11-23T09:30:10Z"))
+    assert slack.calls_to("chat.postMessage") == []
+    assert _runs(db)[0].status == "skipped"
 
 
 def test_a_reminder_missed_while_down_is_posted_late_within_grace(
@@ -269,7 +301,7 @@ def test_a_reminder_missed_while_down_is_posted_late_within_grace(
     add_ceremony(db, "standup", "weekdays 09:30", SYDNEY, created=at("2026-11-23T08:00:00+11:00"))
     # Nothing ran from Monday morning until Thursday 10:15: one standup, the latest, goes out.
     report = tick(at("2026-11-26T10:15:00+11:00"))
-    assert len(report.posted) == 1
+    assert len(report.queued) == 1
     (post,) = slack.calls_to("chat.postMessage")
     shown = all_text(post.args["blocks"])
     assert "posted late: due 09:30 AEDT (Thu 26 Nov)" in shown
@@ -282,26 +314,26 @@ def test_a_reminder_missed_beyond_grace_is_skipped_and_recorded(
 ) -> None:
     add_ceremony(db, "standup", "daily 09:30", "UTC", created=at("2026-11-23T00:00:00Z"))
     report = tick(at("2026-11-23T10:31:00Z"))
-    assert report.posted == [] and len(report.skipped) == 1
+    assert report.queued == [] and len(report.skipped) == 1
     assert slack.calls_to("chat.postMessage") == []
     (run,) = _runs(db)
     assert run.status == "skipped" and "grace" in (run.error or "")
     # Recorded once; the next day's is posted as usual.
     assert tick(at("2026-11-23T11:00:00Z")).skipped == []
-    assert len(tick(at("2026-11-24T09:30:00Z")).posted) == 1
+    assert len(tick(at("2026-11-24T09:30:00Z")).queued) == 1
 
 
 @pytest.mark.parametrize("scheduler_settings", [{"reminder_grace_minutes": 10}])
 def test_grace_comes_from_settings(db: Database, slack: FakeSlack, tick: Tick) -> None:
     add_ceremony(db, "standup", "daily 09:30", "UTC", created=at("2026-11-23T00:00:00Z"))
     assert tick(at("2026-11-23T09:41:00Z")).skipped
-    assert tick(at("2026-11-24T09:39:00Z")).posted
+    assert tick(at("2026-11-24T09:39:00Z")).queued
 
 
 @pytest.mark.parametrize("scheduler_settings", [{"reminder_grace_minutes": 0}])
 def test_no_grace_still_allows_the_minute_between_passes(db: Database, slack: FakeSlack, tick: Tick) -> None:
     add_ceremony(db, "standup", "daily 09:30", "UTC", created=at("2026-11-23T00:00:00Z"))
-    assert tick(at("2026-11-23T09:31:00Z")).posted
+    assert tick(at("2026-11-23T09:31:00Z")).queued
     assert tick(at("2026-11-24T09:33:00Z")).skipped
     assert "posted late" not in all_text(slack.calls_to("chat.postMessage")[0].args["blocks"])
 
@@ -319,7 +351,7 @@ def test_paused_ceremonies_post_nothing_and_resuming_does_not_post_the_missed_on
             paused=True,
             now=at("2026-11-23T09:00:00Z"),
         )
-    assert tick(at("2026-11-23T09:30:00Z")).posted == []
+    assert tick(at("2026-11-23T09:30:00Z")).queued == []
     with db.session() as session:
         ceremonies.set_paused(
             session,
@@ -329,9 +361,9 @@ def test_paused_ceremonies_post_nothing_and_resuming_does_not_post_the_missed_on
             paused=False,
             now=at("2026-11-23T09:40:00Z"),
         )
-    assert tick(at("2026-11-23T09:41:00Z")).posted == []
+    assert tick(at("2026-11-23T09:41:00Z")).queued == []
     assert slack.calls_to("chat.postMessage") == []
-    assert len(tick(at("2026-11-24T09:30:00Z")).posted) == 1
+    assert len(tick(at("2026-11-24T09:30:00Z")).queued) == 1
 
 
 def test_a_schedule_changed_in_the_database_takes_effect_on_the_next_pass(
@@ -348,36 +380,27 @@ def test_a_schedule_changed_in_the_database_takes_effect_on_the_next_pass(
             values=["daily", "09:00", "Australia/Sydney"],
             now=at("2026-11-23T10:00:00Z"),
         )
-    assert tick(at("2026-11-24T09:30:00Z")).posted == []
-    assert len(tick(at("2026-11-24T22:00:00Z")).posted) == 1  # 09:00 AEDT
+    assert tick(at("2026-11-24T09:30:00Z")).queued == []
+    assert len(tick(at("2026-11-24T22:00:00Z")).queued) == 1  # 09:00 AEDT
     local = slack.calls_to("chat.postMessage")[0].args["blocks"][-1]["elements"][0]["text"]
     assert "daily 09:00" in local and "Australia/Sydney" in local
 
 
-class _BuggyPoster:
-    """Raises something no one planned for, on one ceremony only."""
-
-    def __init__(self, poster: object, broken: str) -> None:
-        self.poster, self.broken = poster, broken
-
-    def reminder(self, reminder: Reminder) -> str:
-        if reminder.ceremony.name == self.broken:
-            raise ValueError("a bug")
-        return self.poster.reminder(reminder)  # type: ignore[attr-defined]
-
-    def nudge(self, nudge: object) -> None:
-        raise AssertionError("no nudges here")
-
-
-def test_one_broken_ceremony_does_not_hold_up_the_others(
-    db: Database, slack: FakeSlack, settings: Settings
-) -> None:
+def test_one_channel_refusing_does_not_hold_up_the_others(db: Database, slack: FakeSlack, tick: Tick) -> None:
     for name in ("alpha", "beta", "gamma"):
-        add_ceremony(db, name, "daily 09:30", "UTC", created=at("2026-11-23T00:00:00Z"))
-    poster = _BuggyPoster(SlackPoster(make_client(settings)), broken="beta")
-    report = run_pass(db, poster, now=at("2026-11-23T09:30:00Z"), config=tick_config(settings))
-    assert len(report.posted) == 2 and len(report.failed) == 1 and "beta" in report.failed[0]
-    assert sorted(c.args["blocks"][0]["text"]["text"] for c in slack.calls_to("chat.postMessage")) == [
-        "alpha",
-        "gamma",
-    ]
+        with db.session() as session:
+            ceremonies.add(
+                session,
+                team_id=TEAM_ID,
+                actor_id="U_LEAD",
+                name=name,
+                channel_id=f"C_{name.upper()}",
+                schedule_tokens=["daily", "09:30", "UTC"],
+                default_timezone="UTC",
+                now=at("2026-11-23T00:00:00Z"),
+            )
+    slack.fail("chat.postMessage", "channel_not_found", channel="C_BETA", times=5)
+    report = tick(at("2026-11-23T09:30:00Z"))
+    assert len(report.queued) == 3
+    assert sorted(m["channel"] for m in slack.messages.values()) == ["C_ALPHA", "C_GAMMA"]
+    assert {r.status for r in _runs(db)} == {"posted", "failed"}

@@ -1,7 +1,8 @@
 """Shared machinery for buttons and checkboxes: parse the click, run the step, answer privately.
 
 A refused click gets an ephemeral reason and changes nothing. A click that changed something
-republishes the card and its thread; if Slack would not show that, the clicker is told.
+queued the card's update in the same transaction; the delivery worker shows it. The listener
+itself never waits on Slack: private answers and modals go to the answers pool.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.cards import publish
 from bot.services import Services, services_of
 from bot.text import escape
+from workflow import experiments
 from workflow.errors import InvalidInput, WorkflowError
 from workflow.outcome import Outcome
 
@@ -70,16 +71,19 @@ class Click:
         return self.value.partition(":")[2]
 
     def tell(self, text: str) -> None:
-        """An ephemeral answer to the clicker only, in the message's conversation."""
-        try:
-            self._respond(text=text, response_type="ephemeral", replace_original=False)
-        except Exception:
-            self.logger.exception("could not answer %s", self.user_id)
+        """An ephemeral answer to the clicker only, in the message's conversation, after the ack."""
+        self.later(lambda: self._respond(text=text, response_type="ephemeral", replace_original=False))
 
-    def publish(self, number: int) -> None:
-        problems = publish(self.client, self.services.db, team_id=self.team_id, number=number)
-        if problems:
-            self.tell(":warning: Your click was recorded, but " + " ".join(problems))
+    def later(self, work: Callable[[], object]) -> None:
+        """Run a Slack call after the ack, on the answers pool; a failure is logged, not raised."""
+
+        def run() -> None:
+            try:
+                work()
+            except Exception:
+                self.logger.exception("after the click by %s: a Slack call failed", self.user_id)
+
+        self.services.answers.submit(run)
 
 
 def perform(
@@ -88,7 +92,7 @@ def perform(
     *,
     redraw_on_refusal: bool = False,
 ) -> Outcome | None:
-    """Run `step` in one transaction; answer a refusal, a no-op note or a Slack failure privately."""
+    """Run `step` in one transaction; answer a refusal or a no-op note privately."""
     number: int | None = None
     try:
         number = click.number
@@ -98,7 +102,8 @@ def perform(
         click.tell(f":warning: {escape(error.message)}")
         if redraw_on_refusal and number is not None:
             # Slack already shows the checkbox toggled; redraw it as it really is.
-            click.publish(number)
+            with click.services.db.session() as session:
+                experiments.redraw(session, team_id=click.team_id, number=number)
         return None
     except Exception:
         click.logger.exception("click %s by %s failed", click.action.get("action_id"), click.user_id)
@@ -106,8 +111,6 @@ def perform(
         return None
     if outcome.note:
         click.tell(f":information_source: {escape(outcome.note)}")
-    if outcome.changed:
-        click.publish(number)
     return outcome
 
 

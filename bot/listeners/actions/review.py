@@ -83,7 +83,7 @@ def _ask_reason(click: Click, *, kind: str, decision: str, check: Check) -> None
     """Refuse at once if the clicker may not decide; otherwise open the modal asking why."""
     try:
         number = click.number
-        with click.services.db.session() as session:
+        with click.services.db.read() as session:
             check(session, experiments.get(session, team_id=click.team_id, number=number))
     except WorkflowError as error:
         click.tell(f":warning: {escape(error.message)}")
@@ -93,6 +93,10 @@ def _ask_reason(click: Click, *, kind: str, decision: str, check: Check) -> None
     view = reason_modal(
         title=title, label=label.format(n=number, kind=kind.replace("_", " ")), metadata=metadata
     )
+    click.later(lambda: _open(click, view))
+
+
+def _open(click: Click, view: dict) -> None:
     try:
         click.client.views_open(trigger_id=click.trigger_id, view=view)
     except SlackApiError as error:

@@ -3,6 +3,11 @@
 A subcommand is a function taking a `CommandRequest`; it answers with `request.reply(...)`,
 which acknowledges the command (ephemeral, within Slack's 3 s) or, once acknowledged,
 follows up through `response_url`. A `WorkflowError` becomes an ephemeral warning.
+
+Most subcommands only touch the database, and answer in the ack. One that must ask Slack
+something first checks what it can, then hands the rest to `request.later(...)`: the command is
+acknowledged at once and the rest runs on the answers pool, so a slow Slack never holds up the
+threads that ack everyone else's requests.
 """
 
 from __future__ import annotations
@@ -53,8 +58,28 @@ class CommandRequest:
             self.acked = True
             self._ack()
 
+    def later(self, work: Callable[[CommandRequest], None]) -> None:
+        """Acknowledge now; run `work` (which calls Slack) after the ack, answering through
+        `response_url`, with refusals and crashes answered as in the ack."""
+        self.ack()
+        self.services.answers.submit(run_guarded, self, work)
+
 
 Subcommand = Callable[[CommandRequest], None]
+
+
+def run_guarded(request: CommandRequest, handler: Subcommand) -> None:
+    """Run a subcommand, turning a refusal or a crash into a private answer; always ack."""
+    try:
+        handler(request)
+    except WorkflowError as error:
+        # Workflow messages are plain text and may quote what the user typed.
+        request.reply(f":warning: {escape(error.message)}")
+    except Exception:
+        request.logger.exception("%s failed", request.subcommand)
+        request.reply(":x: Something went wrong on my side. Please try again in a moment.")
+    finally:
+        request.ack()
 
 
 def command_listener(subcommands: dict[str, Subcommand], usage: Callable[[], str]) -> Callable[..., None]:
@@ -79,21 +104,12 @@ def command_listener(subcommands: dict[str, Subcommand], usage: Callable[[], str
             _respond=respond,
         )
         handler = subcommands.get(request.subcommand)
-        try:
-            if handler is None:
-                unknown = (
-                    f"Unknown subcommand `{truncate(escape(name), 40)}`.\n" if name and name != "help" else ""
-                )
-                request.reply(unknown + usage())
-            else:
-                handler(request)
-        except WorkflowError as error:
-            # Workflow messages are plain text and may quote what the user typed.
-            request.reply(f":warning: {escape(error.message)}")
-        except Exception:
-            logger.exception("/%s %s failed", command.get("command", "?"), request.subcommand)
-            request.reply(":x: Something went wrong on my side. Please try again in a moment.")
-        finally:
-            request.ack()
+        if handler is None:
+            unknown = (
+                f"Unknown subcommand `{truncate(escape(name), 40)}`.\n" if name and name != "help" else ""
+            )
+            request.reply(unknown + usage())
+            return
+        run_guarded(request, handler)
 
     return listener

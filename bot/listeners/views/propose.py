@@ -11,7 +11,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.blocks.experiments import proposed_confirmation
-from bot.cards import publish
 from bot.services import services_of
 from workflow import experiments
 from workflow.errors import InvalidInput
@@ -43,9 +42,11 @@ def submit_propose(ack: Ack, body: dict[str, Any], client: WebClient, context: A
     if channel_id is None:
         return
     note = proposed_confirmation(experiment)
-    for problem in publish(client, services.db, team_id=team_id, number=experiment.number):
-        note = f"{note}\n:warning: {problem}"
-    try:
-        client.chat_postEphemeral(channel=channel_id, user=user_id, text=note)
-    except SlackApiError:
-        logger.exception("could not confirm EXP-%s to %s", experiment.number, user_id)
+
+    def confirm() -> None:
+        try:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, text=note)
+        except SlackApiError:
+            logger.exception("could not confirm EXP-%s to %s", experiment.number, user_id)
+
+    services.answers.submit(confirm)

@@ -19,7 +19,7 @@ USAGE = "`/aiteam role add @user <role>` or `/aiteam role remove @user <role>`"
 
 
 def show_roles(request: CommandRequest) -> None:
-    with request.services.db.session() as session:
+    with request.services.db.read() as session:
         held = roles.roster(session, team_id=request.team_id)
     payload = roster_view(held)
     request.reply(payload["text"], payload["blocks"])
@@ -36,7 +36,7 @@ def _slack_user(request: CommandRequest, user_id: str) -> dict | None:
 
 def _workspace_admin(request: CommandRequest) -> bool:
     """Whether Slack says the person is a workspace admin or owner; asked only when it matters."""
-    with request.services.db.session() as session:
+    with request.services.db.read() as session:
         if may_manage_roles(
             session,
             team_id=request.team_id,
@@ -68,6 +68,11 @@ def change_role(request: CommandRequest) -> None:
     if not role_text or len(role_text.split()) != 1:
         raise InvalidInput(f"Name one role. Valid roles are {roles.valid_roles_text()}.")
     role = roles.parse_role(role_text)
+    request.later(lambda r: _change(r, verb=verb, user_id=user_id, role=role))
+
+
+def _change(request: CommandRequest, *, verb: str, user_id: str, role: str) -> None:
+    """The part that asks Slack: whether the actor is a workspace admin, who the person is."""
     workspace_admin = _workspace_admin(request)
     change = {
         "team_id": request.team_id,
@@ -80,7 +85,7 @@ def change_role(request: CommandRequest) -> None:
     if verb == "add":
         # Refuse a non-manager before asking Slack about the person, and never hold a
         # transaction open across a Slack call.
-        with request.services.db.session() as session:
+        with request.services.db.read() as session:
             roles.require_manager(
                 session,
                 team_id=request.team_id,

@@ -1,4 +1,8 @@
-"""`/ceremony setup|add|edit|pause|resume|remove`: changes, each checked in full before it is stored."""
+"""`/ceremony setup|add|edit|pause|resume|remove`: changes, each checked in full before it is stored.
+
+A change that names a channel asks Slack whether the bot can see it; that part runs after the
+ack (`request.later`), everything that can be checked without Slack is answered in the ack.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,15 @@ from workflow import ceremonies, schedules
 from workflow.errors import InvalidInput
 
 
-def checked_channel(request: CommandRequest, token: str) -> str:
-    """The channel id of a `#channel` mention that Slack confirms exists and the bot can see."""
+def _channel_id(token: str) -> str:
     channel_id = parse_channel(token)
     if channel_id is None:
         raise InvalidInput(f"`{token[:40]}` is not a channel; mention one with #, e.g. #team.")
+    return channel_id
+
+
+def check_channel(request: CommandRequest, channel_id: str) -> str:
+    """The channel id, once Slack confirms the channel exists and the bot can see it."""
     try:
         request.client.conversations_info(channel=channel_id)
     except SlackApiError as error:
@@ -41,7 +49,12 @@ def setup(request: CommandRequest) -> None:
         raise InvalidInput("Say which channel: `/ceremony setup #team [timezone]`.")
     settings = request.services.settings
     timezone = schedules.parse_timezone(args[1]) if len(args) == 2 else settings.default_timezone
-    channel_id = checked_channel(request, args[0])
+    channel_id = _channel_id(args[0])
+    request.later(lambda r: _setup(r, channel_id=channel_id, timezone=timezone))
+
+
+def _setup(request: CommandRequest, *, channel_id: str, timezone: str) -> None:
+    check_channel(request, channel_id)
     with request.services.db.session() as session:
         result = ceremonies.setup(
             session,
@@ -62,9 +75,15 @@ def add(request: CommandRequest) -> None:
             "`/ceremony add design-sync #design weekly tue 11:00 Europe/Berlin`."
         )
     name, channel, schedule = args[0], args[1], args[2:]
-    # A typo in the name should not cost a Web API call; the workflow checks the rest.
+    # A typo should not cost a Web API call: check everything that needs no Slack first.
     ceremonies.validate_name(name)
-    channel_id = checked_channel(request, channel)
+    schedules.parse_schedule(schedule)
+    channel_id = _channel_id(channel)
+    request.later(lambda r: _add(r, name=name, channel_id=channel_id, schedule=schedule))
+
+
+def _add(request: CommandRequest, *, name: str, channel_id: str, schedule: list[str]) -> None:
+    check_channel(request, channel_id)
     with request.services.db.session() as session:
         ceremony = ceremonies.add(
             session,
@@ -87,11 +106,20 @@ def edit(request: CommandRequest) -> None:
             "`channel #channel` or `duration <minutes>`."
         )
     name, field, values = args[0], args[1], args[2:]
-    channel_id = None
-    if field.lower() == "channel":
-        if len(values) != 1:
-            raise InvalidInput(f"Say one channel: `/ceremony edit {name[:40]} channel #team`.")
-        channel_id = checked_channel(request, values[0])
+    if field.lower() != "channel":
+        _edit(request, name=name, field=field, values=values, channel_id=None)
+        return
+    if len(values) != 1:
+        raise InvalidInput(f"Say one channel: `/ceremony edit {name[:40]} channel #team`.")
+    channel_id = _channel_id(values[0])
+    request.later(
+        lambda r: _edit(r, name=name, field=field, values=values, channel_id=check_channel(r, channel_id))
+    )
+
+
+def _edit(
+    request: CommandRequest, *, name: str, field: str, values: list[str], channel_id: str | None
+) -> None:
     with request.services.db.session() as session:
         ceremony = ceremonies.edit(
             session,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.blocks.experiments import detail_view, list_view
 from bot.blocks.review import history_view
 from bot.listeners.commands.router import CommandRequest
-from workflow import experiments
+from workflow import delivery, experiments
 from workflow.errors import InvalidInput
 from workflow.history import history
 
@@ -13,7 +13,7 @@ from workflow.history import history
 def list_experiments(request: CommandRequest) -> None:
     if len(request.args) > 1:
         raise InvalidInput(f"`/experiment list` takes one filter: {', '.join(experiments.LIST_FILTERS)}.")
-    with request.services.db.session() as session:
+    with request.services.db.read() as session:
         page = experiments.list_experiments(
             session,
             team_id=request.team_id,
@@ -28,9 +28,11 @@ def show(request: CommandRequest) -> None:
     if len(request.args) != 1:
         raise InvalidInput("Say which experiment: `/experiment show EXP-1`.")
     number = experiments.parse_ref(request.args[0])
-    with request.services.db.session() as session:
+    with request.services.db.read() as session:
         experiment = experiments.get(session, team_id=request.team_id, number=number)
-        payload = detail_view(experiments.detail(session, experiment))
+        payload = detail_view(
+            experiments.detail(session, experiment), delivery.problems_of_experiment(session, experiment)
+        )
     request.reply(payload["text"], payload["blocks"])
 
 
@@ -38,7 +40,7 @@ def show_history(request: CommandRequest) -> None:
     if len(request.args) != 1:
         raise InvalidInput("Say which experiment: `/experiment history EXP-1`.")
     number = experiments.parse_ref(request.args[0])
-    with request.services.db.session() as session:
+    with request.services.db.read() as session:
         experiment, events = history(session, team_id=request.team_id, number=number)
         payload = history_view(experiments.ref(experiment.number), events)
     request.reply(payload["text"], payload["blocks"])

@@ -6,11 +6,9 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from bot.blocks.review import missing_text, resubmitted_notice, step_confirmation
-from bot.cards import post_notice, publish
+from bot.blocks.review import missing_text, step_confirmation
 from bot.listeners.commands.router import CommandRequest
 from workflow import experiments, metrics, promotion, review
-from workflow import vocabulary as v
 from workflow.errors import InvalidInput, NotReady
 from workflow.outcome import Outcome
 
@@ -23,21 +21,11 @@ def _ref_and_rest(request: CommandRequest, usage: str) -> tuple[int, str]:
 
 
 def _run(request: CommandRequest, step: Callable[[Session], Outcome]) -> Outcome:
-    """Run the step, confirm it privately, then bring the card and its thread up to date."""
+    """Run the step (which queues the card's update) and confirm it privately."""
     with request.services.db.session() as session:
         outcome = step(session)
         detail = experiments.detail(session, outcome.experiment)
     request.reply(step_confirmation(detail, outcome))
-    problems: list[str] = []
-    if outcome.moved_to == v.IN_REVIEW and detail.experiment.review_message_ts:
-        # A resubmission: the review message is updated in place, which notifies nobody.
-        problems += post_notice(request.client, detail, resubmitted_notice(detail))
-    if outcome.changed:
-        problems += publish(
-            request.client, request.services.db, team_id=request.team_id, number=detail.experiment.number
-        )
-    for problem in problems:
-        request.reply(f":warning: {problem}")
     return outcome
 
 

@@ -1,0 +1,247 @@
+"""The delivery worker: claim due rows, send each on a pool of threads, record the outcome.
+
+Every process that serves the bot runs one (each web worker, `clock`, `run`); they share the
+queue through the database, so any of them may send any row, and a row claimed by a process
+that died is taken over once its lease runs out. A commit that queued something wakes the
+worker of its own process at once; the others notice on their next poll.
+
+One row occupies one thread while it is sent, so a slow channel or a slow call holds up only
+its own rows. The loop claims no more rows than it has free threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+
+from bot.delivery.failures import BUG, classify
+from bot.delivery.senders import ON_FAILED, SENDERS, NothingToSend, SendContext
+from storage.db import Database
+from storage.deliveries import State
+from storage.models import Delivery
+from storage.types import utcnow
+from workflow import delivery
+from workflow.delivery import Failure, Kind, Pace
+from workflow.permissions import Policy
+from workflow.tick import TickConfig
+
+log = logging.getLogger("bot.delivery")
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    threads: int
+    pace: Pace
+    lease: timedelta
+    poll: float  # seconds between looks at the queue when nothing woke the worker
+    tick: TickConfig
+    policy: Policy
+
+
+@dataclass
+class Sent:
+    """How one row went, for `tick`'s report and the tests."""
+
+    row: Delivery
+    state: State
+    error: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class DrainReport:
+    sent: list[Sent] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Sent]:
+        return [s for s in self.sent if s.state != State.DELIVERED]
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def send_one(
+    client: WebClient, db: Database, config: WorkerConfig, row: Delivery, *, worker: str, now: datetime
+) -> Sent:
+    """Send one claimed row and record how it went, in its own short unit of work."""
+    ctx = SendContext(
+        client=client,
+        db=db,
+        config=config.tick,
+        policy=config.policy,
+        now=now,
+        # A retry may follow a post that happened but whose answer was lost: look first.
+        check_posted=row.attempts > 1,
+    )
+    failure: Failure | None = None
+    note: str | None = None
+    try:
+        note = SENDERS[Kind(row.kind)](ctx, row)
+    except NothingToSend as done:
+        note = str(done)
+    except Exception as error:
+        failure = classify(error)
+        if failure.error.startswith(BUG):
+            log.exception("delivery %s (%s) hit a bug", row.id, row.kind)
+    with db.session() as session:
+        recorded = delivery.record(session, row, worker=worker, now=now, failure=failure, note=note)
+    if failure is not None and recorded is not None and recorded.state == State.FAILED:
+        hook = ON_FAILED.get(Kind(row.kind))
+        if hook is not None:
+            hook(ctx, row, failure.error)
+    if failure is not None:
+        _log_failure(row, failure, recorded, now)
+    if recorded is None:
+        log.warning("delivery_claim_lost id=%s kind=%s worker=%s", row.id, row.kind, worker)
+        return Sent(row, State.SENDING, error="claim lost")
+    return Sent(row, recorded.state, error=failure.error if failure else None, note=note)
+
+
+def _log_failure(row: Delivery, failure: Failure, recorded: object, now: datetime) -> None:
+    """One structured line per failed attempt: enough to grep, count and alert on."""
+    retry_in = ""
+    not_before = getattr(recorded, "not_before", None)
+    if not_before is not None:
+        retry_in = f" retry_in={(not_before - now).total_seconds():.1f}s"
+    log.warning(
+        "delivery_failed id=%s kind=%s team=%s channel=%s attempt=%s permanent=%s error=%s%s",
+        row.id,
+        row.kind,
+        row.team_id,
+        row.channel_id or "-",
+        row.attempts,
+        str(failure.permanent).lower(),
+        failure.error.replace(" ", "_")[:200],
+        retry_in,
+    )
+
+
+def claim(db: Database, config: WorkerConfig, *, worker: str, now: datetime, limit: int) -> list[Delivery]:
+    if limit <= 0 or not _anything_due(db, now):
+        return []
+    with db.session() as session:
+        return delivery.claim(
+            session,
+            now=now,
+            limit=limit,
+            worker=worker,
+            lease=config.lease,
+            pace=config.pace,
+            skip_locked=not db.is_sqlite,
+        )
+
+
+def _anything_due(db: Database, now: datetime) -> bool:
+    """A read first, so an idle queue costs no write lock on SQLite."""
+    with db.read() as session:
+        return delivery.anything_due(session, now=now)
+
+
+def drain(
+    client: WebClient, db: Database, config: WorkerConfig, *, now: datetime, worker: str | None = None
+) -> DrainReport:
+    """Send everything due at `now`, one row at a time, then return (`tick`, tests).
+
+    Rows that fail are rescheduled by their backoff, so they are not due again at the same `now`;
+    the loop ends when nothing is due.
+    """
+    name = worker or worker_name()
+    report = DrainReport()
+    while rows := claim(db, config, worker=name, now=now, limit=config.threads):
+        for row in rows:
+            report.sent.append(send_one(client, db, config, row, worker=name, now=now))
+    return report
+
+
+class Worker:
+    """The background loop of one process."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        db: Database,
+        config: WorkerConfig,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.client = client
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self.name = worker_name()
+        self._pool = ThreadPoolExecutor(max_workers=config.threads, thread_name_prefix="delivery")
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Condition()
+        self._in_flight = 0
+        self._thread = threading.Thread(target=self._loop, name="delivery-loop", daemon=True)
+        db.on_enqueue(self.wake)
+
+    @property
+    def started(self) -> bool:
+        return self._thread.is_alive()
+
+    def start(self) -> Worker:
+        self._thread.start()
+        log.info("delivery worker %s started: %s threads", self.name, self.config.threads)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop claiming, and let the rows in flight finish (their outcome is recorded)."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+        self._pool.shutdown(wait=True)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def idle(self) -> bool:
+        """Nothing in flight here and nothing due in the queue (for tests and shutdown)."""
+        with self._lock:
+            if self._in_flight:
+                return False
+        return not _anything_due(self.db, self.clock())
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            with self._lock:
+                free = self.config.threads - self._in_flight
+                # Counted as in flight while claiming, so `idle()` never sees a claimed row
+                # that is not yet handed to a thread.
+                self._in_flight += 1
+            rows: list[Delivery] = []
+            try:
+                rows = claim(self.db, self.config, worker=self.name, now=self.clock(), limit=free)
+            except Exception:
+                log.exception("delivery worker %s could not claim; trying again shortly", self.name)
+            with self._lock:
+                self._in_flight += len(rows) - 1
+            for row in rows:
+                self._pool.submit(self._send, row)
+            # A finished send or a new commit wakes the loop; otherwise it looks again after
+            # `poll`, which is what notices retries coming due and other processes' rows.
+            self._wake.wait(self.config.poll)
+
+    def _send(self, row: Delivery) -> None:
+        try:
+            send_one(self.client, self.db, self.config, row, worker=self.name, now=self.clock())
+        except Exception:
+            # Recording failed (the database went away): the lease runs out and the row is retried.
+            log.exception("delivery %s: could not record the outcome", row.id)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+                self._lock.notify_all()
+            self._wake.set()

@@ -1,0 +1,38 @@
+"""What every serving process runs besides its listeners: the delivery worker, built from settings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.delivery.worker import Worker, WorkerConfig
+from bot.services import policy_of
+from bot.settings import Settings
+from bot.slack import make_delivery_client
+from storage.db import Database
+from workflow.delivery import Pace
+from workflow.tick import TickConfig
+
+
+def tick_config(settings: Settings) -> TickConfig:
+    return TickConfig(
+        grace=timedelta(minutes=settings.reminder_grace_minutes),
+        nudge_after=timedelta(hours=settings.nudge_after_hours),
+        nudge_every=timedelta(hours=settings.nudge_every_hours),
+        admin_user_ids=settings.admin_user_ids,
+    )
+
+
+def worker_config(settings: Settings) -> WorkerConfig:
+    return WorkerConfig(
+        threads=settings.delivery_threads,
+        pace=Pace(rate=settings.delivery_rate_per_channel, burst=settings.delivery_burst),
+        lease=timedelta(seconds=settings.delivery_lease_seconds),
+        poll=settings.delivery_poll_seconds,
+        tick=tick_config(settings),
+        policy=policy_of(settings),
+    )
+
+
+def start_worker(settings: Settings, db: Database) -> Worker:
+    """Start this process's delivery worker (it stops with the process)."""
+    return Worker(make_delivery_client(settings), db, worker_config(settings)).start()

@@ -1,0 +1,251 @@
+"""Queries over the delivery queue and the per-channel pace rows.
+
+The claim is the heart of it: a row is claimable when it is the oldest undelivered row of its
+stream, due, and either pending or left `sending` by a claimant whose lease ran out. PostgreSQL
+claims with `FOR UPDATE SKIP LOCKED`, so concurrent workers pass over each other's rows; SQLite
+serialises writers, so the same statement inside its write transaction is just as exclusive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from storage.models import ChannelPace, Delivery
+
+# Set on a session that queued something, so the unit of work can wake the local worker.
+ENQUEUED = "deliveries_enqueued"
+
+
+class State(StrEnum):
+    PENDING = "pending"  # waiting for its turn (or for its retry time)
+    SENDING = "sending"  # claimed by a worker until `claimed_until`
+    DELIVERED = "delivered"  # done (or nothing was left to send)
+    FAILED = "failed"  # a permanent error; kept for people to see, retry or drop
+
+
+UNDELIVERED = (State.PENDING, State.SENDING)
+
+
+def enqueue(session: Session, row: Delivery) -> bool:
+    """Queue `row`; False when a waiting row with its coalesce key already covers it."""
+    session.info[ENQUEUED] = True
+    if row.coalesce_key is not None:
+        waiting = session.exec(
+            select(Delivery.id).where(
+                Delivery.coalesce_key == row.coalesce_key, Delivery.state == State.PENDING
+            )
+        ).first()
+        if waiting is not None:
+            return False
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        # A concurrent unit of work queued the same key first; theirs covers ours.
+        return False
+    return True
+
+
+def _claimable(now: datetime) -> object:
+    return or_(
+        and_(
+            col(Delivery.state) == State.PENDING,
+            or_(col(Delivery.not_before).is_(None), col(Delivery.not_before) <= now),
+        ),
+        and_(col(Delivery.state) == State.SENDING, col(Delivery.claimed_until) < now),
+    )
+
+
+def ready_heads(session: Session, *, now: datetime, limit: int, skip_locked: bool) -> Sequence[Delivery]:
+    """Due rows that are first in their stream, oldest first; locked against other claimers."""
+    earlier = aliased(Delivery)
+    blocked = exists().where(
+        earlier.stream == Delivery.stream,
+        col(earlier.id) < col(Delivery.id),
+        col(earlier.state).in_(UNDELIVERED),
+    )
+    query = select(Delivery).where(_claimable(now), ~blocked).order_by(col(Delivery.id)).limit(limit)
+    if skip_locked:
+        query = query.with_for_update(skip_locked=True, of=Delivery)
+    return session.exec(query).all()
+
+
+def mark_claimed(session: Session, row: Delivery, *, worker: str, now: datetime, until: datetime) -> None:
+    row.state = State.SENDING
+    row.claimed_by = worker
+    row.claimed_until = until
+    row.attempts += 1
+    row.updated_at = now
+    session.add(row)
+
+
+def paces(
+    session: Session, channels: Collection[tuple[str, str]], *, lock: bool
+) -> dict[tuple[str, str], ChannelPace]:
+    """The pace rows of these (team, channel) pairs, created when missing, locked in key order."""
+    keys = sorted(set(channels))
+    if not keys:
+        return {}
+    known = _load_paces(session, keys, lock=lock)
+    missing = [k for k in keys if k not in known]
+    for team_id, channel_id in missing:
+        try:
+            with session.begin_nested():
+                session.add(ChannelPace(team_id=team_id, channel_id=channel_id))
+        except IntegrityError:
+            pass  # created concurrently; loaded below
+    if missing:
+        known = _load_paces(session, keys, lock=lock)
+    return known
+
+
+def _load_paces(
+    session: Session, keys: Sequence[tuple[str, str]], *, lock: bool
+) -> dict[tuple[str, str], ChannelPace]:
+    conditions = [
+        and_(col(ChannelPace.team_id) == team_id, col(ChannelPace.channel_id) == channel_id)
+        for team_id, channel_id in keys
+    ]
+    query = (
+        select(ChannelPace)
+        .where(or_(*conditions))
+        .order_by(col(ChannelPace.team_id), col(ChannelPace.channel_id))
+    )
+    if lock:
+        query = query.with_for_update()
+    return {(p.team_id, p.channel_id): p for p in session.exec(query).all()}
+
+
+def pause_channel(session: Session, *, team_id: str, channel_id: str, until: datetime) -> None:
+    pace = paces(session, [(team_id, channel_id)], lock=True)[(team_id, channel_id)]
+    if pace.paused_until is None or pace.paused_until < until:
+        pace.paused_until = until
+        session.add(pace)
+
+
+def finish(session: Session, *, delivery_id: int, worker: str, now: datetime, **values: object) -> bool:
+    """Record the outcome of a claimed row; False if the claim was lost (taken over) meanwhile."""
+    result = session.execute(
+        update(Delivery)
+        .where(
+            col(Delivery.id) == delivery_id,
+            col(Delivery.state) == State.SENDING,
+            col(Delivery.claimed_by) == worker,
+        )
+        .values(updated_at=now, claimed_until=None, **values)
+    )
+    return result.rowcount == 1
+
+
+def supersede_failed(session: Session, *, coalesce_key: str, before_id: int, now: datetime) -> list[str]:
+    """Close the failures a newer delivery of the same key made good; returns their actors."""
+    rows = session.exec(
+        select(Delivery).where(
+            Delivery.coalesce_key == coalesce_key,
+            Delivery.state == State.FAILED,
+            col(Delivery.id) < before_id,
+        )
+    ).all()
+    for row in rows:
+        row.state = State.DELIVERED
+        row.updated_at = now
+        row.last_error = f"superseded by delivery {before_id}: {row.last_error}"
+        session.add(row)
+    return [row.actor_id for row in rows if row.actor_id]
+
+
+def get(session: Session, delivery_id: int) -> Delivery | None:
+    return session.get(Delivery, delivery_id)
+
+
+def backlog(session: Session) -> tuple[int, datetime | None]:
+    """How many rows are undelivered, and when the oldest of them was queued."""
+    count, oldest = session.exec(
+        select(func.count(), func.min(Delivery.created_at)).where(col(Delivery.state).in_(UNDELIVERED))
+    ).one()
+    if oldest is not None and oldest.tzinfo is None:
+        # Aggregates bypass the column type on SQLite; the stored value is UTC.
+        oldest = oldest.replace(tzinfo=UTC)
+    return count, oldest
+
+
+def listing(
+    session: Session, *, states: Collection[str], limit: int, team_id: str | None = None
+) -> Sequence[Delivery]:
+    conditions = [col(Delivery.state).in_(states)]
+    if team_id is not None:
+        conditions.append(Delivery.team_id == team_id)
+    return session.exec(select(Delivery).where(*conditions).order_by(col(Delivery.id)).limit(limit)).all()
+
+
+def failed(
+    session: Session,
+    *,
+    team_id: str,
+    actor_id: str | None = None,
+    kinds: Collection[str] | None = None,
+    subject_id: int | None = None,
+    limit: int = 10,
+) -> Sequence[Delivery]:
+    """Permanent failures, newest first: a person's (App Home) or an experiment's (show)."""
+    conditions = [Delivery.team_id == team_id, Delivery.state == State.FAILED]
+    if actor_id is not None:
+        conditions.append(Delivery.actor_id == actor_id)
+    if kinds is not None:
+        conditions.append(col(Delivery.kind).in_(kinds))
+    if subject_id is not None:
+        conditions.append(Delivery.subject_id == subject_id)
+    return session.exec(
+        select(Delivery).where(*conditions).order_by(col(Delivery.id).desc()).limit(limit)
+    ).all()
+
+
+def requeue(session: Session, *, delivery_id: int, now: datetime) -> bool:
+    """Send a failed row again, keeping its place in its stream."""
+    row = session.get(Delivery, delivery_id)
+    if row is None or row.state != State.FAILED:
+        return False
+    if (
+        row.coalesce_key is not None
+        and session.exec(
+            select(Delivery.id).where(
+                Delivery.coalesce_key == row.coalesce_key, Delivery.state == State.PENDING
+            )
+        ).first()
+    ):
+        # A newer waiting row renders the same thing from the same data; it covers this one.
+        session.delete(row)
+        return True
+    result = session.execute(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id, col(Delivery.state) == State.FAILED)
+        .values(state=State.PENDING, not_before=None, updated_at=now, attempts=0)
+    )
+    session.info[ENQUEUED] = True
+    return result.rowcount == 1
+
+
+def drop(session: Session, *, delivery_id: int) -> bool:
+    """Forget a row that is not being sent right now."""
+    row = session.get(Delivery, delivery_id)
+    if row is None or row.state == State.SENDING:
+        return False
+    session.delete(row)
+    return True
+
+
+def purge_delivered(session: Session, *, before: datetime) -> int:
+    """Delete delivered rows older than `before`: the queue is not an archive."""
+    result = session.execute(
+        Delivery.__table__.delete().where(  # type: ignore[attr-defined]
+            col(Delivery.state) == State.DELIVERED, col(Delivery.updated_at) < before
+        )
+    )
+    return result.rowcount

@@ -1,0 +1,346 @@
+"""What the bot owes Slack, as rows queued with the change that caused them, and how they are paid.
+
+The workflow queues intents here in the same transaction as the change; workers (any process)
+claim them, render from the database, send, and record the outcome through `record`. Nothing
+here knows Slack: a send that failed is described by a `Failure`, classified by the caller.
+
+- **Order.** Rows of one stream (an experiment's card and thread, a ceremony run, a person's
+  App Home) go one at a time, in the order they were queued: the card is posted before the
+  review reply that must hang under it, and nothing overtakes a post still waiting for Slack.
+- **Coalescing.** An intent that renders current state ("bring the card up to date") is queued
+  once while it waits; later changes ride on it, so only the newest render is ever sent.
+- **Pace.** Posting into one channel is paced by a token bucket shared through the database
+  (Slack allows about one message per second per channel, with short bursts); a 429 pauses that
+  channel alone for its Retry-After.
+- **Retries.** Transient failures (5xx, time-outs, lost connections) are retried with capped
+  exponential backoff, for as long as it takes. Permanent ones are recorded, shown to the person
+  whose change it was, and left for someone to retry or drop.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session
+
+from storage import deliveries as queries
+from storage.deliveries import State
+from storage.models import Ceremony, CeremonyRun, ChannelPace, Delivery, Experiment
+
+
+class Kind(StrEnum):
+    """What a delivery row asks for; each has one sender in `bot/delivery/senders.py`."""
+
+    EXPERIMENT = "experiment"  # post or update the card and its thread replies
+    NOTICE = "notice"  # a one-off reply in an experiment's thread (a reason, a resubmission)
+    NUDGE = "nudge"  # ask the people an experiment waits on, in its thread
+    REMINDER = "reminder"  # post a ceremony run's reminder
+    HOME = "home"  # publish a person's App Home
+
+
+class Notice(StrEnum):
+    """The one-off thread replies, named in a NOTICE row's args."""
+
+    DECISION = "decision"  # changes requested or rejected, with the reason
+    RESUBMITTED = "resubmitted"
+
+
+# Kinds that post into a channel, so count against its pace.
+PACED = frozenset({Kind.EXPERIMENT, Kind.NOTICE, Kind.NUDGE, Kind.REMINDER})
+
+
+def experiment_stream(experiment_id: int) -> str:
+    return f"experiment:{experiment_id}"
+
+
+def _experiment_row(experiment: Experiment, kind: Kind, *, actor_id: str | None, **values: Any) -> Delivery:
+    assert experiment.id is not None
+    return Delivery(
+        team_id=experiment.team_id,
+        kind=kind,
+        subject_id=experiment.id,
+        channel_id=experiment.channel_id,
+        stream=experiment_stream(experiment.id),
+        actor_id=actor_id,
+        **values,
+    )
+
+
+def refresh_experiment(session: Session, experiment: Experiment, *, actor_id: str | None) -> None:
+    """Queue bringing the experiment's card and thread up to date (nothing if it has no channel)."""
+    if experiment.channel_id is None:
+        return
+    assert experiment.id is not None
+    queries.enqueue(
+        session,
+        _experiment_row(
+            experiment, Kind.EXPERIMENT, actor_id=actor_id, coalesce_key=f"experiment:{experiment.id}"
+        ),
+    )
+
+
+def notice(session: Session, experiment: Experiment, notice: Notice, *, actor_id: str, **args: str) -> None:
+    """Queue a one-off reply in the experiment's thread, after what is already queued for it."""
+    if experiment.channel_id is None:
+        return
+    payload = json.dumps({"notice": notice, "actor_id": actor_id, **args})
+    queries.enqueue(session, _experiment_row(experiment, Kind.NOTICE, actor_id=actor_id, args=payload))
+
+
+def nudge(session: Session, experiment: Experiment, *, claimed_at: datetime) -> None:
+    """Queue the nudge claimed at `claimed_at`; whom it asks is decided when it is sent."""
+    queries.enqueue(
+        session,
+        _experiment_row(
+            experiment, Kind.NUDGE, actor_id=None, args=json.dumps({"claimed_at": claimed_at.isoformat()})
+        ),
+    )
+
+
+def reminder(session: Session, *, team_id: str, run_id: int, channel_id: str, actor_id: str | None) -> None:
+    """Queue posting a ceremony run's reminder."""
+    queries.enqueue(
+        session,
+        Delivery(
+            team_id=team_id,
+            kind=Kind.REMINDER,
+            subject_id=run_id,
+            channel_id=channel_id,
+            stream=f"run:{run_id}",
+            actor_id=actor_id,
+        ),
+    )
+
+
+def refresh_home(session: Session, *, team_id: str, user_id: str) -> None:
+    """Queue publishing the person's App Home (once, however often it is asked for meanwhile)."""
+    key = f"home:{team_id}:{user_id}"
+    queries.enqueue(
+        session,
+        Delivery(
+            team_id=team_id, kind=Kind.HOME, user_id=user_id, stream=key, coalesce_key=key, actor_id=user_id
+        ),
+    )
+
+
+def args_of(row: Delivery) -> dict[str, Any]:
+    return json.loads(row.args) if row.args else {}
+
+
+# -- pace ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pace:
+    """A token bucket per channel: `rate` posts a second on average, up to `burst` at once.
+
+    Kept as one time per channel (the generic cell rate algorithm): the bucket is full when that
+    time is in the past, and each post moves it on by 1/rate. A rate of 0 turns pacing off.
+    """
+
+    rate: float
+    burst: int
+
+    def take(self, pace: ChannelPace, now: datetime) -> bool:
+        """Use one token of the channel's bucket at `now`, if one is left."""
+        if self.rate <= 0:
+            return True
+        interval = timedelta(seconds=1 / self.rate)
+        theoretical = max(pace.theoretical_at or now, now)
+        if theoretical - now > interval * (self.burst - 1):
+            return False
+        pace.theoretical_at = theoretical + interval
+        return True
+
+
+# -- claiming ------------------------------------------------------------------------------------
+
+
+def claim(
+    session: Session,
+    *,
+    now: datetime,
+    limit: int,
+    worker: str,
+    lease: timedelta,
+    pace: Pace,
+    skip_locked: bool,
+) -> list[Delivery]:
+    """Claim up to `limit` due rows, each first in its stream, within their channels' pace."""
+    if limit <= 0:
+        return []
+    candidates = queries.ready_heads(session, now=now, limit=limit * 4, skip_locked=skip_locked)
+    paced = {(r.team_id, r.channel_id) for r in candidates if r.kind in PACED and r.channel_id}
+    channels = queries.paces(session, paced, lock=True)
+    claimed: list[Delivery] = []
+    for row in candidates:
+        if len(claimed) >= limit:
+            break
+        channel = channels.get((row.team_id, row.channel_id or "")) if row.kind in PACED else None
+        if channel is not None:
+            if channel.paused_until is not None and channel.paused_until > now:
+                continue
+            if not pace.take(channel, now):
+                continue
+            session.add(channel)
+        queries.mark_claimed(session, row, worker=worker, now=now, until=now + lease)
+        claimed.append(row)
+    return claimed
+
+
+def anything_due(session: Session, *, now: datetime) -> bool:
+    return bool(queries.ready_heads(session, now=now, limit=1, skip_locked=False))
+
+
+# -- outcomes ------------------------------------------------------------------------------------
+
+# The first retry waits this long; each further one twice as long, up to the cap.
+FIRST_RETRY = timedelta(seconds=2)
+MAX_RETRY_WAIT = timedelta(minutes=5)
+
+
+def backoff(attempts: int, *, jitter: float | None = None) -> timedelta:
+    """How long to wait after the `attempts`-th failed try: 2 s, 4 s, 8 s … up to 5 minutes.
+
+    Up to a quarter is added at random so that rows that failed together do not retry together.
+    """
+    base = min(FIRST_RETRY * 2 ** max(attempts - 1, 0), MAX_RETRY_WAIT)
+    spread = random.random() if jitter is None else jitter
+    return base + base * 0.25 * spread
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a send did not happen, as the sender classified it."""
+
+    error: str
+    permanent: bool = False
+    # Slack said to wait this long (HTTP 429): pause the channel, retry then, count no failure.
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    state: State
+    not_before: datetime | None = None
+
+
+def record(
+    session: Session,
+    row: Delivery,
+    *,
+    worker: str,
+    now: datetime,
+    failure: Failure | None = None,
+    note: str | None = None,
+) -> Recorded | None:
+    """Record how the claimed `row` went; None when its claim was taken over meanwhile."""
+    assert row.id is not None
+    if failure is None:
+        ok = queries.finish(
+            session,
+            delivery_id=row.id,
+            worker=worker,
+            now=now,
+            state=State.DELIVERED,
+            delivered_at=now,
+            last_error=note,
+        )
+        if ok and row.coalesce_key is not None:
+            # A newer render made good what an older one could not: it is no longer a problem.
+            fixed = queries.supersede_failed(
+                session, coalesce_key=row.coalesce_key, before_id=row.id, now=now
+            )
+            for actor_id in dict.fromkeys(fixed):
+                if row.kind != Kind.HOME:
+                    refresh_home(session, team_id=row.team_id, user_id=actor_id)
+        return Recorded(State.DELIVERED) if ok else None
+    if failure.permanent:
+        ok = queries.finish(
+            session, delivery_id=row.id, worker=worker, now=now, state=State.FAILED, last_error=failure.error
+        )
+        if ok and row.actor_id and row.kind != Kind.HOME:
+            # The person whose change it was sees it in their App Home.
+            refresh_home(session, team_id=row.team_id, user_id=row.actor_id)
+        return Recorded(State.FAILED) if ok else None
+    if failure.retry_after is not None:
+        wait = timedelta(seconds=max(failure.retry_after, 1))
+        if row.channel_id and row.kind in PACED:
+            queries.pause_channel(session, team_id=row.team_id, channel_id=row.channel_id, until=now + wait)
+        # A rate limit is Slack asking us to wait, not the row failing: it keeps its attempts.
+        attempts = max(row.attempts - 1, 0)
+    else:
+        wait = backoff(row.attempts)
+        attempts = row.attempts
+    ok = queries.finish(
+        session,
+        delivery_id=row.id,
+        worker=worker,
+        now=now,
+        state=State.PENDING,
+        not_before=now + wait,
+        attempts=attempts,
+        last_error=failure.error,
+    )
+    return Recorded(State.PENDING, now + wait) if ok else None
+
+
+# -- seeing the queue ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Backlog:
+    undelivered: int
+    oldest_age: timedelta | None
+
+
+def backlog(session: Session, *, now: datetime) -> Backlog:
+    count, oldest = queries.backlog(session)
+    return Backlog(count, now - oldest if oldest is not None else None)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A delivery that failed for good, described for the people who can fix it."""
+
+    delivery: Delivery
+    what: str  # e.g. "the card of EXP-3", "the standup reminder"
+
+
+def describe(session: Session, row: Delivery) -> str:
+    if row.kind in (Kind.EXPERIMENT, Kind.NOTICE, Kind.NUDGE) and row.subject_id is not None:
+        experiment = session.get(Experiment, row.subject_id)
+        ref = f"EXP-{experiment.number}" if experiment else "a deleted experiment"
+        return {
+            Kind.EXPERIMENT: f"the card of {ref}",
+            Kind.NOTICE: f"a reply in the thread of {ref}",
+            Kind.NUDGE: f"the reminder to reviewers of {ref}",
+        }[Kind(row.kind)]
+    if row.kind == Kind.REMINDER and row.subject_id is not None:
+        run = session.get(CeremonyRun, row.subject_id)
+        ceremony = session.get(Ceremony, run.ceremony_id) if run else None
+        return f"the {ceremony.name} reminder" if ceremony else "a ceremony reminder"
+    return f"a {row.kind} update"
+
+
+def problems_of_person(session: Session, *, team_id: str, user_id: str) -> list[Problem]:
+    return [
+        Problem(row, describe(session, row))
+        for row in queries.failed(session, team_id=team_id, actor_id=user_id)
+    ]
+
+
+def problems_of_experiment(session: Session, experiment: Experiment) -> list[Problem]:
+    assert experiment.id is not None
+    rows = queries.failed(
+        session,
+        team_id=experiment.team_id,
+        subject_id=experiment.id,
+        kinds=(Kind.EXPERIMENT, Kind.NOTICE, Kind.NUDGE),
+    )
+    return [Problem(row, describe(session, row)) for row in rows]

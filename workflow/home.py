@@ -1,0 +1,42 @@
+"""What one person's App Home shows: what waits on them, their experiments, the workspace's latest,
+and anything the bot could never deliver for them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from storage import experiments as queries
+from storage.models import Experiment
+from workflow import delivery
+from workflow import vocabulary as v
+from workflow.delivery import Problem
+from workflow.permissions import Policy
+from workflow.waiting import Waiting, waiting_on
+
+OPEN_STATUSES = tuple(s for s in v.STATUSES if s not in v.CLOSED_STATUSES)
+
+
+@dataclass(frozen=True)
+class Home:
+    user_id: str
+    waiting: Sequence[Waiting]
+    mine: Sequence[Experiment]
+    recent: Sequence[Experiment]
+    problems: Sequence[Problem]
+
+
+def home(session: Session, *, team_id: str, user_id: str, policy: Policy) -> Home:
+    mine, _ = queries.list_for_team(
+        session, team_id=team_id, owner_id=user_id, statuses=OPEN_STATUSES, limit=10
+    )
+    recent, _ = queries.list_for_team(session, team_id=team_id, limit=10)
+    return Home(
+        user_id=user_id,
+        waiting=waiting_on(session, team_id=team_id, user_id=user_id, policy=policy),
+        mine=mine,
+        recent=recent,
+        problems=delivery.problems_of_person(session, team_id=team_id, user_id=user_id),
+    )
