@@ -8,10 +8,12 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.preflight import StartupError, check_database, verify_app_token, verify_bot_token
 from bot.services import Services
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import README_SETTINGS, Settings, SettingsError, load_settings
 from storage.db import Database
 
 log = logging.getLogger("bot")
@@ -23,9 +25,23 @@ def _services(settings: Settings) -> Services:
     return Services(settings=settings, db=Database(settings.database_url))
 
 
-def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+def _migrate(settings: Settings) -> None:
     Database(settings.database_url).migrate()
     log.info("database is up to date")
+
+
+def _preflight(settings: Settings, *, socket_mode: bool = False) -> None:
+    """Fail in one line, before anything forks or connects, if the database or Slack won't do."""
+    check_database(settings.database_url)
+    verify_bot_token(settings)
+    if socket_mode:
+        verify_app_token(settings)
+    _migrate(settings)
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    check_database(settings.database_url)
+    _migrate(settings)
     return 0
 
 
@@ -38,7 +54,7 @@ def _serve_http(settings: Settings) -> None:
 
 def cmd_web(settings: Settings, _args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "slack_signing_secret")
-    cmd_migrate(settings, _args)
+    _preflight(settings)
     _serve_http(settings)
     return 0
 
@@ -50,7 +66,7 @@ def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
     from storage.types import utcnow
 
     settings.require("slack_bot_token")
-    cmd_migrate(settings, args)
+    _preflight(settings)
     db = Database(settings.database_url)
     report = run_once(settings, db, make_client(settings), now=args.now or utcnow())
     for label in report.posted:
@@ -68,7 +84,7 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     from bot.scheduler import make_scheduler
 
     settings.require("slack_bot_token")
-    cmd_migrate(settings, args)
+    _preflight(settings)
     log.info("clock: running the scheduler pass every minute")
     make_scheduler(settings, Database(settings.database_url), blocking=True).start()
     return 0
@@ -83,11 +99,12 @@ def _start_background_scheduler(settings: Settings) -> None:
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("slack_bot_token")
-    if settings.slack_app_token is None:
+    socket_mode = settings.slack_app_token is not None
+    if not socket_mode:
         settings.require("slack_signing_secret")
-    cmd_migrate(settings, args)
+    _preflight(settings, socket_mode=socket_mode)
     _start_background_scheduler(settings)
-    if settings.slack_app_token is not None:
+    if socket_mode:
         from bot.socket_mode import socket_mode_handler
 
         socket_mode_handler(_services(settings)).start()
@@ -140,20 +157,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _database_problem(error: SQLAlchemyError, url: str) -> str:
+    """One line about a database failure past the preflight (a migration refused, say)."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    line = (text.splitlines() or [type(error).__name__])[0]
+    password = make_url(url).password
+    return line.replace(password, "***") if password else line
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings: Settings | None = None
     try:
-        return args.func(load_settings(), args)
-    except SettingsError as error:
+        settings = load_settings()
+        return args.func(settings, args)
+    except (SettingsError, StartupError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except OperationalError as error:
-        print(
-            f"error: cannot use DATABASE_URL: {error.orig} (see README.md, section 'Settings')",
-            file=sys.stderr,
-        )
-        return 1
+    except SQLAlchemyError as error:
+        problem = _database_problem(error, settings.database_url) if settings else type(error).__name__
+        print(f"error: cannot use DATABASE_URL: {problem} ({README_SETTINGS})", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
