@@ -77,16 +77,18 @@ def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
         print(f"failed {label}")
     if report.nudged:
         print(f"nudged {len(report.nudged)} experiment(s)")
+    if not (report.posted or report.skipped or report.failed or report.nudged):
+        print("nothing due: no reminder or nudge to post now")
     return 0 if report.ok else 1
 
 
 def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.scheduler import make_scheduler
+    from bot.scheduler import make_scheduler, run_until_terminated
 
     settings.require("slack_bot_token")
     _preflight(settings)
     log.info("clock: running the scheduler pass every minute")
-    make_scheduler(settings, Database(settings.database_url), blocking=True).start()
+    run_until_terminated(make_scheduler(settings, Database(settings.database_url), blocking=True))
     return 0
 
 
