@@ -115,6 +115,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(_settings: Settings | None, _args: argparse.Namespace) -> int:
+    from bot.doctor import doctor
+
+    return doctor()
+
+
 def _aware_datetime(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
@@ -144,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
         ("clock", "run only the scheduler: ceremony reminders and nudges, every minute", cmd_clock),
         ("tick", "run one scheduler pass (reminders and nudges due now), then exit", cmd_tick),
         ("migrate", "create or upgrade the database schema, then exit", cmd_migrate),
+        (
+            "doctor",
+            "check settings, database, tokens, scopes and channels, with a fix for each problem",
+            cmd_doctor,
+        ),
     ]
     parsers = {}
     for name, help_text, func in commands:
@@ -169,7 +180,14 @@ def _database_problem(error: SQLAlchemyError, url: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # doctor reads the settings itself, to report a bad one as a failed check.
+    quiet = args.func is cmd_doctor
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.func is cmd_doctor:
+        return cmd_doctor(None, args)
     settings: Settings | None = None
     try:
         settings = load_settings()

@@ -33,6 +33,10 @@ class StartupError(Exception):
     """Why the bot cannot start, in one line that names the variable to fix."""
 
 
+class SlackUnreachable(StartupError):
+    """No answer from the Web API at SLACK_API_URL: the tokens were not even tried."""
+
+
 @dataclass(frozen=True)
 class BotIdentity:
     """Who the bot token belongs to, from `auth.test`."""
@@ -72,16 +76,23 @@ def check_database(url: str) -> None:
         db.dispose()
 
 
-def _client(settings: Settings, token: str | None) -> WebClient:
+def web_api_client(settings: Settings, token: str | None) -> WebClient:
+    """A plain client on SLACK_API_URL with a short timeout and no retries, for checks."""
     return WebClient(
-        token=token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT_SECONDS, logger=_quiet
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=SLACK_TIMEOUT_SECONDS,
+        logger=_quiet,
+        retry_handlers=[],
     )
 
 
-def _unreachable(settings: Settings, error: Exception) -> StartupError:
+def _unreachable(settings: Settings, error: Exception) -> SlackUnreachable:
     reason = getattr(error, "reason", None) or error
     text = getattr(reason, "strerror", None) or str(reason) or type(error).__name__
-    return StartupError(f"cannot reach Slack at SLACK_API_URL {settings.slack_api_url} ({_first_line(text)})")
+    return SlackUnreachable(
+        f"cannot reach Slack at SLACK_API_URL {settings.slack_api_url} ({_first_line(text)})"
+    )
 
 
 def _refusal(error: SlackApiError) -> str:
@@ -103,7 +114,7 @@ def _scopes(headers: dict[str, Any]) -> frozenset[str] | None:
 def verify_bot_token(settings: Settings) -> BotIdentity:
     """`auth.test` with SLACK_BOT_TOKEN; raise StartupError when Slack refuses it or can't be reached."""
     try:
-        response = _client(settings, settings.secret("slack_bot_token")).auth_test()
+        response = web_api_client(settings, settings.secret("slack_bot_token")).auth_test()
     except SlackApiError as error:
         raise StartupError(f"Slack rejected SLACK_BOT_TOKEN ({_refusal(error)})") from None
     except (OSError, SlackClientError) as error:
@@ -119,7 +130,7 @@ def verify_bot_token(settings: Settings) -> BotIdentity:
 def verify_app_token(settings: Settings) -> None:
     """`apps.connections.open` with SLACK_APP_TOKEN, as Socket Mode will; it only hands out a URL."""
     try:
-        _client(settings, None).apps_connections_open(app_token=settings.secret("slack_app_token"))
+        web_api_client(settings, None).apps_connections_open(app_token=settings.secret("slack_app_token"))
     except SlackApiError as error:
         raise StartupError(f"SLACK_APP_TOKEN was refused ({_refusal(error)})") from None
     except (OSError, SlackClientError) as error:
