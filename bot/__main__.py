@@ -1,4 +1,4 @@
-"""Entry point: `python -m bot [run|web|clock|tick|deliveries|migrate] ...`; see `--help`."""
+"""Entry point: `python -m bot [run|web|clock|tick|deliveries|migrate|doctor] ...`; see `--help`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.preflight import StartupError, check_database, verify_app_token, verify_bot_token
 from bot.services import Services, open_database
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import README_SETTINGS, Settings, SettingsError, load_settings
 from storage.db import Database
 
 log = logging.getLogger("bot")
@@ -19,9 +21,23 @@ log = logging.getLogger("bot")
 Command = Callable[[Settings, argparse.Namespace], int]
 
 
-def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+def _migrate(settings: Settings) -> None:
     Database(settings.database_url).migrate()
     log.info("database is up to date")
+
+
+def _preflight(settings: Settings, *, socket_mode: bool = False) -> None:
+    """Fail in one line, before anything forks or connects, if the database or Slack won't do."""
+    check_database(settings.database_url)
+    verify_bot_token(settings)
+    if socket_mode:
+        verify_app_token(settings)
+    _migrate(settings)
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    check_database(settings.database_url)
+    _migrate(settings)
     return 0
 
 
@@ -34,7 +50,7 @@ def _serve_http(settings: Settings) -> None:
 
 def cmd_web(settings: Settings, _args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "slack_signing_secret")
-    cmd_migrate(settings, _args)
+    _preflight(settings)
     _serve_http(settings)
     return 0
 
@@ -49,7 +65,7 @@ def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
     from workflow.delivery import describe
 
     settings.require("slack_bot_token")
-    cmd_migrate(settings, args)
+    _preflight(settings)
     db = open_database(settings)
     now = args.now or utcnow()
     report = run_once(settings, db, now=now)
@@ -70,37 +86,38 @@ def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
             else:
                 print(f"{'failed' if item.state == 'failed' else 'will retry'} {what}: {item.error}")
     if not (report.queued or report.skipped or report.failed or report.nudged or sent.sent):
-        print("nothing due")
+        print("nothing due: no reminder, nudge or delivery to send now")
     return 0 if report.ok and not sent.failed else 1
 
 
 def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     from bot.runtime import start_worker
-    from bot.scheduler import make_scheduler
+    from bot.scheduler import make_scheduler, run_until_terminated
 
     settings.require("slack_bot_token")
-    cmd_migrate(settings, args)
+    _preflight(settings)
     db = open_database(settings)
-    start_worker(settings, db)
+    worker = start_worker(settings, db)
     log.info("clock: running the scheduler pass every minute, and a delivery worker")
-    make_scheduler(settings, db, blocking=True).start()
+    run_until_terminated(make_scheduler(settings, db, blocking=True))
+    worker.stop()  # the deliveries in flight finish and are recorded
     return 0
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("slack_bot_token")
-    if settings.slack_app_token is None:
+    socket_mode = settings.slack_app_token is not None
+    if not socket_mode:
         settings.require("slack_signing_secret")
-    cmd_migrate(settings, args)
-    if settings.slack_app_token is None:
-        # Each gunicorn worker runs its own delivery worker; the scheduler runs here, once.
-        from bot.scheduler import make_scheduler
+    _preflight(settings, socket_mode=socket_mode)
+    from bot.scheduler import make_scheduler
 
+    if not socket_mode:
+        # Each gunicorn worker runs its own delivery worker; the scheduler runs here, once.
         make_scheduler(settings, open_database(settings), blocking=False).start()
         _serve_http(settings)
         return 0
     from bot.runtime import start_worker
-    from bot.scheduler import make_scheduler
     from bot.socket_mode import socket_mode_handler
     from bot.web import answers_pool
 
@@ -117,6 +134,12 @@ def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
 
     cmd_migrate(settings, args)
     return run(open_database(settings), args)
+
+
+def cmd_doctor(_settings: Settings | None, _args: argparse.Namespace) -> int:
+    from bot.doctor import doctor
+
+    return doctor()
 
 
 def _aware_datetime(text: str) -> datetime:
@@ -157,6 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
             cmd_deliveries,
         ),
         ("migrate", "create or upgrade the database schema, then exit", cmd_migrate),
+        (
+            "doctor",
+            "check settings, database, tokens, scopes and channels, with a fix for each problem",
+            cmd_doctor,
+        ),
     ]
     parsers = {}
     for name, help_text, func in commands:
@@ -175,20 +203,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _database_problem(error: SQLAlchemyError, url: str) -> str:
+    """One line about a database failure past the preflight (a migration refused, say)."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    line = (text.splitlines() or [type(error).__name__])[0]
+    password = make_url(url).password
+    return line.replace(password, "***") if password else line
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # doctor reads the settings itself, to report a bad one as a failed check.
+    quiet = args.func is cmd_doctor
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.func is cmd_doctor:
+        return cmd_doctor(None, args)
+    settings: Settings | None = None
     try:
-        return args.func(load_settings(), args)
-    except SettingsError as error:
+        settings = load_settings()
+        return args.func(settings, args)
+    except (SettingsError, StartupError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except OperationalError as error:
-        print(
-            f"error: cannot use DATABASE_URL: {error.orig} (see README.md, section 'Settings')",
-            file=sys.stderr,
-        )
-        return 1
+    except SQLAlchemyError as error:
+        problem = _database_problem(error, settings.database_url) if settings else type(error).__name__
+        print(f"error: cannot use DATABASE_URL: {problem} ({README_SETTINGS})", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from storage import deliveries as queries
 from storage.db import Database
-from storage.deliveries import State
 from storage.models import Delivery
 from storage.types import utcnow
 from workflow import delivery
+from workflow.delivery import State
 
 LIST_LIMIT = 200
 
@@ -48,7 +47,7 @@ def run(db: Database, args: argparse.Namespace) -> int:
     now = utcnow()
     if args.action == "list":
         with db.read() as session:
-            rows = queries.listing(
+            rows = delivery.listing(
                 session,
                 states=(State.PENDING, State.SENDING, State.FAILED),
                 limit=LIST_LIMIT,
@@ -69,9 +68,9 @@ def run(db: Database, args: argparse.Namespace) -> int:
         return 2
     with db.session() as session:
         if args.action == "retry":
-            done = queries.requeue(session, delivery_id=args.id, now=now)
+            done = delivery.retry(session, delivery_id=args.id, now=now)
         else:
-            done = queries.drop(session, delivery_id=args.id)
+            done = delivery.drop(session, delivery_id=args.id)
     if not done:
         need = "a failed row" if args.action == "retry" else "a row that is not being sent right now"
         print(f"error: delivery {args.id} is not {need} (see python -m bot deliveries list)")

@@ -8,10 +8,15 @@ provides the heartbeat, in memory. A pass only queues; the process's delivery wo
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from types import FrameType
 
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -71,3 +76,34 @@ def make_scheduler(
         replace_existing=True,
     )
     return scheduler
+
+
+def run_until_terminated(scheduler: BaseScheduler) -> None:
+    """Run a blocking scheduler until SIGTERM (or Ctrl-C), letting the pass in flight finish.
+
+    Platforms stop a process with SIGTERM and kill it a little later; without a handler Python
+    dies at once (status 143), possibly between claiming a reminder and posting it. The handler
+    only starts a thread that shuts the scheduler down: `shutdown(wait=True)` waits for the pass
+    running on the scheduler's worker thread, then wakes the main loop, and `start()` returns.
+    """
+    stoppers: list[threading.Thread] = []
+
+    def stop(signum: int) -> None:
+        log.info("clock: %s received, finishing the pass in flight", signal.Signals(signum).name)
+        with contextlib.suppress(SchedulerNotRunningError):
+            scheduler.shutdown(wait=True)
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if not stoppers:
+            stoppers.append(threading.Thread(target=stop, args=(signum,), name="clock-stop"))
+            stoppers[0].start()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        scheduler.start()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    for stopper in stoppers:
+        stopper.join()
+    log.info("clock: stopped")

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 README_SETTINGS = "see README.md, section 'Settings'"
+# The databases the migrations and the claim queries are written for.
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # `.env.example` leaves optional values empty (`SLACK_APP_TOKEN=`): empty means unset, so the
+    # default applies instead of a validation error.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -64,11 +71,28 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown IANA timezone {value!r}") from exc
         return value
 
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # Also for values passed directly, and for a stray space after `=` in .env.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
-    def _trailing_slash(cls, value: str) -> str:
+    def _http_url_with_slash(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
         # slack_sdk joins method names onto the base URL and expects the trailing slash.
-        return value if value.endswith("/") else value + "/"
+        url = parts.geturl()
+        return url if url.endswith("/") else url + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        return normalise_database_url(value)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -99,6 +123,28 @@ class Settings(BaseSettings):
         return getattr(self, name).get_secret_value()
 
 
+def normalise_database_url(text: str) -> str:
+    """A SQLAlchemy URL for SQLite or PostgreSQL, with psycopg (3) as the PostgreSQL driver.
+
+    Hosting platforms set `postgres://…` (and `postgresql://…` would pick psycopg2, which is not
+    installed), so both become `postgresql+psycopg://…`. Messages never repeat the password.
+    """
+    try:
+        url: URL = make_url(text.strip())
+    except ArgumentError:
+        raise ValueError("must be a database URL such as sqlite:///aiteam.db or postgresql://…") from None
+    if url.drivername in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg")
+    backend = url.get_backend_name()
+    if backend not in SUPPORTED_DATABASES:
+        raise ValueError(f"{backend}:// is not supported; use sqlite:///path.db or postgresql://…")
+    try:
+        url.get_dialect().import_dbapi()
+    except (NoSuchModuleError, ImportError):
+        raise ValueError(f"the driver {url.drivername!r} is not available; use postgresql://…") from None
+    return url.render_as_string(hide_password=False)
+
+
 class SettingsError(Exception):
     """A setting is missing or malformed; the message names the variable."""
 
@@ -110,7 +156,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        raise SettingsError(f"{name} is invalid: {first['msg']} ({README_SETTINGS})") from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"{name} is invalid: {message} ({README_SETTINGS})") from None
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,8 @@ import logging
 from typing import Any
 
 from slack_bolt import App, BoltContext
+from slack_bolt.error import BoltError
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
@@ -13,6 +15,20 @@ from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from bot.listeners import register_listeners
 from bot.services import Services
 from bot.settings import Settings
+
+
+class _NoTokenSkippedWarning(logging.Filter):
+    """Drop Bolt's "token will be unused" warning.
+
+    Bolt reads SLACK_BOT_TOKEN from the environment and warns that it is ignored because we
+    pass `client=`; but the client carries that same token, so the warning only misleads.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_no_token_skipped_warning = _NoTokenSkippedWarning()
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -52,15 +68,31 @@ def create_app(services: Services, *, http: bool = True) -> App:
     (`process_before_response`): they only parse, write one short transaction and ack, so
     there is no hand-off to a pool and no polling for the ack. Anything slow after the ack goes
     to `services.answers` or the delivery queue.
+
+    Bolt asks Slack who the bot is (`auth.test`) once per process. Asked here, at start-up, it
+    never lands on a request's way to its ack; if Slack cannot answer now (the token was checked
+    before the server started, bot/preflight.py), Bolt asks on the first request instead rather
+    than the process crashing.
     """
+    try:
+        return _build(services, http=http, verify_token=True)
+    except BoltError as error:
+        logging.getLogger("bot").warning("auth.test at start-up failed (%s); asking on first request", error)
+        return _build(services, http=http, verify_token=False)
+
+
+def _build(services: Services, *, http: bool, verify_token: bool) -> App:
     settings = services.settings
     signing_secret = settings.secret("slack_signing_secret") if http else None
+    logger = logging.getLogger("bot")
+    logger.addFilter(_no_token_skipped_warning)  # once: addFilter ignores a filter already there
     app = App(
         client=make_client(settings),
         signing_secret=signing_secret or "",
         request_verification_enabled=http,
         process_before_response=True,
-        logger=logging.getLogger("bot"),
+        token_verification_enabled=verify_token,
+        logger=logger,
     )
 
     @app.middleware

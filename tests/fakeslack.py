@@ -19,6 +19,18 @@ from urllib.parse import parse_qsl
 
 TEAM_ID = "T0TEAM"
 BOT_USER_ID = "UBOT"
+# What a freshly installed app holds: the scopes manifest.yml asks for.
+# What an install from manifest.yml grants.
+GRANTED_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "users:read",
+    "channels:read",
+    "groups:read",
+    "channels:history",
+    "groups:history",
+)
 
 
 @dataclass
@@ -47,6 +59,11 @@ class FakeSlack:
         self.delays: dict[str, float] = {}
         # Where apps.connections.open sends Socket Mode clients (set by the Socket Mode test).
         self.socket_url: str | None = None
+        # The bot token's scopes, sent as auth.test's `x-oauth-scopes` header, as Slack does.
+        self.scopes: list[str] = list(GRANTED_SCOPES)
+        # When set, auth.test always answers `ok: false` with this error (e.g. "invalid_auth"),
+        # unlike `fail`, which counts calls: for bots in another process that call it often.
+        self.auth_error: str | None = None
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -173,6 +190,8 @@ class FakeSlack:
     # -- serving -------------------------------------------------------------------------
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
+            if self.auth_error is not None:
+                return {"ok": False, "error": self.auth_error}
             return {"ok": True, "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": "BBOT", "team": "Team"}
         if method == "apps.connections.open":
             if self.socket_url is None:
@@ -247,13 +266,16 @@ class FakeSlack:
                     fake.calls.append(Call(method, args, dict(self.headers)))
                     fault = fake._take_fault(method, args)
                     body = {"ok": False, "error": fault.error} if fault else fake._answer(method, args)
+                    headers = dict(fault.headers) if fault else {}
+                    if method == "auth.test" and body.get("ok"):
+                        headers["x-oauth-scopes"] = ",".join(fake.scopes)
                     fake._lock.notify_all()
                 delay = fake.delays.get(method, 0)
                 if delay:
                     time.sleep(delay)
                 payload = json.dumps(body).encode()
                 self.send_response(fault.status if fault else 200)
-                for name, value in (fault.headers if fault else {}).items():
+                for name, value in headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -110,8 +114,14 @@ def test_tick_runs_one_pass_at_the_given_time(env: Database, slack: FakeSlack, c
     assert "queued T0TEAM/standup due 2026-11-24 09:30 AEDT" in out
     assert "sent the standup reminder" in out
     assert cli.main(["tick", "--now", "2026-11-24T09:31:00+11:00"]) == 0
-    assert capsys.readouterr().out == "nothing due\n"
+    assert capsys.readouterr().out == "nothing due: no reminder, nudge or delivery to send now\n"
     assert len(slack.calls_to("chat.postMessage")) == 1
+
+
+def test_tick_says_when_nothing_is_due(env: Database, slack: FakeSlack, capsys: Any) -> None:
+    assert cli.main(["tick", "--now", "2026-11-24T09:30:00Z"]) == 0
+    assert capsys.readouterr().out == "nothing due: no reminder, nudge or delivery to send now\n"
+    assert slack.calls_to("chat.postMessage") == []
 
 
 def test_tick_exits_1_when_a_post_failed(env: Database, slack: FakeSlack, capsys: Any) -> None:
@@ -140,6 +150,8 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     record: list[object] = []
 
     class FakeScheduler:
+        running = False
+
         def __init__(self, blocking: bool) -> None:
             self.blocking = blocking
 
@@ -150,7 +162,16 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[object]:
         bot.scheduler, "make_scheduler", lambda settings, db, *, blocking: FakeScheduler(blocking)
     )
     monkeypatch.setattr(cli, "_serve_http", lambda settings: None)
-    monkeypatch.setattr(bot.runtime, "start_worker", lambda settings, db: record.append("worker"))
+
+    class FakeWorker:
+        def stop(self) -> None:
+            record.append("worker stopped")
+
+    def start_worker(settings: object, db: object) -> FakeWorker:
+        record.append("worker")
+        return FakeWorker()
+
+    monkeypatch.setattr(bot.runtime, "start_worker", start_worker)
     return record
 
 
@@ -166,4 +187,91 @@ def test_web_never_runs_the_scheduler(env: Database, started: list[bool]) -> Non
 
 def test_clock_runs_the_scheduler_and_a_delivery_worker(env: Database, started: list[object]) -> None:
     assert cli.main(["clock"]) == 0
-    assert started == ["worker", True]
+    assert started == ["worker", True, "worker stopped"]
+
+
+# A blocking scheduler whose pass takes a while, stopped by SIGTERM in the middle of it.
+SLOW_PASS = """
+import logging, sys, time
+from datetime import UTC, datetime
+from apscheduler.schedulers.blocking import BlockingScheduler
+from bot.scheduler import JOB_DEFAULTS, run_until_terminated
+
+logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
+
+def say(text):  # one write per line: the scheduler logs to the same stream from another thread
+    sys.stdout.write(text + "\\n")
+    sys.stdout.flush()
+
+def slow_pass():
+    say("pass started")
+    time.sleep(1.5)
+    say("pass finished")
+
+scheduler = BlockingScheduler(job_defaults=JOB_DEFAULTS, timezone=UTC)
+# Recurring, like the real every-minute pass, and due at once.
+scheduler.add_job(slow_pass, "interval", hours=1, next_run_time=datetime.now(UTC))
+run_until_terminated(scheduler)
+"""
+
+
+def _wait_for_line(process: subprocess.Popen[str], text: str, seen: list[str]) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        seen.append(line.rstrip("\n"))
+        if text in line:
+            return
+    raise AssertionError(f"process ended without printing {text!r}: {seen}")
+
+
+def test_sigterm_lets_the_pass_in_flight_finish_then_exits_0() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_PASS],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    seen: list[str] = []
+    try:
+        _wait_for_line(process, "pass started", seen)
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    lines = seen + out.splitlines()
+    assert process.returncode == 0, lines
+    assert "Traceback" not in out
+    order = [
+        "pass started",
+        "clock: SIGTERM received, finishing the pass in flight",
+        "pass finished",
+        "clock: stopped",
+    ]
+    assert [line for line in lines if line in order] == order
+
+
+def test_clock_logs_that_it_stopped_on_sigterm(slack: FakeSlack, tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "clock"],
+        cwd=tmp_path,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_API_URL": slack.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/clock.db",
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    seen: list[str] = []
+    try:
+        _wait_for_line(process, "Scheduler started", seen)
+        time.sleep(0.2)
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    assert process.returncode == 0, seen + out.splitlines()
+    assert "clock: SIGTERM received" in out and out.rstrip().endswith("clock: stopped")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +82,47 @@ def test_cli_migrate_creates_the_schema(tmp_path: Path) -> None:
     result = _run("migrate", env={"DATABASE_URL": f"sqlite:///{tmp_path}/fresh.db"})
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "fresh.db").exists()
+
+
+def test_empty_values_mean_unset(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # As `.env.example` ships: optional values left empty, or a stray space after `=`.
+    for name in ("SLACK_APP_TOKEN", "DATABASE_URL", "SLACK_API_URL", "PORT", "ADMIN_USER_IDS"):
+        monkeypatch.setenv(name, "")
+    env_file = tmp_path / ".env"
+    env_file.write_text("SLACK_SIGNING_SECRET= \nNUDGE_AFTER_HOURS=\n")
+    s = load_settings(_env_file=env_file)
+    assert s.slack_app_token is None and s.slack_signing_secret is None
+    assert s.database_url == "sqlite:///aiteam.db" and s.slack_api_url == "https://slack.com/api/"
+    assert s.port == 3000 and s.nudge_after_hours == 24 and s.admin_user_ids == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u:p%40ss@db.example:5432/app", "postgresql+psycopg://u:p%40ss@db.example:5432/app"),
+        ("postgresql://u@localhost/app", "postgresql+psycopg://u@localhost/app"),
+        ("postgresql+psycopg://u@localhost/app", "postgresql+psycopg://u@localhost/app"),
+        ("sqlite:///aiteam.db", "sqlite:///aiteam.db"),
+    ],
+)
+def test_database_urls_are_normalised_to_psycopg(given: str, expected: str) -> None:
+    assert Settings(_env_file=None, database_url=given).database_url == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("DATABASE_URL", "nonsense://x", "nonsense:// is not supported"),
+        ("DATABASE_URL", "mysql://u:hunter2@h/db", "mysql:// is not supported"),
+        ("DATABASE_URL", "postgresql+psycopg2://u:hunter2@h/db", "driver 'postgresql+psycopg2'"),
+        ("SLACK_API_URL", "not-a-url", "must be an http(s) URL"),
+        ("SLACK_API_URL", "ftp://slack.com/api/", "must be an http(s) URL"),
+    ],
+)
+def test_malformed_urls_name_the_variable_without_the_password(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=f"{name} is invalid: .*{re.escape(expected)}") as raised:
+        load_settings(_env_file=None)
+    assert "hunter2" not in str(raised.value)

@@ -257,6 +257,12 @@ class Listed:
     next_at: datetime | None  # in the ceremony's timezone; None when paused
     last_run: CeremonyRun | None
 
+    @property
+    def last_failure(self) -> CeremonyRun | None:
+        """The latest run, when it failed for good (shown in `/ceremony list`)."""
+        run = self.last_run
+        return run if run is not None and run.status == queries.RunStatus.FAILED else None
+
 
 def list_ceremonies(session: Session, *, team_id: str, now: datetime | None = None) -> Sequence[Listed]:
     now = now or utcnow()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -191,6 +192,22 @@ def claim(
         queries.mark_claimed(session, row, worker=worker, now=now, until=now + lease)
         claimed.append(row)
     return claimed
+
+
+def listing(
+    session: Session, *, states: Sequence[str], limit: int, team_id: str | None = None
+) -> Sequence[Delivery]:
+    return queries.listing(session, states=states, limit=limit, team_id=team_id)
+
+
+def retry(session: Session, *, delivery_id: int, now: datetime) -> bool:
+    """Send a failed row again (an operator fixed the cause), keeping its place in its stream."""
+    return queries.requeue(session, delivery_id=delivery_id, now=now)
+
+
+def drop(session: Session, *, delivery_id: int) -> bool:
+    """Forget a row that is not being sent right now."""
+    return queries.drop(session, delivery_id=delivery_id)
 
 
 def anything_due(session: Session, *, now: datetime) -> bool:

@@ -8,7 +8,6 @@ from datetime import datetime
 from bot.blocks import Block, Message, context, divider, header, message, section
 from bot.blocks.experiments import card_link
 from bot.text import channel_mention, escape, truncate, user_mention
-from storage.ceremonies import RunStatus
 from storage.models import Ceremony, Experiment
 from workflow import ceremonies as c
 from workflow import schedules
@@ -161,8 +160,8 @@ def _listed_block(item: Listed) -> Block:
         f"*{escape(ceremony.name)}* ({kind}) in {channel_mention(ceremony.channel_id)} · {when}",
         f"`{escape(ceremony.schedule)}` {ceremony.timezone} · {ceremony.duration_minutes} min",
     ]
-    run = item.last_run
-    if run is not None and run.status == RunStatus.FAILED:
+    run = item.last_failure
+    if run is not None:
         due = _local(run.due_at, ceremony.timezone)
         lines.append(
             f":warning: the reminder due {due:%a %d %b %H:%M} failed: {escape(run.error or 'unknown')}"

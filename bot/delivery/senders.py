@@ -31,11 +31,10 @@ from bot.blocks.review import (
     signoff_message,
 )
 from storage.db import Database
-from storage.experiments import Slot
 from storage.models import Delivery, Experiment
 from workflow import delivery, experiments, home, nudges, promotion, tick
 from workflow.delivery import Kind, Notice
-from workflow.experiments import ExperimentDetail
+from workflow.experiments import ExperimentDetail, Slot
 from workflow.permissions import Policy
 from workflow.tick import TickConfig
 

@@ -26,11 +26,10 @@ from slack_sdk import WebClient
 from bot.delivery.failures import BUG, classify
 from bot.delivery.senders import ON_FAILED, SENDERS, NothingToSend, SendContext
 from storage.db import Database
-from storage.deliveries import State
 from storage.models import Delivery
 from storage.types import utcnow
 from workflow import delivery
-from workflow.delivery import Failure, Kind, Pace
+from workflow.delivery import Failure, Kind, Pace, State
 from workflow.permissions import Policy
 from workflow.tick import TickConfig
 

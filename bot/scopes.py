@@ -1,0 +1,17 @@
+"""The bot token scopes the bot uses; manifest.yml asks for exactly these (a test checks)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+BOT_SCOPES: Final = (
+    "commands",  # /experiment, /aiteam, /ceremony
+    "chat:write",  # cards, thread replies, reminders, nudges, ephemeral answers
+    "chat:write.public",  # post a ceremony to a public channel the bot was not invited to
+    "users:read",  # users.info: workspace admins, timezones
+    "channels:read",  # conversations.info on public channels (/ceremony setup, doctor)
+    "groups:read",  # the same for private channels the bot was invited to
+    # After a post whose answer was lost, look for it (by its metadata) before posting again.
+    "channels:history",
+    "groups:history",
+)

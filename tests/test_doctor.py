@@ -1,0 +1,144 @@
+"""`python -m bot doctor` against the fake Slack: all green, then one failure at a time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.scopes import BOT_SCOPES
+from storage.db import Database
+from tests.fakeslack import TEAM_ID, FakeSlack
+from workflow import ceremonies, experiments
+from workflow.experiments import Slot
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def doctor(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "doctor"],
+        cwd=cwd,
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def lines_of(result: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    """{title: the check's line and its fix}, from the checklist on stdout."""
+    assert "Traceback" not in result.stdout + result.stderr
+    checks: dict[str, str] = {}
+    title = ""
+    for line in result.stdout.splitlines():
+        if line[:2] in ("✓ ", "✗ ", "– "):
+            title = line[2:].split(":")[0]
+            checks[title] = line
+        elif line.startswith("    fix: "):
+            checks[title] += "\n" + line
+    return checks
+
+
+@pytest.fixture
+def team(sqlite_db: Database, slack: FakeSlack) -> Database:
+    """A set-up workspace: a ceremony in #team, a card in #research, the bot in both."""
+    with sqlite_db.session() as session:
+        ceremonies.add(
+            session,
+            team_id=TEAM_ID,
+            actor_id="U1",
+            name="standup",
+            channel_id="C_TEAM",
+            schedule_tokens=["daily", "09:30"],
+            default_timezone="UTC",
+            now=datetime(2026, 11, 23, tzinfo=UTC),
+        )
+        exp = experiments.propose(
+            session, team_id=TEAM_ID, owner_id="U1", hypothesis="Retrieval helps", channel_id="C_RESEARCH"
+        )
+        assert exp.id is not None
+        experiments.record_posted(session, experiment_id=exp.id, slot=Slot.CARD, ts="1700000000.000100")
+    slack.add_channel("C_TEAM", "team")
+    slack.add_channel("C_RESEARCH", "research")
+    return sqlite_db
+
+
+@pytest.fixture
+def env(team: Database, slack: FakeSlack) -> dict[str, str]:
+    slack.socket_url = "ws://127.0.0.1:9/link"  # apps.connections.open accepts the app token
+    return {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_APP_TOKEN": "xapp-test",
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": team.url,
+    }
+
+
+def test_all_checks_pass(env: dict[str, str], tmp_path: Path, slack: FakeSlack) -> None:
+    result = doctor(env, tmp_path)
+    assert result.returncode == 0, result.stdout
+    checks = lines_of(result)
+    assert list(checks) == ["settings", "database", "bot token", "scopes", "app token", "channels"]
+    assert all(line.startswith("✓") for line in checks.values()), result.stdout
+    assert "team Team (T0TEAM), bot user UBOT" in checks["bot token"]
+    assert "all 2 channel(s)" in checks["channels"]
+    assert result.stdout.rstrip().endswith("all checks passed")
+    assert {c.args["channel"] for c in slack.calls_to("conversations.info")} == {"C_TEAM", "C_RESEARCH"}
+    assert slack.calls_to("chat.postMessage") == []  # it only looks
+
+
+def test_a_missing_scope_is_named_with_the_fix(env: dict[str, str], tmp_path: Path, slack: FakeSlack) -> None:
+    slack.scopes = [s for s in slack.scopes if s != "chat:write"]
+    result = doctor(env, tmp_path)
+    assert result.returncode == 1
+    scopes = lines_of(result)["scopes"]
+    assert scopes.startswith("✗ scopes: missing: chat:write\n    fix: ")
+    assert "reinstall the app" in scopes
+
+
+def test_the_bot_missing_from_a_ceremony_channel(
+    env: dict[str, str], tmp_path: Path, slack: FakeSlack
+) -> None:
+    slack.add_channel("C_TEAM", "team", is_member=False)
+    result = doctor(env, tmp_path)
+    assert result.returncode == 1
+    channels = lines_of(result)["channels"]
+    assert channels.startswith("✗ channels: the bot is not in C_TEAM (not a member; holds ceremony standup)")
+    assert "C_RESEARCH" not in channels
+    assert "/invite @AI Team Bot" in channels
+
+
+def test_a_database_not_migrated(env: dict[str, str], tmp_path: Path) -> None:
+    result = doctor({**env, "DATABASE_URL": f"sqlite:///{tmp_path}/empty.db"}, tmp_path)
+    assert result.returncode == 1
+    checks = lines_of(result)
+    assert checks["database"].startswith("✗ database: has no schema yet; this version needs 0002")
+    assert "fix: run `python -m bot migrate`" in checks["database"]
+    assert checks["channels"].startswith("– channels: skipped")
+
+
+def test_a_bad_token(env: dict[str, str], tmp_path: Path, slack: FakeSlack) -> None:
+    slack.auth_error = "invalid_auth"
+    result = doctor(env, tmp_path)
+    assert result.returncode == 1
+    checks = lines_of(result)
+    assert checks["bot token"].startswith("✗ bot token: Slack rejected SLACK_BOT_TOKEN (invalid_auth)")
+    assert "Install App" in checks["bot token"]
+    assert checks["scopes"].startswith("– scopes: skipped")
+
+
+def test_invalid_settings_are_the_first_failure(env: dict[str, str], tmp_path: Path) -> None:
+    result = doctor({**env, "DATABASE_URL": "nonsense://x"}, tmp_path)
+    assert result.returncode == 1
+    checks = lines_of(result)
+    assert checks["settings"].startswith("✗ settings: DATABASE_URL is invalid")
+
+
+def test_the_manifest_asks_for_exactly_the_scopes_the_bot_uses() -> None:
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
