@@ -29,7 +29,9 @@ from typing import Any
 
 from sqlmodel import Session
 
+from storage import ceremonies as runs
 from storage import deliveries as queries
+from storage.ceremonies import RunStatus
 from storage.deliveries import State
 from storage.models import Ceremony, CeremonyRun, ChannelPace, Delivery, Experiment
 
@@ -281,6 +283,9 @@ def record(
         ok = queries.finish(
             session, delivery_id=row.id, worker=worker, now=now, state=State.FAILED, last_error=failure.error
         )
+        if ok and row.kind == Kind.REMINDER and row.subject_id is not None:
+            # `/ceremony list` shows the run as failed, with why.
+            runs.finish(session, run_id=row.subject_id, status=RunStatus.FAILED, at=now, error=failure.error)
         if ok and row.actor_id and row.kind != Kind.HOME:
             # The person whose change it was sees it in their App Home.
             refresh_home(session, team_id=row.team_id, user_id=row.actor_id)
@@ -342,7 +347,9 @@ def describe(session: Session, row: Delivery) -> str:
         run = session.get(CeremonyRun, row.subject_id)
         ceremony = session.get(Ceremony, run.ceremony_id) if run else None
         return f"the {ceremony.name} reminder" if ceremony else "a ceremony reminder"
-    return f"a {row.kind} update"
+    if row.kind == Kind.HOME:
+        return f"the App Home of {row.user_id}"
+    return f"a {row.kind} delivery"
 
 
 def problems_of_person(session: Session, *, team_id: str, user_id: str) -> list[Problem]:

@@ -228,7 +228,3 @@ def reminder_to_post(session: Session, *, run_id: int, now: datetime, config: Ti
 
 def reminder_posted(session: Session, *, run_id: int, ts: str, now: datetime) -> None:
     runs.finish(session, run_id=run_id, status=RunStatus.POSTED, at=now, message_ts=ts)
-
-
-def reminder_failed(session: Session, *, run_id: int, error: str, now: datetime) -> None:
-    runs.finish(session, run_id=run_id, status=RunStatus.FAILED, at=now, error=error)

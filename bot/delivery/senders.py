@@ -220,12 +220,6 @@ def send_reminder(ctx: SendContext, row: Delivery) -> str | None:
     return None
 
 
-def reminder_failed(ctx: SendContext, row: Delivery, error: str) -> None:
-    assert row.subject_id is not None
-    with ctx.db.session() as session:
-        tick.reminder_failed(session, run_id=row.subject_id, error=error, now=ctx.now)
-
-
 # -- App Home --------------------------------------------------------------------------------------
 
 
@@ -244,5 +238,3 @@ SENDERS: dict[Kind, Sender] = {
     Kind.REMINDER: send_reminder,
     Kind.HOME: send_home,
 }
-# What else a permanent failure must record, by kind (the row itself is recorded by the worker).
-ON_FAILED: dict[Kind, Callable[[SendContext, Delivery, str], None]] = {Kind.REMINDER: reminder_failed}

@@ -24,12 +24,12 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 
 from bot.delivery.failures import BUG, classify
-from bot.delivery.senders import ON_FAILED, SENDERS, NothingToSend, SendContext
+from bot.delivery.senders import SENDERS, NothingToSend, SendContext
 from storage.db import Database
 from storage.models import Delivery
 from storage.types import utcnow
 from workflow import delivery
-from workflow.delivery import Failure, Kind, Pace, State
+from workflow.delivery import Failure, Kind, Pace, Recorded, State
 from workflow.permissions import Policy
 from workflow.tick import TickConfig
 
@@ -94,10 +94,6 @@ def send_one(
             log.exception("delivery %s (%s) hit a bug", row.id, row.kind)
     with db.session() as session:
         recorded = delivery.record(session, row, worker=worker, now=now, failure=failure, note=note)
-    if failure is not None and recorded is not None and recorded.state == State.FAILED:
-        hook = ON_FAILED.get(Kind(row.kind))
-        if hook is not None:
-            hook(ctx, row, failure.error)
     if failure is not None:
         _log_failure(row, failure, recorded, now)
     if recorded is None:
@@ -106,12 +102,11 @@ def send_one(
     return Sent(row, recorded.state, error=failure.error if failure else None, note=note)
 
 
-def _log_failure(row: Delivery, failure: Failure, recorded: object, now: datetime) -> None:
+def _log_failure(row: Delivery, failure: Failure, recorded: Recorded | None, now: datetime) -> None:
     """One structured line per failed attempt: enough to grep, count and alert on."""
     retry_in = ""
-    not_before = getattr(recorded, "not_before", None)
-    if not_before is not None:
-        retry_in = f" retry_in={(not_before - now).total_seconds():.1f}s"
+    if recorded is not None and recorded.not_before is not None:
+        retry_in = f" retry_in={(recorded.not_before - now).total_seconds():.1f}s"
     log.warning(
         "delivery_failed id=%s kind=%s team=%s channel=%s attempt=%s permanent=%s error=%s%s",
         row.id,
