@@ -63,15 +63,44 @@ def _claimable(now: datetime) -> object:
     )
 
 
-def ready_heads(session: Session, *, now: datetime, limit: int, skip_locked: bool) -> Sequence[Delivery]:
-    """Due rows that are first in their stream, oldest first; locked against other claimers."""
+def ready_heads(
+    session: Session,
+    *,
+    now: datetime,
+    limit: int,
+    skip_locked: bool,
+    paced_kinds: Collection[str] = (),
+    full_until: datetime | None = None,
+    skip_channels: Collection[str] = (),
+) -> Sequence[Delivery]:
+    """Due rows that are first in their stream, oldest first; locked against other claimers.
+
+    Rows of `paced_kinds` are left out while their channel is paused, or while its bucket is
+    empty (its theoretical time is past `full_until`), so a busy channel's backlog never
+    crowds the other channels' rows out of the batch.
+    """
     earlier = aliased(Delivery)
     blocked = exists().where(
         earlier.stream == Delivery.stream,
         col(earlier.id) < col(Delivery.id),
         col(earlier.state).in_(UNDELIVERED),
     )
-    query = select(Delivery).where(_claimable(now), ~blocked).order_by(col(Delivery.id)).limit(limit)
+    conditions = [_claimable(now), ~blocked]
+    if paced_kinds:
+        waiting = [col(ChannelPace.paused_until) > now]
+        if full_until is not None:
+            waiting.append(col(ChannelPace.theoretical_at) > full_until)
+        held = exists().where(
+            ChannelPace.team_id == Delivery.team_id,
+            ChannelPace.channel_id == Delivery.channel_id,
+            or_(*waiting),
+        )
+        conditions.append(~and_(col(Delivery.kind).in_(paced_kinds), held))
+    if skip_channels:
+        conditions.append(
+            or_(col(Delivery.channel_id).is_(None), col(Delivery.channel_id).not_in(skip_channels))
+        )
+    query = select(Delivery).where(*conditions).order_by(col(Delivery.id)).limit(limit)
     if skip_locked:
         query = query.with_for_update(skip_locked=True, of=Delivery)
     return session.exec(query).all()

@@ -160,8 +160,18 @@ class Pace:
         pace.theoretical_at = theoretical + interval
         return True
 
+    def full_until(self, now: datetime) -> datetime | None:
+        """A channel whose theoretical time is past this has no token left at `now`."""
+        if self.rate <= 0:
+            return None
+        return now + timedelta(seconds=1 / self.rate) * (self.burst - 1)
+
 
 # -- claiming ------------------------------------------------------------------------------------
+
+
+# Candidate batches a claim looks at before settling for fewer than `limit` rows.
+CLAIM_ROUNDS = 3
 
 
 def claim(
@@ -174,25 +184,45 @@ def claim(
     pace: Pace,
     skip_locked: bool,
 ) -> list[Delivery]:
-    """Claim up to `limit` due rows, each first in its stream, within their channels' pace."""
-    if limit <= 0:
-        return []
-    candidates = queries.ready_heads(session, now=now, limit=limit * 4, skip_locked=skip_locked)
-    paced = {(r.team_id, r.channel_id) for r in candidates if r.kind in PACED and r.channel_id}
-    channels = queries.paces(session, paced, lock=True)
+    """Claim up to `limit` due rows, each first in its stream, within their channels' pace.
+
+    A channel whose bucket runs dry during the claim is left out of the next batch of
+    candidates, so one busy channel's backlog never hides the rows of the others.
+    """
     claimed: list[Delivery] = []
-    for row in candidates:
+    dry: set[str] = set()
+    for _ in range(CLAIM_ROUNDS):
         if len(claimed) >= limit:
             break
-        channel = channels.get((row.team_id, row.channel_id or "")) if row.kind in PACED else None
-        if channel is not None:
-            if channel.paused_until is not None and channel.paused_until > now:
-                continue
-            if not pace.take(channel, now):
-                continue
-            session.add(channel)
-        queries.mark_claimed(session, row, worker=worker, now=now, until=now + lease)
-        claimed.append(row)
+        candidates = queries.ready_heads(
+            session,
+            now=now,
+            limit=(limit - len(claimed)) * 4,
+            skip_locked=skip_locked,
+            paced_kinds=PACED,
+            full_until=pace.full_until(now),
+            skip_channels=dry,
+        )
+        candidates = [r for r in candidates if r not in claimed]
+        if not candidates:
+            break
+        paced = {(r.team_id, r.channel_id) for r in candidates if r.kind in PACED and r.channel_id}
+        channels = queries.paces(session, paced, lock=True)
+        for row in candidates:
+            if len(claimed) >= limit:
+                break
+            channel = channels.get((row.team_id, row.channel_id or "")) if row.kind in PACED else None
+            if channel is not None:
+                if (channel.paused_until is not None and channel.paused_until > now) or not pace.take(
+                    channel, now
+                ):
+                    dry.add(channel.channel_id)
+                    continue
+                session.add(channel)
+            queries.mark_claimed(session, row, worker=worker, now=now, until=now + lease)
+            claimed.append(row)
+        if not dry:
+            break  # nothing was held back: the batch had all there is
     return claimed
 
 
@@ -212,8 +242,12 @@ def drop(session: Session, *, delivery_id: int) -> bool:
     return queries.drop(session, delivery_id=delivery_id)
 
 
-def anything_due(session: Session, *, now: datetime) -> bool:
-    return bool(queries.ready_heads(session, now=now, limit=1, skip_locked=False))
+def anything_due(session: Session, *, now: datetime, pace: Pace) -> bool:
+    """Whether a claim at `now` could take anything (a read: costs no write lock)."""
+    rows = queries.ready_heads(
+        session, now=now, limit=1, skip_locked=False, paced_kinds=PACED, full_until=pace.full_until(now)
+    )
+    return bool(rows)
 
 
 # -- outcomes ------------------------------------------------------------------------------------

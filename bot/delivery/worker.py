@@ -121,7 +121,7 @@ def _log_failure(row: Delivery, failure: Failure, recorded: Recorded | None, now
 
 
 def claim(db: Database, config: WorkerConfig, *, worker: str, now: datetime, limit: int) -> list[Delivery]:
-    if limit <= 0 or not _anything_due(db, now):
+    if limit <= 0 or not _anything_due(db, config.pace, now):
         return []
     with db.session() as session:
         return delivery.claim(
@@ -135,10 +135,10 @@ def claim(db: Database, config: WorkerConfig, *, worker: str, now: datetime, lim
         )
 
 
-def _anything_due(db: Database, now: datetime) -> bool:
+def _anything_due(db: Database, pace: Pace, now: datetime) -> bool:
     """A read first, so an idle queue costs no write lock on SQLite."""
     with db.read() as session:
-        return delivery.anything_due(session, now=now)
+        return delivery.anything_due(session, now=now, pace=pace)
 
 
 def drain(
@@ -205,7 +205,7 @@ class Worker:
         with self._lock:
             if self._in_flight:
                 return False
-        return not _anything_due(self.db, self.clock())
+        return not _anything_due(self.db, self.config.pace, self.clock())
 
     def _loop(self) -> None:
         while not self._stop.is_set():

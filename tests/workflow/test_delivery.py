@@ -207,6 +207,19 @@ def test_the_pace_allows_a_burst_then_one_post_per_interval_per_channel(db: Data
     assert len(_claim(db, T0 + timedelta(seconds=2), pace=pace)) == 1
 
 
+def test_a_busy_channels_backlog_never_crowds_out_another_channel(db: Database) -> None:
+    pace = Pace(rate=1.0, burst=3)
+    for i in range(40):
+        _propose(db, f"busy {i}", channel="C_BUSY")
+    _propose(db, "quiet", channel="C_QUIET")
+    claimed = _claim(db, limit=2, pace=pace) + _claim(db, limit=2, pace=pace)
+    assert "C_QUIET" in {r.channel_id for r in claimed}
+    # A paused channel's rows are not even candidates while the pause lasts.
+    with db.session() as session:
+        queries.pause_channel(session, team_id=TEAM_ID, channel_id="C_BUSY", until=T0 + timedelta(minutes=1))
+        assert not delivery.anything_due(session, now=T0 + timedelta(seconds=30), pace=pace)
+
+
 def test_a_change_while_the_card_waits_rides_on_it_and_a_notice_queues_behind_it(db: Database) -> None:
     e = _propose(db)
     with db.session() as session:
