@@ -106,6 +106,22 @@ def ready_heads(
     return session.exec(query).all()
 
 
+def sending_per_channel(session: Session, *, channels: Collection[str], now: datetime) -> dict[str, int]:
+    """How many rows each of these channels has in flight (claimed, lease running)."""
+    if not channels:
+        return {}
+    rows = session.exec(
+        select(Delivery.channel_id, func.count())
+        .where(
+            col(Delivery.channel_id).in_(channels),
+            col(Delivery.state) == State.SENDING,
+            col(Delivery.claimed_until) >= now,
+        )
+        .group_by(col(Delivery.channel_id))
+    ).all()
+    return {channel: count for channel, count in rows if channel is not None}
+
+
 def mark_claimed(session: Session, row: Delivery, *, worker: str, now: datetime, until: datetime) -> None:
     row.state = State.SENDING
     row.claimed_by = worker

@@ -170,6 +170,15 @@ class Pace:
 # -- claiming ------------------------------------------------------------------------------------
 
 
+def _may_send(pace: Pace, channel: ChannelPace, in_flight: int, now: datetime) -> bool:
+    """Not paused, not more than a burst in flight (a slow channel holds few threads), a token."""
+    if channel.paused_until is not None and channel.paused_until > now:
+        return False
+    if pace.rate > 0 and in_flight >= pace.burst:
+        return False
+    return pace.take(channel, now)
+
+
 # Candidate batches a claim looks at before settling for fewer than `limit` rows.
 CLAIM_ROUNDS = 3
 
@@ -187,7 +196,9 @@ def claim(
     """Claim up to `limit` due rows, each first in its stream, within their channels' pace.
 
     A channel whose bucket runs dry during the claim is left out of the next batch of
-    candidates, so one busy channel's backlog never hides the rows of the others.
+    candidates, so one busy channel's backlog never hides the rows of the others. With pacing
+    on, a channel never has more than a burst of rows in flight: a channel whose calls hang
+    holds a few threads, never all of them.
     """
     claimed: list[Delivery] = []
     dry: set[str] = set()
@@ -208,16 +219,16 @@ def claim(
             break
         paced = {(r.team_id, r.channel_id) for r in candidates if r.kind in PACED and r.channel_id}
         channels = queries.paces(session, paced, lock=True)
+        in_flight = queries.sending_per_channel(session, channels={c for _, c in paced}, now=now)
         for row in candidates:
             if len(claimed) >= limit:
                 break
             channel = channels.get((row.team_id, row.channel_id or "")) if row.kind in PACED else None
             if channel is not None:
-                if (channel.paused_until is not None and channel.paused_until > now) or not pace.take(
-                    channel, now
-                ):
+                if not _may_send(pace, channel, in_flight.get(channel.channel_id, 0), now):
                     dry.add(channel.channel_id)
                     continue
+                in_flight[channel.channel_id] = in_flight.get(channel.channel_id, 0) + 1
                 session.add(channel)
             queries.mark_claimed(session, row, worker=worker, now=now, until=now + lease)
             claimed.append(row)
