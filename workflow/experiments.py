@@ -94,7 +94,7 @@ def propose(
         team_id=team_id,
         experiment_id=experiment.id,
         actor_id=owner_id,
-        action="proposed",
+        action=v.AuditAction.PROPOSED,
         detail=f"workstream {workstream}",
     )
     delivery.refresh_experiment(session, experiment, actor_id=owner_id)

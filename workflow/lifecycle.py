@@ -97,7 +97,7 @@ def move(
         team_id=experiment.team_id,
         experiment_id=experiment.id,
         actor_id=actor_id,
-        action=f"status:{target}",
+        action=v.status_action(target),
         detail=f"{previous} → {target}" + (f": {detail}" if detail else ""),
     )
     delivery.refresh_experiment(session, experiment, actor_id=actor_id)

@@ -5,14 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storage.models import Experiment
+from workflow.refs import Ref, Subject
 
 
 @dataclass(frozen=True)
 class Outcome:
-    experiment: Experiment
+    # What the step acted on.
+    subject: Experiment
     # False when the step had already happened (a double click, a retry): nothing was written.
     changed: bool = True
-    # The status the experiment moved to, when it moved.
+    # The status the subject moved to, when it moved.
     moved_to: str | None = None
     # Plain text for the person who acted, when the step itself does not say it all.
     note: str | None = None
+
+    @property
+    def ref(self) -> Ref:
+        return Ref.experiment(self.subject.number)
+
+    @property
+    def experiment(self) -> Experiment:
+        """The experiment the step acted on; a step on anything else has none."""
+        if self.ref.kind is not Subject.EXPERIMENT:
+            raise TypeError(f"the outcome is about {self.ref}, not an experiment")
+        return self.subject

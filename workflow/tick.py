@@ -31,6 +31,7 @@ from storage.ceremonies import RunStatus
 from storage.db import Database
 from storage.models import Ceremony, CeremonyRun
 from workflow import ceremonies, delivery, nudges, reminders, schedules
+from workflow import vocabulary as v
 from workflow.reminders import Reminder
 
 log = logging.getLogger(__name__)
@@ -200,7 +201,9 @@ def post_now(session: Session, *, team_id: str, actor_id: str, name: str, now: d
     counts from it). The person who asked is told in App Home if it can never be posted."""
     now = now.astimezone(UTC)
     ceremony = ceremonies.get(session, team_id=team_id, name=name)
-    ceremonies.record(session, ceremony, actor_id=actor_id, action="ceremony_run", detail="posted on request")
+    ceremonies.record(
+        session, ceremony, actor_id=actor_id, action=v.AuditAction.CEREMONY_RUN, detail="posted on request"
+    )
     _queue_run(session, ceremony, now, now, actor_id=actor_id)
     return ceremony
 
