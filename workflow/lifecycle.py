@@ -101,6 +101,8 @@ def move(
         detail=f"{previous} → {target}" + (f": {detail}" if detail else ""),
     )
     delivery.refresh_experiment(session, experiment, actor_id=actor_id)
+    # The project card lists its experiments' statuses.
+    delivery.refresh_projects_of(session, experiment, actor_id=actor_id)
 
 
 def changed(
