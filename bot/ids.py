@@ -67,3 +67,8 @@ def parse_block_id(value: str) -> tuple[str, Ref] | None:
     prefix, _, rest = value.partition(":")
     ref = Ref.parse(rest)
     return (prefix, ref) if prefix and ref is not None else None
+
+
+# Blocks on the project card: `block_id(PROJECT_HEADER_BLOCK, Ref.project(3))`.
+PROJECT_HEADER_BLOCK: Final = "project_header"
+PROJECT_MILESTONES_BLOCK: Final = "milestones"

@@ -460,3 +460,17 @@ def project_of(session: Session, experiment: Experiment) -> Project | None:
 
 def today_utc(now: datetime | None = None) -> date:
     return (now or utcnow()).date()
+
+
+def overdue_to_post(
+    session: Session, *, milestone_id: int, today: date
+) -> tuple[Milestone, ProjectDetail] | None:
+    """The overdue reminder as it stands when sent; None if the milestone was done, moved to a
+    later date or its project archived meanwhile."""
+    milestone = session.get(Milestone, milestone_id)
+    if milestone is None or milestone.done_at is not None or milestone.due_on >= today:
+        return None
+    project = session.get(Project, milestone.project_id)
+    if project is None or project.archived_at is not None:
+        return None
+    return milestone, detail(session, project, today=today)
