@@ -2,6 +2,8 @@
 
 from typing import Final
 
+from workflow.refs import Ref, Subject
+
 # Modals (callback ids) and their inputs (block id, action id).
 PROPOSE_MODAL: Final = "experiment_propose"
 HYPOTHESIS_BLOCK: Final = "hypothesis"
@@ -16,8 +18,9 @@ CARD_HEADER_BLOCK: Final = "card_header"
 REVIEW_APPROVE: Final = "review_approve"
 REVIEW_REQUEST_CHANGES: Final = "review_request_changes"
 REVIEW_REJECT: Final = "review_reject"
-# The checklist's block id is "checklist:<number>"; option values are checklist keys.
+# The checklist's block id is `block_id(CHECKLIST_BLOCK, ref)`; option values are checklist keys.
 CHECKLIST: Final = "review_checklist"
+CHECKLIST_BLOCK: Final = "checklist"
 
 # The sign-off message in the card's thread. Values are "<number>:<role>" and "<number>".
 SIGNOFF_APPROVE: Final = "signoff_approve"
@@ -27,3 +30,45 @@ SIGNOFF_REJECT: Final = "signoff_reject"
 REASON_MODAL: Final = "decision_reason"
 REASON_BLOCK: Final = "reason"
 REASON_INPUT: Final = "reason_input"
+
+
+# -- values and block ids that carry what they are about ------------------------------------------
+# A button value is "<ref>" or "<ref>:<arg>", a block id "<prefix>:<ref>", where an experiment's
+# ref is its bare number (what cards posted before projects carry: "12:technical",
+# "checklist:12") and any other kind's is "<kind>:<id>" ("project:3:M2").
+
+
+def _ref_text(ref: Ref) -> str:
+    return str(ref.id) if ref.kind is Subject.EXPERIMENT else str(ref)
+
+
+def button_value(ref: Ref, arg: str | None = None) -> str:
+    """The value of a button acting on `ref`, with an optional argument (a review kind, a role)."""
+    return _ref_text(ref) + (f":{arg}" if arg else "")
+
+
+def parse_button_value(value: str) -> tuple[Ref, str] | None:
+    """`12:technical` → (EXP 12, "technical"); `project:3:M2` → (project 3, "M2"); else None."""
+    head, _, rest = value.partition(":")
+    if head.isdigit():
+        return Ref.experiment(int(head)), rest
+    key, _, arg = rest.partition(":")
+    ref = Ref.parse(f"{head}:{key}")
+    return (ref, arg) if ref is not None and head else None
+
+
+def block_id(prefix: str, ref: Ref) -> str:
+    """A block id naming what it is about: `checklist:12`, `milestones:project:3`."""
+    return f"{prefix}:{_ref_text(ref)}"
+
+
+def parse_block_id(value: str) -> tuple[str, Ref] | None:
+    """`checklist:12` → ("checklist", EXP 12); `milestones:project:3` → ("milestones", project 3)."""
+    prefix, _, rest = value.partition(":")
+    ref = Ref.parse(rest)
+    return (prefix, ref) if prefix and ref is not None else None
+
+
+# Blocks on the project card: `block_id(PROJECT_HEADER_BLOCK, Ref.project(3))`.
+PROJECT_HEADER_BLOCK: Final = "project_header"
+PROJECT_MILESTONES_BLOCK: Final = "milestones"

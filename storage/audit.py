@@ -16,10 +16,16 @@ def record(
     actor_id: str,
     action: str,
     experiment_id: int | None = None,
+    project_id: int | None = None,
     detail: str | None = None,
 ) -> AuditEvent:
     event = AuditEvent(
-        team_id=team_id, experiment_id=experiment_id, actor_id=actor_id, action=action, detail=detail
+        team_id=team_id,
+        experiment_id=experiment_id,
+        project_id=project_id,
+        actor_id=actor_id,
+        action=action,
+        detail=detail,
     )
     session.add(event)
     return event

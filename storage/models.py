@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -35,6 +35,10 @@ class Experiment(SQLModel, table=True):
     owner_id: str = Field(max_length=32)
     status: str = Field(default="proposed", max_length=32, index=True)
     timeline_weeks: int
+    # The timeline estimate fixed at proposal, learned from the team's history (None before it was
+    # learned: the card then shows `timeline_weeks`), and what it was based on.
+    estimate_days: int | None = None
+    estimate_basis: str | None = Field(default=None, max_length=200)
     artifacts: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # Where the card lives: later changes reply in its thread and update it in place.
     channel_id: str | None = Field(default=None, max_length=32)
@@ -109,10 +113,79 @@ class AuditEvent(SQLModel, table=True):
     experiment_id: int | None = Field(
         default=None, foreign_key="experiment.id", index=True, nullable=True, ondelete="CASCADE"
     )
+    project_id: int | None = Field(
+        default=None, foreign_key="project.id", index=True, nullable=True, ondelete="CASCADE"
+    )
     actor_id: str = Field(max_length=32)
     action: str = Field(max_length=64)
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = _ts(index=True)
+
+
+class Project(SQLModel, table=True):
+    """An AI project: a name, a workstream, members, milestones and the experiments serving it."""
+
+    __table_args__ = (UniqueConstraint("team_id", "name_key", name="uq_project_team_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    name: str = Field(max_length=40)
+    # The name lowercased: names are unique per workspace whatever their case.
+    name_key: str = Field(max_length=40)
+    workstream: str = Field(max_length=32)
+    description: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    owner_id: str = Field(max_length=32)
+    # Archived projects leave the lists and reminders but keep their history.
+    archived_at: datetime | None = _ts(nullable=True)
+    # Where the project card lives; it is updated in place after every change.
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    version: int = 0
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class ProjectMember(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("project_id", "user_id", name="uq_member_project_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    project_id: int = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
+    user_id: str = Field(max_length=32)
+    added_by: str = Field(max_length=32)
+    added_at: datetime = _ts()
+
+
+class Milestone(SQLModel, table=True):
+    """`M<number>` of a project. `overdue_reminded_at` is the claim that makes the overdue
+    reminder post at most once however many scheduler passes race for it."""
+
+    __table_args__ = (UniqueConstraint("project_id", "number", name="uq_milestone_project_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    project_id: int = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
+    number: int
+    title: str = Field(max_length=200)
+    due_on: date
+    done_at: datetime | None = _ts(nullable=True)
+    done_by: str | None = Field(default=None, max_length=32)
+    overdue_reminded_at: datetime | None = _ts(nullable=True)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _ts()
+
+
+class ProjectExperiment(SQLModel, table=True):
+    """An experiment serving a project; unique per experiment, so it belongs to at most one."""
+
+    __table_args__ = (UniqueConstraint("experiment_id", name="uq_link_experiment"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    project_id: int = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
+    experiment_id: int = Field(foreign_key="experiment.id", ondelete="CASCADE")
+    linked_by: str = Field(max_length=32)
+    linked_at: datetime = _ts()
 
 
 class RoleAssignment(SQLModel, table=True):

@@ -30,7 +30,7 @@ def test_manifest_matches_slacks_schema() -> None:
 def test_manifest_commands_escape_mentions_and_socket_mode_has_no_urls() -> None:
     manifest = _manifest()
     commands = manifest["features"]["slash_commands"]
-    assert {c["command"] for c in commands} == {"/experiment", "/aiteam", "/ceremony"}
+    assert {c["command"] for c in commands} == {"/experiment", "/aiteam", "/ceremony", "/project"}
     assert all(c["should_escape"] is True for c in commands)
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert all("url" not in c for c in commands)

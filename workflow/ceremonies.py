@@ -22,6 +22,7 @@ from storage import ceremonies as queries
 from storage.models import Ceremony, CeremonyRun
 from storage.types import utcnow
 from workflow import schedules
+from workflow import vocabulary as v
 from workflow.errors import InvalidInput, NotFound
 
 STANDUP = "standup"
@@ -138,7 +139,13 @@ def setup(
             updated_at=now,
         )
         session.add(ceremony)
-        record(session, ceremony, actor_id=actor_id, action="ceremony_added", detail=_describe(ceremony))
+        record(
+            session,
+            ceremony,
+            actor_id=actor_id,
+            action=v.AuditAction.CEREMONY_ADDED,
+            detail=_describe(ceremony),
+        )
         added.append(ceremony)
     session.flush()
     return SetupResult(added=added, existing=existing)
@@ -176,7 +183,9 @@ def add(
         updated_at=now,
     )
     session.add(ceremony)
-    record(session, ceremony, actor_id=actor_id, action="ceremony_added", detail=_describe(ceremony))
+    record(
+        session, ceremony, actor_id=actor_id, action=v.AuditAction.CEREMONY_ADDED, detail=_describe(ceremony)
+    )
     session.flush()
     return ceremony
 
@@ -221,7 +230,9 @@ def edit(
         )
     ceremony.updated_at = now
     session.add(ceremony)
-    record(session, ceremony, actor_id=actor_id, action="ceremony_edited", detail=_describe(ceremony))
+    record(
+        session, ceremony, actor_id=actor_id, action=v.AuditAction.CEREMONY_EDITED, detail=_describe(ceremony)
+    )
     return ceremony
 
 
@@ -238,7 +249,7 @@ def set_paused(
         session,
         ceremony,
         actor_id=actor_id,
-        action="ceremony_paused" if paused else "ceremony_resumed",
+        action=v.AuditAction.CEREMONY_PAUSED if paused else v.AuditAction.CEREMONY_RESUMED,
         detail=_describe(ceremony),
     )
     return ceremony
@@ -246,7 +257,13 @@ def set_paused(
 
 def remove(session: Session, *, team_id: str, actor_id: str, name: str) -> Ceremony:
     ceremony = get(session, team_id=team_id, name=name)
-    record(session, ceremony, actor_id=actor_id, action="ceremony_removed", detail=_describe(ceremony))
+    record(
+        session,
+        ceremony,
+        actor_id=actor_id,
+        action=v.AuditAction.CEREMONY_REMOVED,
+        detail=_describe(ceremony),
+    )
     session.delete(ceremony)
     return ceremony
 

@@ -31,9 +31,10 @@ from sqlmodel import Session
 
 from storage import ceremonies as runs
 from storage import deliveries as queries
+from storage import projects as project_queries
 from storage.ceremonies import RunStatus
 from storage.deliveries import State
-from storage.models import Ceremony, CeremonyRun, ChannelPace, Delivery, Experiment
+from storage.models import Ceremony, CeremonyRun, ChannelPace, Delivery, Experiment, Milestone, Project
 
 
 class Kind(StrEnum):
@@ -44,6 +45,8 @@ class Kind(StrEnum):
     NUDGE = "nudge"  # ask the people an experiment waits on, in its thread
     REMINDER = "reminder"  # post a ceremony run's reminder
     HOME = "home"  # publish a person's App Home
+    PROJECT = "project"  # post or update a project's card
+    MILESTONE_OVERDUE = "milestone_overdue"  # the one reminder, in the project card's thread
 
 
 class Notice(StrEnum):
@@ -54,7 +57,9 @@ class Notice(StrEnum):
 
 
 # Kinds that post into a channel, so count against its pace.
-PACED = frozenset({Kind.EXPERIMENT, Kind.NOTICE, Kind.NUDGE, Kind.REMINDER})
+PACED = frozenset(
+    {Kind.EXPERIMENT, Kind.NOTICE, Kind.NUDGE, Kind.REMINDER, Kind.PROJECT, Kind.MILESTONE_OVERDUE}
+)
 
 
 def experiment_stream(experiment_id: int) -> str:
@@ -101,6 +106,53 @@ def nudge(session: Session, experiment: Experiment, *, claimed_at: datetime) -> 
         session,
         _experiment_row(
             experiment, Kind.NUDGE, actor_id=None, args=json.dumps({"claimed_at": claimed_at.isoformat()})
+        ),
+    )
+
+
+def project_stream(project_id: int) -> str:
+    return f"project:{project_id}"
+
+
+def refresh_project(session: Session, project: Project, *, actor_id: str | None) -> None:
+    """Queue posting or updating the project's card (nothing if it has no channel)."""
+    if project.channel_id is None:
+        return
+    assert project.id is not None
+    stream = project_stream(project.id)
+    queries.enqueue(
+        session,
+        Delivery(
+            team_id=project.team_id,
+            kind=Kind.PROJECT,
+            subject_id=project.id,
+            channel_id=project.channel_id,
+            stream=stream,
+            coalesce_key=stream,
+            actor_id=actor_id,
+        ),
+    )
+
+
+def refresh_projects_of(session: Session, experiment: Experiment, *, actor_id: str | None) -> None:
+    """Queue updating the card of the project the experiment serves, if any."""
+    assert experiment.id is not None
+    for project in project_queries.projects_of_experiment(session, experiment_id=experiment.id):
+        refresh_project(session, project, actor_id=actor_id)
+
+
+def milestone_overdue(session: Session, project: Project, *, milestone_id: int) -> None:
+    """Queue the overdue reminder of a milestone, after the project's card (it replies under it)."""
+    assert project.id is not None
+    queries.enqueue(
+        session,
+        Delivery(
+            team_id=project.team_id,
+            kind=Kind.MILESTONE_OVERDUE,
+            subject_id=milestone_id,
+            channel_id=project.channel_id,
+            stream=project_stream(project.id),
+            actor_id=None,
         ),
     )
 
@@ -394,6 +446,12 @@ def describe(session: Session, row: Delivery) -> str:
         return f"the {ceremony.name} reminder" if ceremony else "a ceremony reminder"
     if row.kind == Kind.HOME:
         return f"the App Home of {row.user_id}"
+    if row.kind == Kind.PROJECT and row.subject_id is not None:
+        project = session.get(Project, row.subject_id)
+        return f"the card of project {project.name}" if project else "the card of a deleted project"
+    if row.kind == Kind.MILESTONE_OVERDUE and row.subject_id is not None:
+        milestone = session.get(Milestone, row.subject_id)
+        return f"the overdue reminder of M{milestone.number}" if milestone else "a milestone reminder"
     return f"a {row.kind} delivery"
 
 

@@ -13,7 +13,7 @@ from storage import experiments as queries
 from storage.experiments import Slot
 from storage.models import Approval, ChecklistItem, Experiment, Metric, Review
 from storage.types import utcnow
-from workflow import delivery
+from workflow import delivery, estimates
 from workflow import vocabulary as v
 from workflow.errors import InvalidInput, NotFound
 
@@ -70,10 +70,14 @@ def propose(
     hypothesis: str,
     workstream: str = v.DEFAULT_WORKSTREAM,
     channel_id: str | None = None,
+    project_id: int | None = None,
 ) -> Experiment:
-    """Create an experiment with its pending reviews and its audit record, and queue its card."""
+    """Create an experiment with its pending reviews and its audit record, and queue its card.
+
+    Its timeline estimate is learned from the team's history now and fixed (`estimates`)."""
     hypothesis = validate_hypothesis(hypothesis)
     workstream = validate_workstream(workstream)
+    learned = estimates.estimate(session, team_id=team_id, workstream=workstream, project_id=project_id)
     experiment = Experiment(
         team_id=team_id,
         number=queries.next_number(session, team_id=team_id),
@@ -82,6 +86,8 @@ def propose(
         owner_id=owner_id,
         status=v.PROPOSED,
         timeline_weeks=v.WORKSTREAMS[workstream],
+        estimate_days=learned.days,
+        estimate_basis=learned.basis,
         channel_id=channel_id,
     )
     session.add(experiment)
@@ -94,7 +100,7 @@ def propose(
         team_id=team_id,
         experiment_id=experiment.id,
         actor_id=owner_id,
-        action="proposed",
+        action=v.AuditAction.PROPOSED,
         detail=f"workstream {workstream}",
     )
     delivery.refresh_experiment(session, experiment, actor_id=owner_id)

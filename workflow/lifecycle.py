@@ -97,10 +97,12 @@ def move(
         team_id=experiment.team_id,
         experiment_id=experiment.id,
         actor_id=actor_id,
-        action=f"status:{target}",
+        action=v.status_action(target),
         detail=f"{previous} → {target}" + (f": {detail}" if detail else ""),
     )
     delivery.refresh_experiment(session, experiment, actor_id=actor_id)
+    # The project card lists its experiments' statuses.
+    delivery.refresh_projects_of(session, experiment, actor_id=actor_id)
 
 
 def changed(

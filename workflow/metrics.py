@@ -82,5 +82,7 @@ def record(
         session.add(metric)
     if not changes:
         return Outcome(experiment, changed=False, note="Those values are already recorded.")
-    lifecycle.changed(session, experiment, actor_id=actor_id, action="metrics", detail=", ".join(changes))
+    lifecycle.changed(
+        session, experiment, actor_id=actor_id, action=v.AuditAction.METRICS, detail=", ".join(changes)
+    )
     return Outcome(experiment)

@@ -115,7 +115,9 @@ def sign_off(
             )
     except IntegrityError:
         return Outcome(experiment, changed=False, note=f"{ref(number)} already has its {role} sign-off.")
-    lifecycle.changed(session, experiment, actor_id=actor_id, action=f"sign-off:{role}", detail="approved")
+    lifecycle.changed(
+        session, experiment, actor_id=actor_id, action=v.signoff_action(role), detail="approved"
+    )
     if missing_for_production(session, experiment):
         return Outcome(experiment)
     lifecycle.move(session, experiment, v.PRODUCTION, actor_id=actor_id, detail="all sign-offs given")

@@ -16,7 +16,7 @@ from workflow.experiments import get, ref
 from workflow.outcome import Outcome
 from workflow.permissions import Policy, require_not_owner, require_owner, require_role
 
-DECISIONS = ("approve", "request_changes", "reject")
+DECISIONS = tuple(v.Decision)
 OPEN_STATUSES = tuple(s for s in v.STATUSES if s not in v.CLOSED_STATUSES)
 
 
@@ -113,7 +113,9 @@ def tick(
         changes.append(("ticked " if item.checked_by else "unticked ") + v.CHECKLIST[item.key])
     if not changes:
         return Outcome(experiment, changed=False)
-    lifecycle.changed(session, experiment, actor_id=actor_id, action="checklist", detail="; ".join(changes))
+    lifecycle.changed(
+        session, experiment, actor_id=actor_id, action=v.AuditAction.CHECKLIST, detail="; ".join(changes)
+    )
     return Outcome(experiment, moved_to=_complete_if_reviewed(session, experiment, actor_id))
 
 
@@ -139,15 +141,19 @@ def decide(
         return Outcome(experiment, changed=False, note=f"You already approved the {kind} review.")
     review.reviewer_id = actor_id
     review.decided_at = utcnow()
-    if decision == "approve":
+    if decision == v.Decision.APPROVE:
         review.status = v.REVIEW_APPROVED
         session.add(review)
-        lifecycle.changed(session, experiment, actor_id=actor_id, action=f"review:{kind}", detail="approved")
+        lifecycle.changed(
+            session, experiment, actor_id=actor_id, action=v.review_action(kind), detail="approved"
+        )
         return Outcome(experiment, moved_to=_complete_if_reviewed(session, experiment, actor_id))
     review.reason = validate_reason(reason)
-    review.status = v.REVIEW_CHANGES_REQUESTED if decision == "request_changes" else v.REVIEW_REJECTED
+    review.status = (
+        v.REVIEW_CHANGES_REQUESTED if decision == v.Decision.REQUEST_CHANGES else v.REVIEW_REJECTED
+    )
     session.add(review)
-    target = v.CHANGES_REQUESTED if decision == "request_changes" else v.REJECTED
+    target = v.CHANGES_REQUESTED if decision == v.Decision.REQUEST_CHANGES else v.REJECTED
     lifecycle.move(session, experiment, target, actor_id=actor_id, detail=f"{kind} review: {review.reason}")
     delivery.notice(
         session,
@@ -167,19 +173,31 @@ def check_decision(
 
     Called before a reason modal opens, so a refused click never asks for a reason.
     """
-    verb = {"approve": "approve", "request_changes": "request changes in", "reject": "reject"}[decision]
-    step = f"{verb} the {kind} review" if decision != "reject" else f"reject {ref(experiment.number)}"
+    verb = {
+        v.Decision.APPROVE: "approve",
+        v.Decision.REQUEST_CHANGES: "request changes in",
+        v.Decision.REJECT: "reject",
+    }[v.Decision(decision)]
+    step = (
+        f"{verb} the {kind} review" if decision != v.Decision.REJECT else f"reject {ref(experiment.number)}"
+    )
     require_not_owner(experiment, actor_id, step, policy)
     require_role(session, experiment, actor_id, v.REVIEWER_ROLE[kind], step)
     assert experiment.id is not None
     review = next(r for r in queries.reviews(session, experiment_id=experiment.id) if r.kind == kind)
-    if decision == "approve" and review.status == v.REVIEW_APPROVED and review.reviewer_id == actor_id:
+    if (
+        decision == v.Decision.APPROVE
+        and review.status == v.REVIEW_APPROVED
+        and review.reviewer_id == actor_id
+    ):
         return None
-    allowed = (v.IN_REVIEW, v.CHANGES_REQUESTED) if decision == "reject" else (v.IN_REVIEW,)
+    allowed = (v.IN_REVIEW, v.CHANGES_REQUESTED) if decision == v.Decision.REJECT else (v.IN_REVIEW,)
     lifecycle.require_status(experiment, step, *allowed)
     # Reject may follow a request for changes, but never overwrites someone's approval.
     still_open = (
-        (v.REVIEW_PENDING, v.REVIEW_CHANGES_REQUESTED) if decision == "reject" else (v.REVIEW_PENDING,)
+        (v.REVIEW_PENDING, v.REVIEW_CHANGES_REQUESTED)
+        if decision == v.Decision.REJECT
+        else (v.REVIEW_PENDING,)
     )
     if review.status not in still_open:
         raise InvalidTransition(

@@ -64,7 +64,11 @@ def grant(
     except IntegrityError:  # granted by someone else a moment ago
         return False
     audit.record(
-        session, team_id=team_id, actor_id=actor_id, action="role:add", detail=f"{role} to {user_id}"
+        session,
+        team_id=team_id,
+        actor_id=actor_id,
+        action=v.AuditAction.ROLE_ADD,
+        detail=f"{role} to {user_id}",
     )
     return True
 
@@ -85,7 +89,11 @@ def revoke(
     if not roles.revoke(session, team_id=team_id, user_id=user_id, role=role):
         raise NotFound(f"They don't hold `{role}`; nothing changed. `/aiteam roles` shows who holds what.")
     audit.record(
-        session, team_id=team_id, actor_id=actor_id, action="role:remove", detail=f"{role} from {user_id}"
+        session,
+        team_id=team_id,
+        actor_id=actor_id,
+        action=v.AuditAction.ROLE_REMOVE,
+        detail=f"{role} from {user_id}",
     )
 
 

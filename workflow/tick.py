@@ -27,10 +27,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from storage import ceremonies as runs
+from storage import projects as project_queries
 from storage.ceremonies import RunStatus
 from storage.db import Database
-from storage.models import Ceremony, CeremonyRun
+from storage.models import Ceremony, CeremonyRun, Milestone, Project
 from workflow import ceremonies, delivery, nudges, reminders, schedules
+from workflow import vocabulary as v
 from workflow.reminders import Reminder
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,8 @@ class PassReport:
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     nudged: list[int] = field(default_factory=list)
+    # Milestones whose one overdue reminder this pass claimed.
+    overdue: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -184,6 +188,30 @@ def queue_nudges(db: Database, *, now: datetime, config: TickConfig, report: Pas
             report.nudged.append(experiment_id)
 
 
+def queue_overdue_milestones(db: Database, *, now: datetime, report: PassReport) -> None:
+    """One reminder per milestone that passed its date undone, at the first pass after the date.
+
+    The conditional update of `overdue_reminded_at` is the claim, in the same transaction as the
+    queued delivery, so concurrent passes post it once."""
+    today = now.date()
+    with db.read() as session:
+        due = [m.id for m in project_queries.overdue_unreminded(session, today=today) if m.id is not None]
+    for milestone_id in due:
+        try:
+            with db.session() as session:
+                if not project_queries.claim_overdue_reminder(session, milestone_id=milestone_id, at=now):
+                    continue  # another pass claimed it
+                milestone = session.get(Milestone, milestone_id)
+                project = session.get(Project, milestone.project_id) if milestone else None
+                if project is None or project.channel_id is None:
+                    continue  # claimed, but there is no card to reply under
+                delivery.milestone_overdue(session, project, milestone_id=milestone_id)
+            report.overdue.append(milestone_id)
+        except Exception:
+            log.exception("the overdue reminder of milestone %s failed unexpectedly", milestone_id)
+            report.failed.append(f"overdue milestone {milestone_id}")
+
+
 def run_pass(db: Database, *, now: datetime, config: TickConfig) -> PassReport:
     """Queue everything due at `now` (aware), once. Safe to run concurrently with other passes."""
     if now.tzinfo is None:
@@ -192,6 +220,7 @@ def run_pass(db: Database, *, now: datetime, config: TickConfig) -> PassReport:
     report = PassReport()
     queue_reminders(db, now=now, config=config, report=report)
     queue_nudges(db, now=now, config=config, report=report)
+    queue_overdue_milestones(db, now=now, report=report)
     return report
 
 
@@ -200,7 +229,9 @@ def post_now(session: Session, *, team_id: str, actor_id: str, name: str, now: d
     counts from it). The person who asked is told in App Home if it can never be posted."""
     now = now.astimezone(UTC)
     ceremony = ceremonies.get(session, team_id=team_id, name=name)
-    ceremonies.record(session, ceremony, actor_id=actor_id, action="ceremony_run", detail="posted on request")
+    ceremonies.record(
+        session, ceremony, actor_id=actor_id, action=v.AuditAction.CEREMONY_RUN, detail="posted on request"
+    )
     _queue_run(session, ceremony, now, now, actor_id=actor_id)
     return ceremony
 

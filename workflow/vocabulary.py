@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Final
 
 # Lifecycle: proposed → in_review → reviewed → approved → production, with side exits.
@@ -66,3 +67,43 @@ HYPOTHESIS_MAX_CHARS: Final = 1500
 # Escaped artifacts must still fit one 3000-character section of the review message.
 ARTIFACTS_MAX_CHARS: Final = 2000
 REASON_MAX_CHARS: Final = 1000
+
+
+class Decision(StrEnum):
+    """What a reviewer (or a sign-off holder, for `REJECT`) decides."""
+
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+    REJECT = "reject"
+
+
+class AuditAction(StrEnum):
+    """The `action` of an audit record. Steps about one review, role or status are built by
+    `status_action`, `review_action` and `signoff_action` from these prefixes."""
+
+    PROPOSED = "proposed"
+    CHECKLIST = "checklist"
+    METRICS = "metrics"
+    STATUS = "status"
+    REVIEW = "review"
+    SIGNOFF = "sign-off"
+    ROLE_ADD = "role:add"
+    ROLE_REMOVE = "role:remove"
+    CEREMONY_ADDED = "ceremony_added"
+    CEREMONY_EDITED = "ceremony_edited"
+    CEREMONY_PAUSED = "ceremony_paused"
+    CEREMONY_RESUMED = "ceremony_resumed"
+    CEREMONY_REMOVED = "ceremony_removed"
+    CEREMONY_RUN = "ceremony_run"
+
+
+def status_action(target: str) -> str:
+    return f"{AuditAction.STATUS}:{target}"
+
+
+def review_action(kind: str) -> str:
+    return f"{AuditAction.REVIEW}:{kind}"
+
+
+def signoff_action(role: str) -> str:
+    return f"{AuditAction.SIGNOFF}:{role}"

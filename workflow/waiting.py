@@ -49,7 +49,7 @@ def waiting_on(
                 # None: they already approved it.
                 lambda e=experiment, k=kind: (
                     review.check_decision(
-                        session, e, kind=k, decision="approve", actor_id=user_id, policy=policy
+                        session, e, kind=k, decision=v.Decision.APPROVE, actor_id=user_id, policy=policy
                     )
                     is not None
                 )

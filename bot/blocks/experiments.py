@@ -11,6 +11,7 @@ from bot.blocks import Block, Message, context, divider, fields, header, message
 from bot.blocks.deliveries import problem_block
 from bot.text import escape, truncate, user_mention
 from storage.models import Experiment
+from workflow import estimates
 from workflow import vocabulary as v
 from workflow.delivery import Problem
 from workflow.experiments import ExperimentDetail, ExperimentPage, ref
@@ -41,8 +42,11 @@ def _date(value: Any) -> str:
 
 
 def timeline(experiment: Experiment) -> str:
-    due = experiment.created_at + timedelta(weeks=experiment.timeline_weeks)
-    return f"~{experiment.timeline_weeks} weeks (target {_date(due)})"
+    """`~2 weeks (target 2026-12-07)` and, for an estimate learned from history, what it is based on."""
+    if experiment.estimate_days is None:
+        due = experiment.created_at + timedelta(weeks=experiment.timeline_weeks)
+        return f"~{experiment.timeline_weeks} weeks (target {_date(due)})"
+    return estimates.describe(experiment)
 
 
 def card_link(experiment: Experiment) -> str:
@@ -110,11 +114,23 @@ def card(d: ExperimentDetail) -> Message:
     return message(fallback, blocks)
 
 
-def detail_view(d: ExperimentDetail, problems: Sequence[Problem] = ()) -> Message:
+def detail_view(
+    d: ExperimentDetail,
+    problems: Sequence[Problem] = (),
+    *,
+    estimate_now: estimates.Estimate | None = None,
+    project: str | None = None,
+) -> Message:
     """Everything about one experiment, for an ephemeral `/experiment show`, with anything the
-    bot could not post about it."""
+    bot could not post about it, and today's estimate when it differs from the one fixed at proposal."""
     e = d.experiment
     blocks = [problem_block(p) for p in problems] + card(d)["blocks"][:-1]
+    if e.estimate_basis:
+        blocks.append(context(f"Estimate based on: {escape(e.estimate_basis)}"))
+    if estimate_now is not None and estimate_now.days != estimates.days_of(e):
+        blocks.append(context(f"Today's estimate for a new experiment like it: {escape(estimate_now.text)}"))
+    if project is not None:
+        blocks.append(context(f"Serves project *{escape(project)}* · `/project show {escape(project)}`"))
     if e.artifacts:
         blocks.append(section(f"*Artifacts*\n{escape(e.artifacts)}"))
     if e.status not in (v.PROPOSED,):

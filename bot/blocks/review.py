@@ -14,6 +14,7 @@ from workflow import vocabulary as v
 from workflow.experiments import ExperimentDetail
 from workflow.outcome import Outcome
 from workflow.promotion import DeploymentPlan
+from workflow.refs import Ref
 
 ROLE_TITLE = {"technical_lead": "Technical lead", "product_owner": "Product owner", "security": "Security"}
 
@@ -51,7 +52,7 @@ def _checklist_block(d: ExperimentDetail, *, editable: bool) -> Block:
         element["initial_options"] = selected
     return {
         "type": "section",
-        "block_id": f"checklist:{d.experiment.number}",
+        "block_id": ids.block_id(ids.CHECKLIST_BLOCK, Ref.experiment(d.experiment.number)),
         "text": {
             "type": "mrkdwn",
             "text": f"*Review checklist* (ticked by the owner, {user_mention(d.experiment.owner_id)})",
@@ -78,11 +79,11 @@ def review_message(d: ExperimentDetail) -> Message:
             line += f"\n> {truncate(escape(review.reason), 1000)}"
         blocks.append(section(line))
         if open_for_review and review.status == v.REVIEW_PENDING:
-            value = f"{e.number}:{review.kind}"
+            value = ids.button_value(Ref.experiment(e.number), review.kind)
             blocks.append(
                 {
                     "type": "actions",
-                    "block_id": f"review:{e.number}:{review.kind}",
+                    "block_id": f"review:{value}",
                     "elements": [
                         _button("Approve", ids.REVIEW_APPROVE, value, "primary"),
                         _button("Request changes", ids.REVIEW_REQUEST_CHANGES, value),
@@ -120,14 +121,20 @@ def signoff_message(d: ExperimentDetail) -> Message:
             text = f"*{ROLE_TITLE[role]}* (`{role}`): :white_circle: waiting"
         block = section(text, block_id=f"signoff:{e.number}:{role}")
         if waiting and not approval:
-            block["accessory"] = _button("Approve", ids.SIGNOFF_APPROVE, f"{e.number}:{role}", "primary")
+            block["accessory"] = _button(
+                "Approve", ids.SIGNOFF_APPROVE, ids.button_value(Ref.experiment(e.number), role), "primary"
+            )
         blocks.append(block)
     if waiting:
         blocks.append(
             {
                 "type": "actions",
                 "block_id": f"signoff_reject:{e.number}",
-                "elements": [_button("Reject", ids.SIGNOFF_REJECT, str(e.number), "danger")],
+                "elements": [
+                    _button(
+                        "Reject", ids.SIGNOFF_REJECT, ids.button_value(Ref.experiment(e.number)), "danger"
+                    )
+                ],
             }
         )
     else:

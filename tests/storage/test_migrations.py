@@ -85,3 +85,45 @@ def test_upgrading_a_database_in_use_queues_what_the_previous_release_still_owed
         ("experiment", 2, "C1", "experiment:2", "pending"),
         ("experiment", 3, "C1", "experiment:3", "pending"),
     ]
+
+
+def test_upgrading_to_projects_keeps_every_experiment_and_its_audit_trail(db: Database) -> None:
+    """Experiments written before projects existed (revision 0002) survive the upgrade intact."""
+    command.downgrade(alembic_config(db.url), "0002")
+    at = "2026-11-24 09:30:00"
+    with db.engine.begin() as conn:
+        for number, status in [(1, "production"), (2, "in_review"), (3, "withdrawn")]:
+            conn.execute(
+                text(
+                    "INSERT INTO experiment (id, team_id, number, hypothesis, workstream, owner_id, "
+                    "status, timeline_weeks, channel_id, message_ts, version, created_at, updated_at, "
+                    f"status_changed_at) VALUES ({number}, 'T1', {number}, 'H{number}', 'optimization', "
+                    f"'U1', '{status}', 3, 'C1', '{number}.1', 2, '{at}', '{at}', '{at}')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO auditevent (team_id, experiment_id, actor_id, action, created_at) "
+                    f"VALUES ('T1', {number}, 'U1', 'proposed', '{at}')"
+                )
+            )
+    db.migrate()
+    with db.engine.connect() as conn:
+        after = conn.execute(
+            text(
+                "SELECT number, hypothesis, status, timeline_weeks, message_ts, estimate_days "
+                "FROM experiment ORDER BY number"
+            )
+        ).all()
+        audit = conn.execute(
+            text("SELECT experiment_id, action, project_id FROM auditevent ORDER BY id")
+        ).all()
+    assert [tuple(e) for e in after] == [
+        (1, "H1", "production", 3, "1.1", None),
+        (2, "H2", "in_review", 3, "2.1", None),
+        (3, "H3", "withdrawn", 3, "3.1", None),
+    ]
+    assert [tuple(a) for a in audit] == [(1, "proposed", None), (2, "proposed", None), (3, "proposed", None)]
+    assert {"project", "projectmember", "milestone", "projectexperiment"} <= set(
+        inspect(db.engine).get_table_names()
+    )

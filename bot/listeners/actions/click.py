@@ -16,11 +16,20 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot import ids
 from bot.services import Services, services_of
 from bot.text import escape
-from workflow import experiments
+from workflow.cards import redraw
 from workflow.errors import InvalidInput, WorkflowError
 from workflow.outcome import Outcome
+from workflow.refs import Ref, Subject
+
+_STALE = "This button is from an older version of the bot; use the latest message."
+
+
+def _value_of_block(block_id: str) -> str:
+    parsed = ids.parse_block_id(block_id)
+    return ids.button_value(parsed[1]) if parsed else ""
 
 
 @dataclass
@@ -47,8 +56,8 @@ class Click:
             user_id=body["user"]["id"],
             channel_id=(body.get("channel") or {}).get("id", ""),
             trigger_id=body.get("trigger_id", ""),
-            # A checkbox group has no value; its block id (`checklist:12`) ends with the experiment.
-            value=action.get("value") or action.get("block_id", "").rpartition(":")[2],
+            # A checkbox group has no value; its block id (`checklist:12`) names what it is about.
+            value=action.get("value") or _value_of_block(action.get("block_id", "")),
             action=action,
             message=body.get("message") or {},
             services=services_of(context),
@@ -58,17 +67,26 @@ class Click:
         )
 
     @property
+    def ref(self) -> Ref:
+        """What the clicked element is about: `12:technical` names EXP-12, `project:3:M2` project 3."""
+        parsed = ids.parse_button_value(self.value)
+        if parsed is None:
+            raise InvalidInput(_STALE)
+        return parsed[0]
+
+    @property
     def number(self) -> int:
-        """The experiment a value like `12:technical` names."""
-        number = self.value.partition(":")[0]
-        if not number.isdigit():
-            raise InvalidInput("This button is from an older version of the bot; use the latest message.")
-        return int(number)
+        """The experiment the clicked element is about (a refusal if it is about something else)."""
+        ref = self.ref
+        if ref.kind is not Subject.EXPERIMENT:
+            raise InvalidInput(_STALE)
+        return ref.id
 
     @property
     def arg(self) -> str:
-        """The review kind or role a value like `12:technical` names."""
-        return self.value.partition(":")[2]
+        """The review kind, role or milestone a value like `12:technical` names."""
+        parsed = ids.parse_button_value(self.value)
+        return parsed[1] if parsed else ""
 
     def tell(self, text: str) -> None:
         """An ephemeral answer to the clicker only, in the message's conversation, after the ack."""
@@ -93,17 +111,17 @@ def perform(
     redraw_on_refusal: bool = False,
 ) -> Outcome | None:
     """Run `step` in one transaction; answer a refusal or a no-op note privately."""
-    number: int | None = None
+    ref: Ref | None = None
     try:
-        number = click.number
+        ref = click.ref
         with click.services.db.session() as session:
             outcome = step(session)
     except WorkflowError as error:
         click.tell(f":warning: {escape(error.message)}")
-        if redraw_on_refusal and number is not None:
+        if redraw_on_refusal and ref is not None:
             # Slack already shows the checkbox toggled; redraw it as it really is.
             with click.services.db.session() as session:
-                experiments.redraw(session, team_id=click.team_id, number=number)
+                redraw(session, team_id=click.team_id, ref=ref)
         return None
     except Exception:
         click.logger.exception("click %s by %s failed", click.action.get("action_id"), click.user_id)

@@ -14,10 +14,11 @@ from bot.text import escape
 from storage.models import Experiment
 from workflow import experiments, promotion, review
 from workflow.errors import WorkflowError
+from workflow.vocabulary import Decision
 
 REASON_PROMPTS = {
-    "request_changes": ("Request changes", "What should the owner change in EXP-{n} ({kind} review)?"),
-    "reject": (
+    Decision.REQUEST_CHANGES: ("Request changes", "What should the owner change in EXP-{n} ({kind} review)?"),
+    Decision.REJECT: (
         "Reject experiment",
         "Why is EXP-{n} rejected ({kind})? The owner and the thread will see this.",
     ),
@@ -32,7 +33,7 @@ def approve_review(click: Click) -> None:
             team_id=click.team_id,
             number=click.number,
             kind=click.arg,
-            decision="approve",
+            decision=Decision.APPROVE,
             actor_id=click.user_id,
             policy=click.services.policy,
         ),
@@ -124,15 +125,15 @@ def _review_reason(decision: str) -> Callable[[Click], None]:
     return handler
 
 
-request_changes = _review_reason("request_changes")
-reject_review = _review_reason("reject")
+request_changes = _review_reason(Decision.REQUEST_CHANGES)
+reject_review = _review_reason(Decision.REJECT)
 
 
 def reject_signoff(click: Click) -> None:
     _ask_reason(
         click,
         kind="sign-off",
-        decision="reject",
+        decision=Decision.REJECT,
         check=lambda session, e: promotion.check_reject_promotion(
             session, e, actor_id=click.user_id, policy=click.services.policy
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.blocks.experiments import detail_view, list_view
 from bot.blocks.review import history_view
 from bot.listeners.commands.router import CommandRequest
-from workflow import delivery, experiments
+from workflow import delivery, estimates, experiments, projects
 from workflow.errors import InvalidInput
 from workflow.history import history
 
@@ -30,8 +30,17 @@ def show(request: CommandRequest) -> None:
     number = experiments.parse_ref(request.args[0])
     with request.services.db.read() as session:
         experiment = experiments.get(session, team_id=request.team_id, number=number)
+        project = projects.project_of(session, experiment)
         payload = detail_view(
-            experiments.detail(session, experiment), delivery.problems_of_experiment(session, experiment)
+            experiments.detail(session, experiment),
+            delivery.problems_of_experiment(session, experiment),
+            estimate_now=estimates.estimate(
+                session,
+                team_id=request.team_id,
+                workstream=experiment.workstream,
+                project_id=project.id if project else None,
+            ),
+            project=project.name if project else None,
         )
     request.reply(payload["text"], payload["blocks"])
 

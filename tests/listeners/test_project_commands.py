@@ -1,0 +1,126 @@
+"""`/project` over signed HTTP with the fake Slack, on SQLite and PostgreSQL: the plan built from
+Slack, the card updated in place, and every refusal answered privately with nothing written."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from storage.db import Database
+from storage.models import AuditEvent, Delivery, Milestone, Project, ProjectExperiment, ProjectMember
+from storage.types import utcnow
+from tests.harness import BotServer, all_text
+from tests.listeners.review_helpers import CHANNEL, OWNER, card_ts
+
+SOON = (utcnow() + timedelta(days=6)).date().isoformat()
+LATER = (utcnow() + timedelta(days=30)).date().isoformat()
+
+
+@pytest.fixture
+def bot_db(db: Database) -> Database:
+    return db
+
+
+def _project_cards(bot: BotServer) -> list[tuple[str, dict]]:
+    return [
+        (ts, m)
+        for (channel, ts), m in bot.slack.messages.items()
+        if channel == CHANNEL and "thread_ts" not in m and "Project support-bot" in all_text(m["blocks"])
+    ]
+
+
+def _card(bot: BotServer) -> str:
+    bot.delivered()
+    cards = _project_cards(bot)
+    assert len(cards) == 1, "the project card is posted once"
+    return all_text(cards[0][1]["blocks"])
+
+
+def test_a_plan_built_from_slack_keeps_one_card_up_to_date(team: BotServer) -> None:
+    bot = team
+    reply = bot.command("/project", "create support-bot", user=OWNER)
+    assert reply.response_type == "ephemeral" and "created" in reply.text
+    assert "experimentation" in _card(bot)
+
+    reply = bot.command("/project", "member add support-bot <@UTECH|utech> <@UBIZ>", user=OWNER)
+    assert "added to" in reply.text
+    reply = bot.command("/project", f"milestone add support-bot {SOON} Pilot with support team", user="UTECH")
+    assert "M1 added" in reply.text
+    bot.command("/project", f"milestone add support-bot {LATER} Launch", user=OWNER)
+    bot.command("/experiment", "propose Retrieval improves answers", user=OWNER)
+    reply = bot.command("/project", "link support-bot EXP-1", user=OWNER)
+    assert "linked to" in reply.text
+
+    text = _card(bot)
+    assert "<@UTECH> (technical_reviewer)" in text
+    assert "M1* Pilot with support team" in text and "due in 6 days" in text
+    assert "0 of 1 experiments in production" in text
+    assert 'next milestone M1 "Pilot with support team" in 6 days' in text
+    assert "EXP-1" in text and "proposed" in text
+    assert bot.slack.calls_to("chat.update"), "later changes update the card in place"
+
+    bot.command("/project", "milestone done support-bot M1", user="UBIZ")
+    assert ":white_check_mark: done" in _card(bot)
+
+    show = bot.command("/project", "show support-bot", user="U_STRANGER")
+    assert show.response_type == "ephemeral" and "Pilot with support team" in show.body
+    history = bot.command("/project", "history support-bot", user=OWNER)
+    assert "project:milestone_done" in history.body
+    assert "support-bot" in bot.command("/project", "list mine", user="UTECH").body
+    assert "Serves project" in bot.command("/experiment", "show EXP-1", user=OWNER).body
+
+
+def test_an_experiments_status_change_updates_its_project_card(team: BotServer) -> None:
+    bot = team
+    bot.command("/project", "create support-bot", user=OWNER)
+    bot.command("/experiment", "propose Retrieval improves answers", user=OWNER)
+    bot.command("/project", "link support-bot EXP-1", user=OWNER)
+    assert "proposed" in _card(bot)
+    card_ts(bot)
+    bot.command("/experiment", "withdraw EXP-1 not needed", user=OWNER)
+    assert "withdrawn" in _card(bot)
+
+
+def _rows(db: Database) -> tuple[int, ...]:
+    with db.read() as session:
+        return tuple(
+            session.exec(select(func.count()).select_from(t)).one()
+            for t in (Project, ProjectMember, Milestone, ProjectExperiment, AuditEvent, Delivery)
+        )
+
+
+REFUSALS = [
+    ("unknown project", OWNER, "show nope", "There is no project `nope`"),
+    ("duplicate name", "UTECH", "create SUPPORT-BOT", "already a project called"),
+    ("name with spaces", OWNER, "create support bot team", "no spaces"),
+    ("name too long", OWNER, "create " + "x" * 41, "at most 40 characters"),
+    ("date not YYYY-MM-DD", OWNER, "milestone add support-bot 1/2/2027 Pilot", "YYYY-MM-DD"),
+    ("date in the past", OWNER, "milestone add support-bot 2020-01-01 Pilot", "is in the past"),
+    ("unknown milestone", OWNER, "milestone done support-bot M7", "has no milestone M7"),
+    ("linked to another project", OWNER, "link support-bot EXP-1", "already belongs to project fraud-model"),
+    ("non-member changing milestones", "U_STRANGER", f"milestone add support-bot {SOON} X", "Only members"),
+    ("non-owner archiving", "UTECH", "archive support-bot", "Only the owner of support-bot"),
+    ("a mention that is not a user", OWNER, "member add support-bot <#C123|general>", "is not a person"),
+    ("pinging @channel", OWNER, f"milestone add support-bot {SOON} Go <!channel>", "can't ping"),
+]
+
+
+@pytest.mark.parametrize(("label", "user", "text", "answer"), REFUSALS, ids=[r[0] for r in REFUSALS])
+def test_refusals_answer_privately_and_write_nothing(
+    team: BotServer, db: Database, label: str, user: str, text: str, answer: str
+) -> None:
+    bot = team
+    bot.command("/project", "create support-bot", user=OWNER)
+    bot.command("/project", "create fraud-model", user=OWNER)
+    bot.command("/project", "member add support-bot <@UTECH>", user=OWNER)
+    bot.command("/experiment", "propose Retrieval improves answers", user=OWNER)
+    bot.command("/project", "link fraud-model EXP-1", user=OWNER)
+    bot.delivered()
+    before = _rows(db)
+    reply = bot.command("/project", text, user=user)
+    assert reply.response_type == "ephemeral"
+    assert answer in reply.text, reply.text
+    assert _rows(db) == before

@@ -1,0 +1,134 @@
+"""Timeline estimates learned from the team's own history.
+
+An experiment's estimate is the median time from proposal to production of the workspace's past
+experiments in its workstream, or the project's own when the project has at least
+`MIN_SAMPLES`; with fewer samples, the fixed per-workstream default. Withdrawn and rejected
+experiments are no durations; the share that reached production is reported beside the median.
+The estimate is fixed at proposal (`Experiment.estimate_days`, `estimate_basis`).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_
+from sqlmodel import Session, col, select
+
+from storage.models import AuditEvent, Experiment, ProjectExperiment
+from workflow import vocabulary as v
+
+MIN_SAMPLES = 3
+# Finished experiments: those that reached production count as durations; the rest only in the share.
+_FINISHED = (v.PRODUCTION, v.REJECTED, v.WITHDRAWN)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    days: int
+    basis: str
+
+    @property
+    def text(self) -> str:
+        return f"{_span(self.days)} ({self.basis})"
+
+
+def _span(days: int) -> str:
+    if days % 7 == 0 and days >= 14:
+        return f"~{days // 7} weeks"
+    return f"~{days} day" + ("" if days == 1 else "s")
+
+
+@dataclass(frozen=True)
+class History:
+    durations: Sequence[timedelta]
+    finished: int
+
+    @property
+    def reached(self) -> int:
+        return len(self.durations)
+
+
+def history(
+    session: Session,
+    *,
+    team_id: str,
+    workstream: str,
+    project_id: int | None = None,
+    before: datetime | None = None,
+) -> History:
+    """The finished experiments of a workstream (of one project, if given) and how long the ones
+    that reached production took from proposal."""
+    reached_at = (
+        select(AuditEvent.experiment_id, AuditEvent.created_at)
+        .where(AuditEvent.team_id == team_id, AuditEvent.action == v.status_action(v.PRODUCTION))
+        .subquery()
+    )
+    query = (
+        select(Experiment, reached_at.c.created_at)
+        .outerjoin(reached_at, and_(reached_at.c.experiment_id == Experiment.id))
+        .where(
+            Experiment.team_id == team_id,
+            Experiment.workstream == workstream,
+            col(Experiment.status).in_(_FINISHED),
+        )
+    )
+    if project_id is not None:
+        query = query.join(
+            ProjectExperiment, col(ProjectExperiment.experiment_id) == col(Experiment.id)
+        ).where(ProjectExperiment.project_id == project_id)
+    durations = []
+    finished = 0
+    for experiment, produced_at in session.exec(query).all():
+        if before is not None and experiment.status_changed_at > before:
+            continue
+        finished += 1
+        if experiment.status == v.PRODUCTION:
+            end = produced_at or experiment.status_changed_at
+            durations.append(end - experiment.created_at)
+    return History(durations, finished)
+
+
+def estimate(
+    session: Session,
+    *,
+    team_id: str,
+    workstream: str,
+    project_id: int | None = None,
+    now: datetime | None = None,
+) -> Estimate:
+    """Today's estimate for a new experiment in `workstream` (of a project, if given)."""
+    scopes: list[tuple[int | None, str]] = []
+    if project_id is not None:
+        scopes.append((project_id, "of this project"))
+    scopes.append((None, ""))
+    for scope, where in scopes:
+        past = history(session, team_id=team_id, workstream=workstream, project_id=scope, before=now)
+        if past.reached >= MIN_SAMPLES:
+            median = statistics.median(d.total_seconds() for d in past.durations)
+            days = max(1, round(median / 86400))
+            label = f"median of {past.reached} past {workstream} experiments{' ' + where if where else ''}"
+            return Estimate(days, f"{label}; {past.reached} of {past.finished} reached production")
+    past = history(session, team_id=team_id, workstream=workstream, before=now)
+    share = f"; {past.reached} of {past.finished} reached production" if past.finished else ""
+    return Estimate(
+        v.WORKSTREAMS[workstream] * 7, f"default: fewer than {MIN_SAMPLES} past experiments{share}"
+    )
+
+
+def days_of(experiment: Experiment) -> int:
+    """The estimate fixed at proposal, or the default an older experiment was proposed with."""
+    return experiment.estimate_days if experiment.estimate_days is not None else experiment.timeline_weeks * 7
+
+
+def target(experiment: Experiment) -> date:
+    return (experiment.created_at + timedelta(days=days_of(experiment))).date()
+
+
+def describe(experiment: Experiment) -> str:
+    """`~9 days (median of 7 past experimentation experiments) · target 2026-12-07`."""
+    days = days_of(experiment)
+    basis = experiment.estimate_basis or "default for the workstream"
+    return f"{_span(days)} ({basis}), target {target(experiment).isoformat()}"
