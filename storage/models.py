@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import Column, Date, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -218,3 +218,33 @@ class ChannelPace(SQLModel, table=True):
     # The bucket is empty until this time; it refills one token per 1/rate seconds.
     theoretical_at: datetime | None = _ts(nullable=True)
     paused_until: datetime | None = _ts(nullable=True)
+
+
+class Away(SQLModel, table=True):
+    """Someone who said they are away (`/aiteam away`): no standup prompts, no nudges.
+
+    `until` is the last day away (inclusive, in the workspace's timezone); None: until they say
+    `/aiteam back`. One row per person; `back` deletes it.
+    """
+
+    __table_args__ = (UniqueConstraint("team_id", "user_id", name="uq_away_team_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    user_id: str = Field(max_length=32)
+    until: date | None = Field(default=None, sa_type=Date, nullable=True)
+    reason: str | None = Field(default=None, max_length=200)
+    since: datetime = _ts()
+
+
+class Holiday(SQLModel, table=True):
+    """A workspace holiday: no ceremony is posted on that date, in each ceremony's timezone."""
+
+    __table_args__ = (UniqueConstraint("team_id", "day", name="uq_holiday_team_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    day: date = Field(sa_type=Date, nullable=False)
+    name: str | None = Field(default=None, max_length=100)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _ts()

@@ -117,7 +117,7 @@ def test_a_database_not_migrated(env: dict[str, str], tmp_path: Path) -> None:
     result = doctor({**env, "DATABASE_URL": f"sqlite:///{tmp_path}/empty.db"}, tmp_path)
     assert result.returncode == 1
     checks = lines_of(result)
-    assert checks["database"].startswith("✗ database: has no schema yet; this version needs 0002")
+    assert checks["database"].startswith("✗ database: has no schema yet; this version needs 0004")
     assert "fix: run `python -m bot migrate`" in checks["database"]
     assert checks["channels"].startswith("– channels: skipped")
 

@@ -29,8 +29,8 @@ from sqlmodel import Session
 from storage import ceremonies as runs
 from storage.ceremonies import RunStatus
 from storage.db import Database
-from storage.models import Ceremony, CeremonyRun
-from workflow import ceremonies, delivery, nudges, reminders, schedules
+from storage.models import Ceremony, CeremonyRun, Holiday
+from workflow import calendar, ceremonies, delivery, nudges, reminders, schedules
 from workflow.reminders import Reminder
 
 log = logging.getLogger(__name__)
@@ -41,12 +41,18 @@ MISSED = "missed: nothing posted it within the grace window"
 PAUSED = "the ceremony was paused or removed before its reminder went out"
 
 
+def _holiday(holiday: Holiday) -> str:
+    return f"holiday: {holiday.day.isoformat()}" + (f" ({holiday.name})" if holiday.name else "")
+
+
 @dataclass(frozen=True)
 class TickConfig:
     grace: timedelta
     nudge_after: timedelta
     nudge_every: timedelta
     admin_user_ids: Collection[str] = frozenset()
+    # The workspace's timezone: the dates of `/aiteam away until …` are read in it.
+    timezone: str = "UTC"
 
     @property
     def window(self) -> timedelta:
@@ -150,6 +156,15 @@ def _claim(
         # Re-read: the ceremony may have been paused, moved or removed since the pass began.
         ceremony = session.get(Ceremony, item.ceremony.id)
         if ceremony is None or ceremony.paused:
+            return
+        holiday = calendar.holiday_on(
+            session, team_id=ceremony.team_id, moment=item.due_at, timezone=ceremony.timezone
+        )
+        if holiday is not None:
+            session.add(_new_run(ceremony, item.due_at, now, RunStatus.SKIPPED, error=_holiday(holiday)))
+            session.flush()
+            log.info("skipped %s: %s", label, _holiday(holiday))
+            report.skipped.append(label)
             return
         if now - item.due_at > config.window:
             session.add(_new_run(ceremony, item.due_at, now, RunStatus.SKIPPED, error=MISSED))

@@ -133,6 +133,8 @@ def nudge_message(nudge: Nudge) -> Message:
         if ask.people:
             people = ", ".join(user_mention(u) for u in ask.people)
             lines.append(f"{people}: the *{role_label(ask.role)}* is yours to give.")
+        elif ask.away:
+            lines.append(f"Whoever can give the *{role_label(ask.role)}* is away; it waits for their return.")
     unheld = nudge.unheld
     if unheld:
         roles = ", ".join(f"`{r}`" for r in unheld)

@@ -32,7 +32,7 @@ from bot.blocks.review import (
 )
 from storage.db import Database
 from storage.models import Delivery, Experiment
-from workflow import delivery, experiments, home, nudges, promotion, tick
+from workflow import calendar, delivery, experiments, home, nudges, promotion, tick
 from workflow.delivery import Kind, Notice
 from workflow.experiments import ExperimentDetail, Slot
 from workflow.permissions import Policy
@@ -183,7 +183,11 @@ def send_nudge(ctx: SendContext, row: Delivery) -> str | None:
     assert row.subject_id is not None
     with ctx.db.read() as session:
         nudge = nudges.build(
-            session, experiment_id=row.subject_id, now=ctx.now, admin_user_ids=ctx.config.admin_user_ids
+            session,
+            experiment_id=row.subject_id,
+            now=ctx.now,
+            admin_user_ids=ctx.config.admin_user_ids,
+            timezone=ctx.config.timezone,
         )
     if nudge is None:
         return "the experiment no longer waits on anyone"
@@ -226,7 +230,14 @@ def send_reminder(ctx: SendContext, row: Delivery) -> str | None:
 def send_home(ctx: SendContext, row: Delivery) -> str | None:
     assert row.user_id is not None
     with ctx.db.read() as session:
-        view = home_view(home.home(session, team_id=row.team_id, user_id=row.user_id, policy=ctx.policy))
+        mine = home.home(
+            session,
+            team_id=row.team_id,
+            user_id=row.user_id,
+            policy=ctx.policy,
+            today=calendar.today(ctx.config.timezone, ctx.now),
+        )
+        view = home_view(mine)
     ctx.client.views_publish(user_id=row.user_id, view=view)
     return None
 
