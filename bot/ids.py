@@ -27,3 +27,11 @@ SIGNOFF_REJECT: Final = "signoff_reject"
 REASON_MODAL: Final = "decision_reason"
 REASON_BLOCK: Final = "reason"
 REASON_INPUT: Final = "reason_input"
+
+# Standups: the button on the reminder and in the DMs (value: the run id), and its modal.
+SHARE_UPDATE: Final = "standup_share_update"
+STANDUP_MODAL: Final = "standup_answer"
+STANDUP_PROGRESS_BLOCK: Final = "standup_progress"
+STANDUP_BLOCKERS_BLOCK: Final = "standup_blockers"
+STANDUP_HELP_BLOCK: Final = "standup_help"
+STANDUP_INPUT: Final = "standup_input"  # the action id of each of the three inputs

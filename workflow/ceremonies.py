@@ -73,6 +73,18 @@ def validate_duration(text: str) -> int:
     return int(value)
 
 
+CLOSE_MAX_MINUTES = 24 * 60
+
+
+def validate_close(text: str) -> int:
+    value = text.strip().lower().removesuffix("min").removesuffix("m")
+    if not value.isdigit() or not 1 <= int(value) <= CLOSE_MAX_MINUTES:
+        raise InvalidInput(
+            f"The close is in minutes after the reminder, from 1 to {CLOSE_MAX_MINUTES}, e.g. `120`."
+        )
+    return int(value)
+
+
 def _schedule_text(schedule: schedules.Schedule, timezone: str, now: datetime) -> str:
     return str(schedule.anchored(schedules.zone(timezone), now))
 
@@ -182,7 +194,7 @@ def add(
     return ceremony
 
 
-EDIT_FIELDS = ("schedule", "timezone", "channel", "duration")
+EDIT_FIELDS = ("schedule", "timezone", "channel", "duration", "close")
 
 
 def edit(
@@ -216,6 +228,12 @@ def edit(
         if len(values) != 1:
             raise InvalidInput(f"Say the minutes: `/ceremony edit {ceremony.name} duration 30`.")
         ceremony.duration_minutes = validate_duration(values[0])
+    elif field == "close" and ceremony.kind == STANDUP:
+        if len(values) != 1:
+            raise InvalidInput(
+                f"Say the minutes after the reminder: `/ceremony edit {ceremony.name} close 120`."
+            )
+        ceremony.close_minutes = validate_close(values[0])
     else:
         raise InvalidInput(
             f"You can edit {', '.join(EDIT_FIELDS)}; e.g. `/ceremony edit {ceremony.name} duration 30`."

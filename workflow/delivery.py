@@ -44,6 +44,10 @@ class Kind(StrEnum):
     NUDGE = "nudge"  # ask the people an experiment waits on, in its thread
     REMINDER = "reminder"  # post a ceremony run's reminder
     HOME = "home"  # publish a person's App Home
+    STANDUP_PROMPTS = "standup_prompts"  # find a standup run's participants and queue their DMs
+    STANDUP_DM = "standup_dm"  # DM one participant the prompt (or the follow-up)
+    STANDUP_ANSWER = "standup_answer"  # post or edit an answer's reply in the reminder's thread
+    STANDUP_SUMMARY = "standup_summary"  # edit the reminder to add (or refresh) the summary
 
 
 class Notice(StrEnum):
@@ -51,10 +55,13 @@ class Notice(StrEnum):
 
     DECISION = "decision"  # changes requested or rejected, with the reason
     RESUBMITTED = "resubmitted"
+    BLOCKED = "blocked"  # a standup blocker naming the experiment
 
 
 # Kinds that post into a channel, so count against its pace.
-PACED = frozenset({Kind.EXPERIMENT, Kind.NOTICE, Kind.NUDGE, Kind.REMINDER})
+PACED = frozenset(
+    {Kind.EXPERIMENT, Kind.NOTICE, Kind.NUDGE, Kind.REMINDER, Kind.STANDUP_ANSWER, Kind.STANDUP_SUMMARY}
+)
 
 
 def experiment_stream(experiment_id: int) -> str:
@@ -114,8 +121,65 @@ def reminder(session: Session, *, team_id: str, run_id: int, channel_id: str, ac
             kind=Kind.REMINDER,
             subject_id=run_id,
             channel_id=channel_id,
-            stream=f"run:{run_id}",
+            stream=run_stream(run_id),
             actor_id=actor_id,
+        ),
+    )
+
+
+def run_stream(run_id: int) -> str:
+    return f"run:{run_id}"
+
+
+def standup_prompts(session: Session, *, team_id: str, run_id: int) -> None:
+    """Queue asking a standup run's participants (looked up in Slack when it is sent)."""
+    queries.enqueue(
+        session,
+        Delivery(team_id=team_id, kind=Kind.STANDUP_PROMPTS, subject_id=run_id, stream=run_stream(run_id)),
+    )
+
+
+def standup_dm(session: Session, *, team_id: str, prompt_id: int, user_id: str, followup: bool) -> None:
+    """Queue DMing one participant their prompt, or the follow-up."""
+    queries.enqueue(
+        session,
+        Delivery(
+            team_id=team_id,
+            kind=Kind.STANDUP_DM,
+            subject_id=prompt_id,
+            user_id=user_id,
+            stream=f"standup_dm:{prompt_id}",
+            args=json.dumps({"followup": followup}),
+        ),
+    )
+
+
+def standup_answer(session: Session, *, team_id: str, run_id: int, answer_id: int, channel_id: str) -> None:
+    """Queue posting (or editing) an answer's reply, after the reminder it hangs under."""
+    queries.enqueue(
+        session,
+        Delivery(
+            team_id=team_id,
+            kind=Kind.STANDUP_ANSWER,
+            subject_id=answer_id,
+            channel_id=channel_id,
+            stream=run_stream(run_id),
+            coalesce_key=f"standup_answer:{answer_id}",
+        ),
+    )
+
+
+def standup_summary(session: Session, *, team_id: str, run_id: int, channel_id: str) -> None:
+    """Queue bringing the standup's summary (in its reminder) up to date."""
+    queries.enqueue(
+        session,
+        Delivery(
+            team_id=team_id,
+            kind=Kind.STANDUP_SUMMARY,
+            subject_id=run_id,
+            channel_id=channel_id,
+            stream=run_stream(run_id),
+            coalesce_key=f"standup_summary:{run_id}",
         ),
     )
 

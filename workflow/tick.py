@@ -30,7 +30,7 @@ from storage import ceremonies as runs
 from storage.ceremonies import RunStatus
 from storage.db import Database
 from storage.models import Ceremony, CeremonyRun, Holiday
-from workflow import calendar, ceremonies, delivery, nudges, reminders, schedules
+from workflow import calendar, ceremonies, delivery, nudges, reminders, schedules, standups
 from workflow.reminders import Reminder
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,8 @@ class PassReport:
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     nudged: list[int] = field(default_factory=list)
+    followed_up: list[int] = field(default_factory=list)  # standup runs
+    closed: list[int] = field(default_factory=list)  # standup runs
 
     @property
     def ok(self) -> bool:
@@ -207,6 +209,12 @@ def run_pass(db: Database, *, now: datetime, config: TickConfig) -> PassReport:
     report = PassReport()
     queue_reminders(db, now=now, config=config, report=report)
     queue_nudges(db, now=now, config=config, report=report)
+    try:
+        report.followed_up += standups.queue_followups(db, now=now, timezone=config.timezone)
+        report.closed += standups.queue_closes(db, now=now)
+    except Exception:
+        log.exception("standup follow-ups or closes failed unexpectedly")
+        report.failed.append("standup follow-ups and closes")
     return report
 
 
@@ -242,4 +250,5 @@ def reminder_to_post(session: Session, *, run_id: int, now: datetime, config: Ti
 
 
 def reminder_posted(session: Session, *, run_id: int, ts: str, now: datetime) -> None:
-    runs.finish(session, run_id=run_id, status=RunStatus.POSTED, at=now, message_ts=ts)
+    if runs.finish(session, run_id=run_id, status=RunStatus.POSTED, at=now, message_ts=ts):
+        standups.on_reminder_posted(session, run_id=run_id, now=now)

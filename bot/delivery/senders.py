@@ -30,9 +30,10 @@ from bot.blocks.review import (
     review_message,
     signoff_message,
 )
+from bot.blocks.standups import answer_reply, blocked_notice, dm_message, with_summary
 from storage.db import Database
 from storage.models import Delivery, Experiment
-from workflow import calendar, delivery, experiments, home, nudges, promotion, tick
+from workflow import calendar, delivery, experiments, home, nudges, promotion, reminders, standups, tick
 from workflow.delivery import Kind, Notice
 from workflow.experiments import ExperimentDetail, Slot
 from workflow.permissions import Policy
@@ -172,6 +173,8 @@ def send_notice(ctx: SendContext, row: Delivery) -> str | None:
     args = delivery.args_of(row)
     if args.get("notice") == Notice.RESUBMITTED:
         payload = resubmitted_notice(d)
+    elif args.get("notice") == Notice.BLOCKED:
+        payload = blocked_notice(e, user_id=args["actor_id"], blockers=args["blockers"])
     else:
         payload = decision_notice(d, actor_id=args["actor_id"], what=args["what"], reason=args["reason"])
     card_ts = _ensure_card(ctx, d)
@@ -217,10 +220,94 @@ def send_reminder(ctx: SendContext, row: Delivery) -> str | None:
         ctx,
         channel=reminder.ceremony.channel_id,
         key=f"{row.team_id}:run:{row.subject_id}",
-        payload=reminder_message(reminder),
+        payload=reminder_message(reminder, run_id=row.subject_id),
     )
     with ctx.db.session() as session:
         tick.reminder_posted(session, run_id=row.subject_id, ts=ts, now=ctx.now)
+    return None
+
+
+# -- standups -------------------------------------------------------------------------------------
+
+
+def _channel_humans(ctx: SendContext, channel_id: str) -> list[str]:
+    """The channel's members who are people: no bots, no deactivated accounts."""
+    members: list[str] = []
+    cursor = None
+    while True:
+        page = ctx.client.conversations_members(channel=channel_id, limit=1000, cursor=cursor)
+        members += page.get("members") or []
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    infos = [ctx.client.users_info(user=user_id)["user"] for user_id in dict.fromkeys(members)]
+    return standups.humans(infos)
+
+
+def send_standup_prompts(ctx: SendContext, row: Delivery) -> str | None:
+    assert row.subject_id is not None
+    with ctx.db.read() as session:
+        target = standups.prompt_target(session, run_id=row.subject_id)
+    if target is None:
+        return "the standup is closed or gone"
+    people = target.explicit or _channel_humans(ctx, target.ceremony.channel_id)
+    with ctx.db.session() as session:
+        asked = standups.record_prompts(
+            session, run_id=row.subject_id, user_ids=people, now=ctx.now, timezone=ctx.config.timezone
+        )
+    return f"asked {len(asked)} of {len(people)}"
+
+
+def send_standup_dm(ctx: SendContext, row: Delivery) -> str | None:
+    assert row.subject_id is not None
+    followup = bool(delivery.args_of(row).get("followup"))
+    with ctx.db.read() as session:
+        dm = standups.dm_to_send(session, prompt_id=row.subject_id, followup=followup)
+        payload = dm_message(dm) if dm is not None else None
+    if dm is None or payload is None:
+        return "no longer needed: answered, closed or gone"
+    channel = str(ctx.client.conversations_open(users=dm.prompt.user_id)["channel"]["id"])
+    ts = _post(ctx, channel=channel, key=f"{row.team_id}:standup_dm:{row.id}", payload=payload)
+    if not followup:
+        with ctx.db.session() as session:
+            standups.dm_posted(session, prompt_id=row.subject_id, channel=channel, ts=ts)
+    return None
+
+
+def send_standup_answer(ctx: SendContext, row: Delivery) -> str | None:
+    assert row.subject_id is not None
+    with ctx.db.read() as session:
+        reply = standups.reply_to_send(session, answer_id=row.subject_id)
+        payload = answer_reply(reply) if reply is not None else None
+    if reply is None or payload is None:
+        return "the standup or its reminder is gone"
+    channel, existing = reply.ceremony.channel_id, reply.answer.reply_ts
+    if existing is not None:
+        ctx.client.chat_update(channel=channel, ts=existing, **payload)
+        return None
+    ts = _post(
+        ctx,
+        channel=channel,
+        key=f"{row.team_id}:standup_answer:{row.subject_id}",
+        payload=payload,
+        thread_ts=reply.run.message_ts,
+    )
+    with ctx.db.session() as session:
+        standups.reply_posted(session, answer_id=row.subject_id, ts=ts)
+    return None
+
+
+def send_standup_summary(ctx: SendContext, row: Delivery) -> str | None:
+    assert row.subject_id is not None
+    with ctx.db.read() as session:
+        found = standups.summary(session, run_id=row.subject_id, now=ctx.now, timezone=ctx.config.timezone)
+        if found is None or found.run.message_ts is None:
+            return "the standup or its reminder is gone"
+        run = found.run
+        late = run.posted_at is not None and run.posted_at - run.due_at > tick.ON_TIME
+        reminder = reminders.build(session, found.ceremony, due_at=run.due_at, late=late)
+        payload = with_summary(reminder_message(reminder, run_id=row.subject_id), found)
+    ctx.client.chat_update(channel=found.ceremony.channel_id, ts=run.message_ts, **payload)
     return None
 
 
@@ -248,4 +335,8 @@ SENDERS: dict[Kind, Sender] = {
     Kind.NUDGE: send_nudge,
     Kind.REMINDER: send_reminder,
     Kind.HOME: send_home,
+    Kind.STANDUP_PROMPTS: send_standup_prompts,
+    Kind.STANDUP_DM: send_standup_dm,
+    Kind.STANDUP_ANSWER: send_standup_answer,
+    Kind.STANDUP_SUMMARY: send_standup_summary,
 }
