@@ -47,6 +47,7 @@ class Fault:
     error: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     channel: str | None = None  # only calls to this channel, when set
+    needed: str | None = None  # for missing_scope: the scope Slack says the call needs
 
 
 class FakeSlack:
@@ -134,10 +135,12 @@ class FakeSlack:
         times: int = 1,
         status: int = 200,
         channel: str | None = None,
+        needed: str | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` (to `channel`, if given) answer `ok: false`."""
+        """Make the next `times` calls of `method` (to `channel`, if given) answer `ok: false`
+        (with `needed`, as Slack answers missing_scope)."""
         self._faults.setdefault(method, []).extend(
-            Fault(status=status, error=error, channel=channel) for _ in range(times)
+            Fault(status=status, error=error, channel=channel, needed=needed) for _ in range(times)
         )
 
     def slow(self, method: str, seconds: float) -> None:
@@ -296,6 +299,8 @@ class FakeSlack:
                     fake.calls.append(Call(method, args, dict(self.headers)))
                     fault = fake._take_fault(method, args)
                     body = {"ok": False, "error": fault.error} if fault else fake._answer(method, args)
+                    if fault and fault.needed:
+                        body["needed"] = fault.needed
                     headers = dict(fault.headers) if fault else {}
                     if method == "auth.test" and body.get("ok"):
                         headers["x-oauth-scopes"] = ",".join(fake.scopes)

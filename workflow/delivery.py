@@ -131,16 +131,31 @@ def run_stream(run_id: int) -> str:
     return f"run:{run_id}"
 
 
-def standup_prompts(session: Session, *, team_id: str, run_id: int) -> None:
-    """Queue asking a standup run's participants (looked up in Slack when it is sent)."""
+def standup_prompts(session: Session, *, team_id: str, run_id: int, actor_id: str | None) -> None:
+    """Queue asking a standup run's participants (looked up in Slack when it is sent). `actor_id`
+    (whoever set the standup up) is told in App Home if it can never be done (a missing scope)."""
     queries.enqueue(
         session,
-        Delivery(team_id=team_id, kind=Kind.STANDUP_PROMPTS, subject_id=run_id, stream=run_stream(run_id)),
+        Delivery(
+            team_id=team_id,
+            kind=Kind.STANDUP_PROMPTS,
+            subject_id=run_id,
+            stream=run_stream(run_id),
+            actor_id=actor_id,
+        ),
     )
 
 
-def standup_dm(session: Session, *, team_id: str, prompt_id: int, user_id: str, followup: bool) -> None:
-    """Queue DMing one participant their prompt, or the follow-up."""
+def standup_dm(
+    session: Session,
+    *,
+    team_id: str,
+    prompt_id: int,
+    user_id: str,
+    followup: bool,
+    actor_id: str | None = None,
+) -> None:
+    """Queue DMing one participant their prompt, or the follow-up; `actor_id` as for the prompts."""
     queries.enqueue(
         session,
         Delivery(
@@ -150,6 +165,7 @@ def standup_dm(session: Session, *, team_id: str, prompt_id: int, user_id: str, 
             user_id=user_id,
             stream=f"standup_dm:{prompt_id}",
             args=json.dumps({"followup": followup}),
+            actor_id=actor_id,
         ),
     )
 
@@ -413,14 +429,29 @@ def describe(session: Session, row: Delivery) -> str:
         return f"the {ceremony.name} reminder" if ceremony else "a ceremony reminder"
     if row.kind == Kind.HOME:
         return f"the App Home of {row.user_id}"
+    standup = {
+        Kind.STANDUP_PROMPTS: "the standup prompts",
+        Kind.STANDUP_DM: "the standup DMs",
+        Kind.STANDUP_ANSWER: "a standup answer",
+        Kind.STANDUP_SUMMARY: "the standup summary",
+    }.get(Kind(row.kind))
+    if standup is not None:
+        return standup
     return f"a {row.kind} delivery"
 
 
 def problems_of_person(session: Session, *, team_id: str, user_id: str) -> list[Problem]:
-    return [
-        Problem(row, describe(session, row))
-        for row in queries.failed(session, team_id=team_id, actor_id=user_id)
-    ]
+    """What failed for good among the person's changes; one per kind of post and error (a DM to
+    each of twenty participants failing for one missing scope is one problem)."""
+    seen: set[tuple[str, str | None, str | None]] = set()
+    problems = []
+    for row in queries.failed(session, team_id=team_id, actor_id=user_id):
+        what = describe(session, row)
+        if (what, row.channel_id, row.last_error) in seen:
+            continue
+        seen.add((what, row.channel_id, row.last_error))
+        problems.append(Problem(row, what))
+    return problems
 
 
 def problems_of_experiment(session: Session, experiment: Experiment) -> list[Problem]:

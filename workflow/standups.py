@@ -97,7 +97,7 @@ def on_reminder_posted(session: Session, *, run_id: int, now: datetime) -> None:
     run.closes_at = now + close
     run.followup_at = now + close / 2
     session.add(run)
-    delivery.standup_prompts(session, team_id=run.team_id, run_id=run_id)
+    delivery.standup_prompts(session, team_id=run.team_id, run_id=run_id, actor_id=ceremony.created_by)
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,8 @@ def record_prompts(
     """Claim a prompt per participant not yet prompted and queue their DM unless they are away.
     Returns whom a DM was queued for."""
     run = session.get(CeremonyRun, run_id)
-    if run is None:
+    ceremony = session.get(Ceremony, run.ceremony_id) if run else None
+    if run is None or ceremony is None:
         return []
     known = {p.user_id for p in queries.prompts(session, run_id=run_id)}
     fresh = [u for u in dict.fromkeys(user_ids) if u not in known]
@@ -136,7 +137,12 @@ def record_prompts(
         if not prompt.away:
             assert prompt.id is not None
             delivery.standup_dm(
-                session, team_id=run.team_id, prompt_id=prompt.id, user_id=user_id, followup=False
+                session,
+                team_id=run.team_id,
+                prompt_id=prompt.id,
+                user_id=user_id,
+                followup=False,
+                actor_id=ceremony.created_by,
             )
             asked.append(user_id)
     return asked

@@ -250,3 +250,17 @@ def test_concurrent_passes_give_one_of_everything(bot: BotServer) -> None:
         "DUCAT",
     ]
     assert len(bot.slack.calls_to("chat.update")) == 1
+
+
+def test_a_missing_scope_is_named_in_the_app_home_of_whoever_set_the_standup_up(
+    bot: BotServer, tick: Tick
+) -> None:
+    bot.slack.fail("conversations.open", "missing_scope", times=3, needed="im:write")
+    tick(MONDAY)
+    assert _dms(bot) == []
+    bot.slack.calls.clear()
+    bot.event({"type": "app_home_opened", "user": "UANA", "channel": "D1", "tab": "home"})
+    tick(MONDAY + timedelta(minutes=1))
+    home = all_text(bot.slack.wait_for("views.publish")[-1].args["view"]["blocks"])
+    assert "the standup DMs" in home and "the `im:write` permission" in home and "Reinstall" in home
+    assert home.count("the standup DMs") == 1  # three failed DMs, one problem
