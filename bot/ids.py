@@ -72,3 +72,11 @@ def parse_block_id(value: str) -> tuple[str, Ref] | None:
 # Blocks on the project card: `block_id(PROJECT_HEADER_BLOCK, Ref.project(3))`.
 PROJECT_HEADER_BLOCK: Final = "project_header"
 PROJECT_MILESTONES_BLOCK: Final = "milestones"
+
+# Standups: the button on the reminder and in the DMs (value: the run id), and its modal.
+SHARE_UPDATE: Final = "standup_share_update"
+STANDUP_MODAL: Final = "standup_answer"
+STANDUP_PROGRESS_BLOCK: Final = "standup_progress"
+STANDUP_BLOCKERS_BLOCK: Final = "standup_blockers"
+STANDUP_HELP_BLOCK: Final = "standup_help"
+STANDUP_INPUT: Final = "standup_input"  # the action id of each of the three inputs

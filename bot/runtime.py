@@ -19,6 +19,7 @@ def tick_config(settings: Settings) -> TickConfig:
         nudge_after=timedelta(hours=settings.nudge_after_hours),
         nudge_every=timedelta(hours=settings.nudge_every_hours),
         admin_user_ids=settings.admin_user_ids,
+        timezone=settings.default_timezone,
     )
 
 

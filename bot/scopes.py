@@ -10,7 +10,8 @@ BOT_SCOPES: Final = (
     "chat:write.public",  # post a ceremony to a public channel the bot was not invited to
     "users:read",  # users.info: workspace admins, timezones
     "channels:read",  # conversations.info on public channels (/ceremony setup, doctor)
-    "groups:read",  # the same for private channels the bot was invited to
+    "groups:read",  # the same, private channels; and conversations.members (standup participants)
+    "im:write",  # conversations.open: standup prompts and follow-ups by DM
     # After a post whose answer was lost, look for it (by its metadata) before posting again.
     "channels:history",
     "groups:history",

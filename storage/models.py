@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import Column, Date, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -211,6 +211,8 @@ class Ceremony(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     duration_minutes: int
     paused: bool = False
+    # Standups: answers are collected for this long after the reminder, then summarised.
+    close_minutes: int = Field(default=120, sa_column_kwargs={"server_default": "120"})
     created_by: str = Field(max_length=32)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
@@ -232,6 +234,11 @@ class CeremonyRun(SQLModel, table=True):
     posted_at: datetime | None = _ts(nullable=True)
     message_ts: str | None = Field(default=None, max_length=32)
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Standups: when the follow-up and the close are due, and when a pass claimed each.
+    followup_at: datetime | None = _ts(nullable=True)
+    followed_up_at: datetime | None = _ts(nullable=True)
+    closes_at: datetime | None = _ts(nullable=True)
+    closed_at: datetime | None = _ts(nullable=True)
 
 
 class Delivery(SQLModel, table=True):
@@ -291,3 +298,91 @@ class ChannelPace(SQLModel, table=True):
     # The bucket is empty until this time; it refills one token per 1/rate seconds.
     theoretical_at: datetime | None = _ts(nullable=True)
     paused_until: datetime | None = _ts(nullable=True)
+
+
+class Away(SQLModel, table=True):
+    """Someone who said they are away (`/aiteam away`): no standup prompts, no nudges.
+
+    `until` is the last day away (inclusive, in the workspace's timezone); None: until they say
+    `/aiteam back`. One row per person; `back` deletes it.
+    """
+
+    __table_args__ = (UniqueConstraint("team_id", "user_id", name="uq_away_team_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    user_id: str = Field(max_length=32)
+    until: date | None = Field(default=None, sa_type=Date, nullable=True)
+    reason: str | None = Field(default=None, max_length=200)
+    since: datetime = _ts()
+
+
+class Holiday(SQLModel, table=True):
+    """A workspace holiday: no ceremony is posted on that date, in each ceremony's timezone."""
+
+    __table_args__ = (UniqueConstraint("team_id", "day", name="uq_holiday_team_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    day: date = Field(sa_type=Date, nullable=False)
+    name: str | None = Field(default=None, max_length=100)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _ts()
+
+
+class StandupParticipant(SQLModel, table=True):
+    """An explicit participant of a standup; a standup with none asks its channel's humans."""
+
+    __table_args__ = (UniqueConstraint("ceremony_id", "user_id", name="uq_participant_ceremony_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    ceremony_id: int = Field(foreign_key="ceremony.id", index=True, ondelete="CASCADE")
+    user_id: str = Field(max_length=32)
+
+
+class StandupPrompt(SQLModel, table=True):
+    """One participant of one standup run. The unique (run, user) insert is the claim that makes
+    their DM go out once; someone away is recorded (for the summary) and not asked."""
+
+    __table_args__ = (UniqueConstraint("run_id", "user_id", name="uq_prompt_run_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    run_id: int = Field(foreign_key="ceremonyrun.id", index=True, ondelete="CASCADE")
+    user_id: str = Field(max_length=32)
+    away: bool = False
+    dm_channel: str | None = Field(default=None, max_length=32)
+    dm_ts: str | None = Field(default=None, max_length=32)
+
+
+class StandupAnswer(SQLModel, table=True):
+    """A person's answer to one standup run; answering again replaces it (and edits its reply)."""
+
+    __table_args__ = (UniqueConstraint("run_id", "user_id", name="uq_answer_run_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    run_id: int = Field(foreign_key="ceremonyrun.id", index=True, ondelete="CASCADE")
+    user_id: str = Field(max_length=32)
+    progress: str = Field(sa_column=Column(Text, nullable=False))
+    blockers: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    help: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Answered after the standup closed: still posted, marked late.
+    late: bool = False
+    reply_ts: str | None = Field(default=None, max_length=32)
+    answered_at: datetime = _ts()
+
+
+class StandupBlocker(SQLModel, table=True):
+    """A blocker that named an experiment, posted once in its thread however often it is re-answered."""
+
+    __table_args__ = (
+        UniqueConstraint("run_id", "user_id", "experiment_id", name="uq_blocker_run_user_experiment"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    run_id: int = Field(foreign_key="ceremonyrun.id", index=True, ondelete="CASCADE")
+    user_id: str = Field(max_length=32)
+    experiment_id: int = Field(foreign_key="experiment.id", index=True, ondelete="CASCADE")

@@ -30,6 +30,7 @@ GRANTED_SCOPES = (
     "groups:read",
     "channels:history",
     "groups:history",
+    "im:write",
 )
 
 
@@ -46,6 +47,7 @@ class Fault:
     error: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     channel: str | None = None  # only calls to this channel, when set
+    needed: str | None = None  # for missing_scope: the scope Slack says the call needs
 
 
 class FakeSlack:
@@ -54,6 +56,7 @@ class FakeSlack:
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
+        self.members: dict[str, list[str]] = {}
         self._faults: dict[str, list[Fault]] = {}
         # Seconds a method waits before answering (after it took effect, as a slow Slack does).
         self.delays: dict[str, float] = {}
@@ -92,7 +95,14 @@ class FakeSlack:
 
     # -- configuration -------------------------------------------------------------------
     def add_user(
-        self, user_id: str, *, is_admin: bool = False, is_owner: bool = False, tz: str = "UTC"
+        self,
+        user_id: str,
+        *,
+        is_admin: bool = False,
+        is_owner: bool = False,
+        tz: str = "UTC",
+        is_bot: bool = False,
+        deleted: bool = False,
     ) -> None:
         self.users[user_id] = {
             "id": user_id,
@@ -100,17 +110,22 @@ class FakeSlack:
             "name": user_id.lower(),
             "is_admin": is_admin,
             "is_owner": is_owner,
-            "is_bot": False,
+            "is_bot": is_bot,
+            "deleted": deleted,
             "tz": tz,
         }
 
-    def add_channel(self, channel_id: str, name: str, *, is_member: bool = True) -> None:
+    def add_channel(
+        self, channel_id: str, name: str, *, is_member: bool = True, members: list[str] | None = None
+    ) -> None:
+        """A channel; `members` are its members' ids (add them with `add_user` too)."""
         self.channels[channel_id] = {
             "id": channel_id,
             "name": name,
             "is_member": is_member,
             "is_channel": True,
         }
+        self.members[channel_id] = list(members or [])
 
     def fail(
         self,
@@ -120,10 +135,12 @@ class FakeSlack:
         times: int = 1,
         status: int = 200,
         channel: str | None = None,
+        needed: str | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` (to `channel`, if given) answer `ok: false`."""
+        """Make the next `times` calls of `method` (to `channel`, if given) answer `ok: false`
+        (with `needed`, as Slack answers missing_scope)."""
         self._faults.setdefault(method, []).extend(
-            Fault(status=status, error=error, channel=channel) for _ in range(times)
+            Fault(status=status, error=error, channel=channel, needed=needed) for _ in range(times)
         )
 
     def slow(self, method: str, seconds: float) -> None:
@@ -228,6 +245,22 @@ class FakeSlack:
         if method == "users.info":
             user = self.users.get(args.get("user", ""))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "conversations.members":
+            if args.get("channel") not in self.members:
+                return {"ok": False, "error": "channel_not_found"}
+            members = self.members[args["channel"]]
+            start = int(args.get("cursor") or 0)
+            limit = int(args.get("limit") or 100)
+            page = members[start : start + limit]
+            more = start + limit < len(members)
+            return {
+                "ok": True,
+                "members": page,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+            }
+        if method == "conversations.open":
+            user = str(args.get("users", "")).split(",")[0]
+            return {"ok": True, "channel": {"id": f"D{user}"}}
         if method == "conversations.info":
             channel = self.channels.get(args.get("channel", ""))
             return (
@@ -266,6 +299,8 @@ class FakeSlack:
                     fake.calls.append(Call(method, args, dict(self.headers)))
                     fault = fake._take_fault(method, args)
                     body = {"ok": False, "error": fault.error} if fault else fake._answer(method, args)
+                    if fault and fault.needed:
+                        body["needed"] = fault.needed
                     headers = dict(fault.headers) if fault else {}
                     if method == "auth.test" and body.get("ok"):
                         headers["x-oauth-scopes"] = ",".join(fake.scopes)

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from alembic.script import ScriptDirectory
 
 from bot.scopes import BOT_SCOPES
-from storage.db import Database
+from storage.db import Database, alembic_config
 from tests.fakeslack import TEAM_ID, FakeSlack
 from workflow import ceremonies, experiments
 from workflow.experiments import Slot
@@ -117,7 +118,8 @@ def test_a_database_not_migrated(env: dict[str, str], tmp_path: Path) -> None:
     result = doctor({**env, "DATABASE_URL": f"sqlite:///{tmp_path}/empty.db"}, tmp_path)
     assert result.returncode == 1
     checks = lines_of(result)
-    assert checks["database"].startswith("✗ database: has no schema yet; this version needs 0003")
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert checks["database"].startswith(f"✗ database: has no schema yet; this version needs {head}")
     assert "fix: run `python -m bot migrate`" in checks["database"]
     assert checks["channels"].startswith("– channels: skipped")
 

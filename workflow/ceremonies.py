@@ -11,13 +11,14 @@ change (`updated_at`) is never posted late, so resuming at 09:45 does not post t
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
 from storage import audit
+from storage import calendar as calendar_queries
 from storage import ceremonies as queries
 from storage.models import Ceremony, CeremonyRun
 from storage.types import utcnow
@@ -70,6 +71,18 @@ def validate_duration(text: str) -> int:
     value = text.strip().lower().removesuffix("min").removesuffix("m")
     if not value.isdigit() or not 1 <= int(value) <= DURATION_MAX_MINUTES:
         raise InvalidInput(f"The duration is in minutes, from 1 to {DURATION_MAX_MINUTES}, e.g. `30`.")
+    return int(value)
+
+
+CLOSE_MAX_MINUTES = 24 * 60
+
+
+def validate_close(text: str) -> int:
+    value = text.strip().lower().removesuffix("min").removesuffix("m")
+    if not value.isdigit() or not 1 <= int(value) <= CLOSE_MAX_MINUTES:
+        raise InvalidInput(
+            f"The close is in minutes after the reminder, from 1 to {CLOSE_MAX_MINUTES}, e.g. `120`."
+        )
     return int(value)
 
 
@@ -190,7 +203,7 @@ def add(
     return ceremony
 
 
-EDIT_FIELDS = ("schedule", "timezone", "channel", "duration")
+EDIT_FIELDS = ("schedule", "timezone", "channel", "duration", "close")
 
 
 def edit(
@@ -224,6 +237,12 @@ def edit(
         if len(values) != 1:
             raise InvalidInput(f"Say the minutes: `/ceremony edit {ceremony.name} duration 30`.")
         ceremony.duration_minutes = validate_duration(values[0])
+    elif field == "close" and ceremony.kind == STANDUP:
+        if len(values) != 1:
+            raise InvalidInput(
+                f"Say the minutes after the reminder: `/ceremony edit {ceremony.name} close 120`."
+            )
+        ceremony.close_minutes = validate_close(values[0])
     else:
         raise InvalidInput(
             f"You can edit {', '.join(EDIT_FIELDS)}; e.g. `/ceremony edit {ceremony.name} duration 30`."
@@ -281,14 +300,31 @@ class Listed:
         return run if run is not None and run.status == queries.RunStatus.FAILED else None
 
 
+# How many holiday-struck occurrences `/ceremony list` looks past for the next real one.
+_LOOKAHEAD = 400
+
+
+def next_real(ceremony: Ceremony, *, now: datetime, holidays: Collection[date]) -> datetime | None:
+    """The next occurrence not on a holiday (in the ceremony's timezone); None if none is near."""
+    tz = schedules.zone(ceremony.timezone)
+    for count, fire in enumerate(schedules.load(ceremony.schedule).occurrences(tz, after=now)):
+        if fire.date() not in holidays:
+            return fire
+        if count >= _LOOKAHEAD:
+            break
+    return None
+
+
 def list_ceremonies(session: Session, *, team_id: str, now: datetime | None = None) -> Sequence[Listed]:
     now = now or utcnow()
+    # A day of margin: a ceremony's timezone may still be on yesterday.
+    since = now.astimezone(UTC).date() - timedelta(days=1)
+    holidays = {h.day for h in calendar_queries.holidays(session, team_id=team_id, from_day=since)}
     listed = []
     for ceremony in queries.for_team(session, team_id=team_id):
         next_at = None
         if not ceremony.paused:
-            tz = schedules.zone(ceremony.timezone)
-            next_at = schedules.load(ceremony.schedule).next_at_or_after(tz, now)
+            next_at = next_real(ceremony, now=now, holidays=holidays)
         assert ceremony.id is not None
         listed.append(Listed(ceremony, next_at, queries.last_run(session, ceremony_id=ceremony.id)))
     return listed

@@ -47,6 +47,10 @@ class Kind(StrEnum):
     HOME = "home"  # publish a person's App Home
     PROJECT = "project"  # post or update a project's card
     MILESTONE_OVERDUE = "milestone_overdue"  # the one reminder, in the project card's thread
+    STANDUP_PROMPTS = "standup_prompts"  # find a standup run's participants and queue their DMs
+    STANDUP_DM = "standup_dm"  # DM one participant the prompt (or the follow-up)
+    STANDUP_ANSWER = "standup_answer"  # post or edit an answer's reply in the reminder's thread
+    STANDUP_SUMMARY = "standup_summary"  # edit the reminder to add (or refresh) the summary
 
 
 class Notice(StrEnum):
@@ -54,11 +58,21 @@ class Notice(StrEnum):
 
     DECISION = "decision"  # changes requested or rejected, with the reason
     RESUBMITTED = "resubmitted"
+    BLOCKED = "blocked"  # a standup blocker naming the experiment
 
 
 # Kinds that post into a channel, so count against its pace.
 PACED = frozenset(
-    {Kind.EXPERIMENT, Kind.NOTICE, Kind.NUDGE, Kind.REMINDER, Kind.PROJECT, Kind.MILESTONE_OVERDUE}
+    {
+        Kind.EXPERIMENT,
+        Kind.NOTICE,
+        Kind.NUDGE,
+        Kind.REMINDER,
+        Kind.PROJECT,
+        Kind.MILESTONE_OVERDUE,
+        Kind.STANDUP_ANSWER,
+        Kind.STANDUP_SUMMARY,
+    }
 )
 
 
@@ -166,8 +180,81 @@ def reminder(session: Session, *, team_id: str, run_id: int, channel_id: str, ac
             kind=Kind.REMINDER,
             subject_id=run_id,
             channel_id=channel_id,
-            stream=f"run:{run_id}",
+            stream=run_stream(run_id),
             actor_id=actor_id,
+        ),
+    )
+
+
+def run_stream(run_id: int) -> str:
+    return f"run:{run_id}"
+
+
+def standup_prompts(session: Session, *, team_id: str, run_id: int, actor_id: str | None) -> None:
+    """Queue asking a standup run's participants (looked up in Slack when it is sent). `actor_id`
+    (whoever set the standup up) is told in App Home if it can never be done (a missing scope)."""
+    queries.enqueue(
+        session,
+        Delivery(
+            team_id=team_id,
+            kind=Kind.STANDUP_PROMPTS,
+            subject_id=run_id,
+            stream=run_stream(run_id),
+            actor_id=actor_id,
+        ),
+    )
+
+
+def standup_dm(
+    session: Session,
+    *,
+    team_id: str,
+    prompt_id: int,
+    user_id: str,
+    followup: bool,
+    actor_id: str | None = None,
+) -> None:
+    """Queue DMing one participant their prompt, or the follow-up; `actor_id` as for the prompts."""
+    queries.enqueue(
+        session,
+        Delivery(
+            team_id=team_id,
+            kind=Kind.STANDUP_DM,
+            subject_id=prompt_id,
+            user_id=user_id,
+            stream=f"standup_dm:{prompt_id}",
+            args=json.dumps({"followup": followup}),
+            actor_id=actor_id,
+        ),
+    )
+
+
+def standup_answer(session: Session, *, team_id: str, run_id: int, answer_id: int, channel_id: str) -> None:
+    """Queue posting (or editing) an answer's reply, after the reminder it hangs under."""
+    queries.enqueue(
+        session,
+        Delivery(
+            team_id=team_id,
+            kind=Kind.STANDUP_ANSWER,
+            subject_id=answer_id,
+            channel_id=channel_id,
+            stream=run_stream(run_id),
+            coalesce_key=f"standup_answer:{answer_id}",
+        ),
+    )
+
+
+def standup_summary(session: Session, *, team_id: str, run_id: int, channel_id: str) -> None:
+    """Queue bringing the standup's summary (in its reminder) up to date."""
+    queries.enqueue(
+        session,
+        Delivery(
+            team_id=team_id,
+            kind=Kind.STANDUP_SUMMARY,
+            subject_id=run_id,
+            channel_id=channel_id,
+            stream=run_stream(run_id),
+            coalesce_key=f"standup_summary:{run_id}",
         ),
     )
 
@@ -452,14 +539,29 @@ def describe(session: Session, row: Delivery) -> str:
     if row.kind == Kind.MILESTONE_OVERDUE and row.subject_id is not None:
         milestone = session.get(Milestone, row.subject_id)
         return f"the overdue reminder of M{milestone.number}" if milestone else "a milestone reminder"
+    standup = {
+        Kind.STANDUP_PROMPTS: "the standup prompts",
+        Kind.STANDUP_DM: "the standup DMs",
+        Kind.STANDUP_ANSWER: "a standup answer",
+        Kind.STANDUP_SUMMARY: "the standup summary",
+    }.get(Kind(row.kind))
+    if standup is not None:
+        return standup
     return f"a {row.kind} delivery"
 
 
 def problems_of_person(session: Session, *, team_id: str, user_id: str) -> list[Problem]:
-    return [
-        Problem(row, describe(session, row))
-        for row in queries.failed(session, team_id=team_id, actor_id=user_id)
-    ]
+    """What failed for good among the person's changes; one per kind of post and error (a DM to
+    each of twenty participants failing for one missing scope is one problem)."""
+    seen: set[tuple[str, str | None, str | None]] = set()
+    problems = []
+    for row in queries.failed(session, team_id=team_id, actor_id=user_id):
+        what = describe(session, row)
+        if (what, row.channel_id, row.last_error) in seen:
+            continue
+        seen.add((what, row.channel_id, row.last_error))
+        problems.append(Problem(row, what))
+    return problems
 
 
 def problems_of_experiment(session: Session, experiment: Experiment) -> list[Problem]:

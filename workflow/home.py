@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session
 
 from storage import experiments as queries
-from storage.models import Experiment
-from workflow import delivery
+from storage.models import Away, Experiment
+from storage.types import utcnow
+from workflow import calendar, delivery
 from workflow import vocabulary as v
 from workflow.delivery import Problem
 from workflow.permissions import Policy
@@ -26,9 +28,10 @@ class Home:
     mine: Sequence[Experiment]
     recent: Sequence[Experiment]
     problems: Sequence[Problem]
+    away: Away | None = None
 
 
-def home(session: Session, *, team_id: str, user_id: str, policy: Policy) -> Home:
+def home(session: Session, *, team_id: str, user_id: str, policy: Policy, today: date | None = None) -> Home:
     mine, _ = queries.list_for_team(
         session, team_id=team_id, owner_id=user_id, statuses=OPEN_STATUSES, limit=10
     )
@@ -39,4 +42,5 @@ def home(session: Session, *, team_id: str, user_id: str, policy: Policy) -> Hom
         mine=mine,
         recent=recent,
         problems=delivery.problems_of_person(session, team_id=team_id, user_id=user_id),
+        away=calendar.away_status(session, team_id=team_id, user_id=user_id, today=today or utcnow().date()),
     )

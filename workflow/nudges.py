@@ -17,6 +17,7 @@ from storage import agenda as queries
 from storage import experiments as experiment_queries
 from storage import roles
 from storage.models import Experiment
+from workflow import calendar
 from workflow import vocabulary as v
 
 NUDGED_STATUSES = (v.IN_REVIEW, v.APPROVED)
@@ -25,7 +26,8 @@ NUDGED_STATUSES = (v.IN_REVIEW, v.APPROVED)
 @dataclass(frozen=True)
 class Ask:
     role: str
-    people: Sequence[str]  # empty: nobody who may act holds it
+    people: Sequence[str]  # empty: nobody who may act holds it (or all who do are away)
+    away: Sequence[str] = ()  # holders who may act but are away: not asked
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class Nudge:
 
     @property
     def unheld(self) -> list[str]:
-        return [ask.role for ask in self.asks if not ask.people]
+        return [ask.role for ask in self.asks if not ask.people and not ask.away]
 
 
 @dataclass(frozen=True)
@@ -97,26 +99,41 @@ def claim(
 
 
 def build(
-    session: Session, *, experiment_id: int, now: datetime, admin_user_ids: Collection[str]
+    session: Session,
+    *,
+    experiment_id: int,
+    now: datetime,
+    admin_user_ids: Collection[str],
+    timezone: str = "UTC",
 ) -> Nudge | None:
-    """The nudge as it should read at `now`; None once the experiment no longer waits on anyone."""
+    """The nudge as it should read at `now`; None once the experiment no longer waits on anyone
+    who is not away. People away (`/aiteam away`) are never asked."""
     experiment = session.get(Experiment, experiment_id)
     if experiment is None or experiment.status not in NUDGED_STATUSES:
         return None
     waited_on = _waited_on(session, experiment)
     if not waited_on.roles:
         return None
-    asks = [
-        Ask(
-            role,
-            [
-                u
-                for u in roles.holders(session, team_id=experiment.team_id, role=role)
-                if u not in waited_on.excluded
-            ],
-        )
+    holders = {
+        role: [
+            u
+            for u in roles.holders(session, team_id=experiment.team_id, role=role)
+            if u not in waited_on.excluded
+        ]
         for role in waited_on.roles
+    }
+    away = calendar.away_among(
+        session,
+        team_id=experiment.team_id,
+        user_ids={u for people in holders.values() for u in people},
+        today=calendar.today(timezone, now),
+    )
+    asks = [
+        Ask(role, [u for u in people if u not in away], [u for u in people if u in away])
+        for role, people in holders.items()
     ]
+    if all(not ask.people and ask.away for ask in asks):
+        return None  # everyone who could act is away: nobody to ask
     return Nudge(
         experiment=experiment,
         waiting_since=experiment.status_changed_at,

@@ -30,8 +30,8 @@ from storage import ceremonies as runs
 from storage import projects as project_queries
 from storage.ceremonies import RunStatus
 from storage.db import Database
-from storage.models import Ceremony, CeremonyRun, Milestone, Project
-from workflow import ceremonies, delivery, nudges, reminders, schedules
+from storage.models import Ceremony, CeremonyRun, Holiday, Milestone, Project
+from workflow import calendar, ceremonies, delivery, nudges, reminders, schedules, standups
 from workflow import vocabulary as v
 from workflow.reminders import Reminder
 
@@ -43,12 +43,18 @@ MISSED = "missed: nothing posted it within the grace window"
 PAUSED = "the ceremony was paused or removed before its reminder went out"
 
 
+def _holiday(holiday: Holiday) -> str:
+    return f"holiday: {holiday.day.isoformat()}" + (f" ({holiday.name})" if holiday.name else "")
+
+
 @dataclass(frozen=True)
 class TickConfig:
     grace: timedelta
     nudge_after: timedelta
     nudge_every: timedelta
     admin_user_ids: Collection[str] = frozenset()
+    # The workspace's timezone: the dates of `/aiteam away until …` are read in it.
+    timezone: str = "UTC"
 
     @property
     def window(self) -> timedelta:
@@ -64,6 +70,8 @@ class PassReport:
     nudged: list[int] = field(default_factory=list)
     # Milestones whose one overdue reminder this pass claimed.
     overdue: list[int] = field(default_factory=list)
+    followed_up: list[int] = field(default_factory=list)  # standup runs
+    closed: list[int] = field(default_factory=list)  # standup runs
 
     @property
     def ok(self) -> bool:
@@ -155,6 +163,15 @@ def _claim(
         ceremony = session.get(Ceremony, item.ceremony.id)
         if ceremony is None or ceremony.paused:
             return
+        holiday = calendar.holiday_on(
+            session, team_id=ceremony.team_id, moment=item.due_at, timezone=ceremony.timezone
+        )
+        if holiday is not None:
+            session.add(_new_run(ceremony, item.due_at, now, RunStatus.SKIPPED, error=_holiday(holiday)))
+            session.flush()
+            log.info("skipped %s: %s", label, _holiday(holiday))
+            report.skipped.append(label)
+            return
         if now - item.due_at > config.window:
             session.add(_new_run(ceremony, item.due_at, now, RunStatus.SKIPPED, error=MISSED))
             session.flush()
@@ -221,6 +238,12 @@ def run_pass(db: Database, *, now: datetime, config: TickConfig) -> PassReport:
     queue_reminders(db, now=now, config=config, report=report)
     queue_nudges(db, now=now, config=config, report=report)
     queue_overdue_milestones(db, now=now, report=report)
+    try:
+        report.followed_up += standups.queue_followups(db, now=now, timezone=config.timezone)
+        report.closed += standups.queue_closes(db, now=now)
+    except Exception:
+        log.exception("standup follow-ups or closes failed unexpectedly")
+        report.failed.append("standup follow-ups and closes")
     return report
 
 
@@ -258,4 +281,5 @@ def reminder_to_post(session: Session, *, run_id: int, now: datetime, config: Ti
 
 
 def reminder_posted(session: Session, *, run_id: int, ts: str, now: datetime) -> None:
-    runs.finish(session, run_id=run_id, status=RunStatus.POSTED, at=now, message_ts=ts)
+    if runs.finish(session, run_id=run_id, status=RunStatus.POSTED, at=now, message_ts=ts):
+        standups.on_reminder_posted(session, run_id=run_id, now=now)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.blocks import Block, Message, context, divider, header, message, section
 from bot.blocks.experiments import card_link
+from bot.blocks.standups import share_button
 from bot.text import channel_mention, escape, truncate, user_mention
 from storage.models import Ceremony, Experiment
 from workflow import ceremonies as c
@@ -32,8 +33,8 @@ ICON = {
     c.RETROSPECTIVE: ":arrows_counterclockwise:",
 }
 INVITATION = {
-    c.STANDUP: "Reply in this thread: what moved since yesterday, what's next, what's blocking you, "
-    "where you need help.",
+    c.STANDUP: "Press *Share my update* (here or in your DM): what moved since yesterday, what's "
+    "blocking you, where you need help. Answers appear in this thread.",
     c.EXPERIMENT_REVIEW: "Go through what is waiting, decide what you can, and share what you learned.",
     c.ETHICS_REVIEW: "Look at the AI decisions below for bias, fairness and safety before they ship.",
     c.RETROSPECTIVE: "What went well, what didn't, what to change. Reply in this thread.",
@@ -85,8 +86,9 @@ def late_note(reminder: Reminder) -> str | None:
     return f"posted late: due {due:%H:%M} {due:%Z} ({due:%a %d %b})"
 
 
-def reminder_message(reminder: Reminder) -> Message:
-    """The message posted to the ceremony's channel when it is due."""
+def reminder_message(reminder: Reminder, *, run_id: int | None = None) -> Message:
+    """The message posted to the ceremony's channel when it is due; a standup's (given its run)
+    carries the Share my update button."""
     ceremony = reminder.ceremony
     name = title(ceremony)
     minutes = f"{ceremony.duration_minutes} minutes"
@@ -104,6 +106,8 @@ def reminder_message(reminder: Reminder) -> Message:
     blocks += [_section_block(s, ceremony.timezone) for s in shown]
     if ceremony.kind in EMPTY and not shown:
         blocks.append(section(EMPTY[ceremony.kind]))
+    if ceremony.kind == c.STANDUP and run_id is not None:
+        blocks.append(share_button(run_id))
     notes = [note for note in (late_note(reminder),) if note]
     notes.append(f"`{escape(ceremony.schedule)}` ({ceremony.timezone}) · `/ceremony list`")
     blocks.append(context(*notes))
@@ -133,6 +137,8 @@ def nudge_message(nudge: Nudge) -> Message:
         if ask.people:
             people = ", ".join(user_mention(u) for u in ask.people)
             lines.append(f"{people}: the *{role_label(ask.role)}* is yours to give.")
+        elif ask.away:
+            lines.append(f"Whoever can give the *{role_label(ask.role)}* is away; it waits for their return.")
     unheld = nudge.unheld
     if unheld:
         roles = ", ".join(f"`{r}`" for r in unheld)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks import Block, context, divider, header, section
+from bot.blocks.calendar import away_line
 from bot.blocks.deliveries import problem_block
 from bot.blocks.experiments import card_link, status_label
 from bot.text import escape, truncate, user_mention
@@ -36,8 +37,10 @@ def home_view(home: Home) -> dict[str, Any]:
             f"Hi {user_mention(user_id)}. Propose an experiment with `/experiment propose <hypothesis>`; "
             "`/experiment help` lists everything else."
         ),
-        divider(),
     ]
+    if home.away is not None:
+        blocks.append(context(away_line(home.away)))
+    blocks.append(divider())
     if home.problems:
         blocks += [section("*Not delivered*"), *[problem_block(p) for p in home.problems], divider()]
     blocks.append(section("*Waiting on you*"))

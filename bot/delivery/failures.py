@@ -49,6 +49,9 @@ def classify(error: Exception) -> Failure:
             return Failure("ratelimited", retry_after=wait)
         if status >= 500 or code in TRANSIENT:
             return Failure(code)
+        if code == "missing_scope" and response.get("needed"):
+            # Name the permission, so whoever reads it knows what the reinstall must grant.
+            return Failure(f"missing_scope: {str(response.get('needed'))[:100]}", permanent=True)
         # Unknown codes are permanent: retrying a request Slack refuses only hides the refusal.
         return Failure(code, permanent=True)
     if isinstance(error, SlackClientError | OSError | OperationalError):
@@ -60,5 +63,11 @@ def classify(error: Exception) -> Failure:
 
 def explain(error: str) -> str:
     """What a recorded error means for people, for App Home and `/experiment show`."""
+    if error.startswith("missing_scope: "):
+        needed = error.removeprefix("missing_scope: ")
+        return (
+            f"`missing_scope`: the app lacks the `{needed}` permission: reinstall it with the scopes in "
+            "manifest.yml (Slack app settings → OAuth & Permissions → Reinstall to Workspace)"
+        )
     hint = PERMANENT.get(error)
     return f"`{error}`: {hint}" if hint else f"`{error}`"

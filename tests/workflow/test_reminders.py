@@ -40,7 +40,7 @@ def test_standup_says_its_focus_and_duration_and_asks_for_answers_in_thread(
     text = _posted(slack)
     assert "15 minutes" in text
     assert "blockers, progress, help needed" in text
-    assert "Reply in this thread" in text
+    assert "Share my update" in text and "Answers appear in this thread" in text
 
 
 def test_experiment_review_lists_what_waits_with_links_to_the_cards(

@@ -3,7 +3,7 @@
 from slack_bolt import App
 
 from bot import ids
-from bot.listeners.actions import review
+from bot.listeners.actions import review, standups
 from bot.listeners.actions.click import click_listener
 
 
@@ -14,3 +14,4 @@ def register(app: App) -> None:
     app.action(ids.CHECKLIST)(click_listener(review.toggle_checklist))
     app.action(ids.SIGNOFF_APPROVE)(click_listener(review.approve_signoff))
     app.action(ids.SIGNOFF_REJECT)(click_listener(review.reject_signoff))
+    app.action(ids.SHARE_UPDATE)(click_listener(standups.share_update))

@@ -1,6 +1,6 @@
 """`/ceremony`: one module per group of subcommands; this table is where they meet."""
 
-from bot.listeners.commands.ceremony import browse, manage
+from bot.listeners.commands.ceremony import browse, holidays, manage, participants
 from bot.listeners.commands.router import Subcommand
 
 USAGE = """*`/ceremony` commands*
@@ -10,9 +10,13 @@ USAGE = """*`/ceremony` commands*
 `/ceremony add design-sync #design weekly tue 11:00 Europe/Berlin`
 • `/ceremony list`: every ceremony with its next reminder, in its own timezone
 • `/ceremony edit <name> schedule <schedule> [timezone]` | `timezone <tz>` | `channel #channel` | \
-`duration <minutes>`
+`duration <minutes>` | `close <minutes>` (standups: when answers are summarised, default 120)
+• `/ceremony participants <standup> [@a @b … | channel]`: who the standup asks (default: the \
+channel's people)
 • `/ceremony pause <name>`, `/ceremony resume <name>`, `/ceremony remove <name>`
 • `/ceremony run <name>`: post its reminder now
+• `/ceremony holiday add <YYYY-MM-DD> [name]`, `/ceremony holiday remove <YYYY-MM-DD>`, \
+`/ceremony holidays`: workspace holidays, when no ceremony is posted
 • `/ceremony help`: this text
 Schedules: `daily 09:30`, `weekdays 09:30`, `weekly wed 14:00`, `biweekly fri 16:00` \
 (add `from 2026-12-04` to choose the weeks), 24-hour time. Timezones are IANA names such as \
@@ -27,6 +31,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "remove": manage.remove,
     "list": browse.list_ceremonies,
     "run": browse.run,
+    "holiday": holidays.holiday,
+    "holidays": holidays.holidays,
+    "participants": participants.participants,
 }
 
 

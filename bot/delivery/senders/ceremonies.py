@@ -1,0 +1,27 @@
+"""A ceremony run's reminder."""
+
+from __future__ import annotations
+
+from bot.blocks.ceremonies import reminder_message
+from bot.delivery.senders.posting import SendContext, post
+from storage.models import Delivery
+from workflow import (
+    tick,
+)
+
+
+def send_reminder(ctx: SendContext, row: Delivery) -> str | None:
+    assert row.subject_id is not None
+    with ctx.db.session() as session:
+        reminder = tick.reminder_to_post(session, run_id=row.subject_id, now=ctx.now, config=ctx.config)
+    if reminder is None:
+        return "not posted: the run was done, paused, removed or past its grace window"
+    ts = post(
+        ctx,
+        channel=reminder.ceremony.channel_id,
+        key=f"{row.team_id}:run:{row.subject_id}",
+        payload=reminder_message(reminder, run_id=row.subject_id),
+    )
+    with ctx.db.session() as session:
+        tick.reminder_posted(session, run_id=row.subject_id, ts=ts, now=ctx.now)
+    return None

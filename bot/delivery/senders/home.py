@@ -1,0 +1,26 @@
+"""A person's App Home."""
+
+from __future__ import annotations
+
+from bot.blocks.home import home_view
+from bot.delivery.senders.posting import SendContext
+from storage.models import Delivery
+from workflow import (
+    calendar,
+    home,
+)
+
+
+def send_home(ctx: SendContext, row: Delivery) -> str | None:
+    assert row.user_id is not None
+    with ctx.db.read() as session:
+        mine = home.home(
+            session,
+            team_id=row.team_id,
+            user_id=row.user_id,
+            policy=ctx.policy,
+            today=calendar.today(ctx.config.timezone, ctx.now),
+        )
+        view = home_view(mine)
+    ctx.client.views_publish(user_id=row.user_id, view=view)
+    return None

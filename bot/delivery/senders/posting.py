@@ -1,0 +1,82 @@
+"""What every sender shares: the context it runs in, and posting so a retry never posts twice.
+
+Each post carries the delivery's key in its message metadata, so a retry after an uncertain
+outcome (a time-out, a process that died mid-call) can find a post that did happen before
+posting again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks import Message
+from storage.db import Database
+from storage.models import Delivery
+from workflow.permissions import Policy
+from workflow.tick import TickConfig
+
+METADATA_EVENT = "aiteam_post"
+
+
+@dataclass(frozen=True)
+class SendContext:
+    client: WebClient
+    db: Database
+    config: TickConfig
+    policy: Policy
+    now: datetime
+    # Look for an earlier post before posting: set on a retry after an uncertain outcome.
+    check_posted: bool = False
+
+
+class NothingToSend(Exception):
+    """The intent no longer applies (the subject is gone); the row is done."""
+
+
+Sender = Callable[[SendContext, Delivery], str | None]
+
+
+def post(ctx: SendContext, *, channel: str, key: str, payload: Message, thread_ts: str | None = None) -> str:
+    """chat.postMessage, tagged with `key`; on a retry, first look for the post having happened."""
+    if ctx.check_posted:
+        found = find_post(ctx, channel=channel, key=key, thread_ts=thread_ts)
+        if found is not None:
+            return found
+    kwargs: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
+    response = ctx.client.chat_postMessage(
+        channel=channel,
+        unfurl_links=False,
+        metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}},
+        **kwargs,
+        **payload,
+    )
+    return str(response["ts"])
+
+
+def find_post(ctx: SendContext, *, channel: str, key: str, thread_ts: str | None) -> str | None:
+    """The ts of a message the bot posted with `key`, among the channel's (or thread's) latest."""
+    try:
+        if thread_ts:
+            response = ctx.client.conversations_replies(
+                channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
+            )
+        else:
+            response = ctx.client.conversations_history(channel=channel, include_all_metadata=True, limit=200)
+    except SlackApiError as error:
+        if error.response.get("error") in ("missing_scope", "not_in_channel", "channel_not_found"):
+            return None  # cannot look: post, accepting the rare duplicate
+        raise
+    for message in response.get("messages") or []:
+        metadata = message.get("metadata") or {}
+        if (
+            metadata.get("event_type") == METADATA_EVENT
+            and (metadata.get("event_payload") or {}).get("key") == key
+        ):
+            return str(message["ts"])
+    return None

@@ -1,0 +1,95 @@
+"""Standups: finding the participants, DM prompts, answers in the thread, the summary."""
+
+from __future__ import annotations
+
+from bot.blocks.ceremonies import reminder_message
+from bot.blocks.standups import answer_reply, dm_message, with_summary
+from bot.delivery.senders.posting import SendContext, post
+from storage.models import Delivery
+from workflow import (
+    delivery,
+    reminders,
+    standups,
+    tick,
+)
+
+
+def _channel_humans(ctx: SendContext, channel_id: str) -> list[str]:
+    """The channel's members who are people: no bots, no deactivated accounts."""
+    members: list[str] = []
+    cursor = None
+    while True:
+        page = ctx.client.conversations_members(channel=channel_id, limit=1000, cursor=cursor)
+        members += page.get("members") or []
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    infos = [ctx.client.users_info(user=user_id)["user"] for user_id in dict.fromkeys(members)]
+    return standups.humans(infos)
+
+
+def send_standup_prompts(ctx: SendContext, row: Delivery) -> str | None:
+    assert row.subject_id is not None
+    with ctx.db.read() as session:
+        target = standups.prompt_target(session, run_id=row.subject_id)
+    if target is None:
+        return "the standup is closed or gone"
+    people = target.explicit or _channel_humans(ctx, target.ceremony.channel_id)
+    with ctx.db.session() as session:
+        asked = standups.record_prompts(
+            session, run_id=row.subject_id, user_ids=people, now=ctx.now, timezone=ctx.config.timezone
+        )
+    return f"asked {len(asked)} of {len(people)}"
+
+
+def send_standup_dm(ctx: SendContext, row: Delivery) -> str | None:
+    assert row.subject_id is not None
+    followup = bool(delivery.args_of(row).get("followup"))
+    with ctx.db.read() as session:
+        dm = standups.dm_to_send(session, prompt_id=row.subject_id, followup=followup)
+        payload = dm_message(dm) if dm is not None else None
+    if dm is None or payload is None:
+        return "no longer needed: answered, closed or gone"
+    channel = str(ctx.client.conversations_open(users=dm.prompt.user_id)["channel"]["id"])
+    ts = post(ctx, channel=channel, key=f"{row.team_id}:standup_dm:{row.id}", payload=payload)
+    if not followup:
+        with ctx.db.session() as session:
+            standups.dm_posted(session, prompt_id=row.subject_id, channel=channel, ts=ts)
+    return None
+
+
+def send_standup_answer(ctx: SendContext, row: Delivery) -> str | None:
+    assert row.subject_id is not None
+    with ctx.db.read() as session:
+        reply = standups.reply_to_send(session, answer_id=row.subject_id)
+        payload = answer_reply(reply) if reply is not None else None
+    if reply is None or payload is None:
+        return "the standup or its reminder is gone"
+    channel, existing = reply.ceremony.channel_id, reply.answer.reply_ts
+    if existing is not None:
+        ctx.client.chat_update(channel=channel, ts=existing, **payload)
+        return None
+    ts = post(
+        ctx,
+        channel=channel,
+        key=f"{row.team_id}:standup_answer:{row.subject_id}",
+        payload=payload,
+        thread_ts=reply.run.message_ts,
+    )
+    with ctx.db.session() as session:
+        standups.reply_posted(session, answer_id=row.subject_id, ts=ts)
+    return None
+
+
+def send_standup_summary(ctx: SendContext, row: Delivery) -> str | None:
+    assert row.subject_id is not None
+    with ctx.db.read() as session:
+        found = standups.summary(session, run_id=row.subject_id, now=ctx.now, timezone=ctx.config.timezone)
+        if found is None or found.run.message_ts is None:
+            return "the standup or its reminder is gone"
+        run = found.run
+        late = run.posted_at is not None and run.posted_at - run.due_at > tick.ON_TIME
+        reminder = reminders.build(session, found.ceremony, due_at=run.due_at, late=late)
+        payload = with_summary(reminder_message(reminder, run_id=row.subject_id), found)
+    ctx.client.chat_update(channel=found.ceremony.channel_id, ts=run.message_ts, **payload)
+    return None
