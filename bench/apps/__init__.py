@@ -1,0 +1,1 @@
+"""Baseline WSGI apps the load benchmark serves under gunicorn, configured by BENCH_* variables."""

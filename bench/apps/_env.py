@@ -1,0 +1,24 @@
+"""What the baseline apps read from the environment the benchmark sets."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+TOKEN = "xoxb-bench"
+
+
+def bolt_app() -> App:
+    """A Bolt app with Bolt's defaults, talking to the fake Slack at BENCH_SLACK_API_URL."""
+    return App(
+        signing_secret=os.environ["BENCH_SIGNING_SECRET"],
+        client=WebClient(token=TOKEN, base_url=os.environ["BENCH_SLACK_API_URL"]),
+    )
+
+
+def ready(name: str) -> None:
+    """The line the benchmark waits for, once per gunicorn worker."""
+    print(f"bench-app-ready {name} pid={os.getpid()}", file=sys.stderr, flush=True)
