@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.logs import configure_logging
 from bot.preflight import StartupError, check_database, verify_app_token, verify_bot_token
 from bot.services import Services, open_database
 from bot.settings import README_SETTINGS, Settings, SettingsError, load_settings
@@ -41,17 +42,17 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_http(settings: Settings) -> None:
+def _serve_http(settings: Settings, *, scheduler: bool) -> None:
     from bot.web import serve
 
     settings.require("slack_bot_token", "slack_signing_secret")
-    serve(settings)
+    serve(scheduler=scheduler)
 
 
 def cmd_web(settings: Settings, _args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "slack_signing_secret")
     _preflight(settings)
-    _serve_http(settings)
+    _serve_http(settings, scheduler=False)
     return 0
 
 
@@ -110,14 +111,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if not socket_mode:
         settings.require("slack_signing_secret")
     _preflight(settings, socket_mode=socket_mode)
-    from bot.scheduler import make_scheduler
-
     if not socket_mode:
-        # Each gunicorn worker runs its own delivery worker; the scheduler runs here, once.
-        make_scheduler(settings, open_database(settings), blocking=False).start()
-        _serve_http(settings)
+        # Each gunicorn worker runs its own delivery worker; the master runs the scheduler, once.
+        _serve_http(settings, scheduler=True)
         return 0
     from bot.runtime import start_worker
+    from bot.scheduler import make_scheduler
     from bot.socket_mode import socket_mode_handler
     from bot.web import answers_pool
 
@@ -215,10 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # doctor reads the settings itself, to report a bad one as a failed check.
     quiet = args.func is cmd_doctor
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(logging.WARNING if quiet else logging.INFO)
     if args.func is cmd_doctor:
         return cmd_doctor(None, args)
     settings: Settings | None = None

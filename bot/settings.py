@@ -13,6 +13,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 README_SETTINGS = "see README.md, section 'Settings'"
+# Set by `python -m bot` (run, over HTTP) for gunicorn's master to run the scheduler, once.
+SCHEDULER_IN_MASTER = "AITEAM_SCHEDULER_IN_MASTER"
 # The databases the migrations and the claim queries are written for.
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 
@@ -28,6 +30,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///aiteam.db"
     slack_api_url: str = "https://slack.com/api/"
     port: int = Field(default=3000, ge=1, le=65535)
+    # The address `web` listens on: all interfaces by default (a platform's router in front).
+    bind_host: str = "0.0.0.0"
     default_timezone: str = "UTC"
     admin_user_ids: Annotated[frozenset[str], NoDecode] = frozenset()
     # Small teams sometimes have nobody else to ask; off by default (separation of duties).

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
-from gunicorn.app.base import BaseApplication
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.gunicorn_conf import SCHEDULER_IN_MASTER
+from bot.logs import configure_logging
 from bot.runtime import start_worker
 from bot.services import Services, open_database
-from bot.settings import Settings
+from bot.settings import Settings, load_settings
 from bot.slack import create_app
 from storage.db import Database
 from storage.types import utcnow
@@ -89,33 +92,20 @@ def create_wsgi_app(settings: Settings) -> WSGIApp:
     return wsgi_app(Services(settings=settings, db=db, answers=answers_pool(settings)))
 
 
-class GunicornServer(BaseApplication):  # type: ignore[misc]
-    """gunicorn, configured in code; each worker builds its own app after the fork."""
-
-    def __init__(self, factory: Callable[[], WSGIApp], options: dict[str, Any]) -> None:
-        self._factory = factory
-        self._options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self._options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> WSGIApp:
-        return self._factory()
+def application() -> WSGIApp:
+    """gunicorn's app factory (`bot.web:application()`), called in each worker after the fork."""
+    configure_logging()
+    return create_wsgi_app(load_settings())
 
 
-def serve(settings: Settings) -> None:
-    GunicornServer(
-        lambda: create_wsgi_app(settings),
-        {
-            "bind": f"0.0.0.0:{settings.port}",
-            "workers": settings.web_concurrency,
-            # Listeners answer in the request's own thread (parse, one transaction, ack), so
-            # WEB_THREADS is how many requests a worker serves at once.
-            "worker_class": "gthread",
-            "threads": settings.web_threads,
-            "timeout": 30,
-            "accesslog": "-",
-        },
-    ).run()
+def serve(*, scheduler: bool) -> NoReturn:
+    """Replace this process with a fresh gunicorn master serving the bot (see bot/gunicorn_conf.py).
+
+    Settings come to gunicorn through the environment, as they came here. With `scheduler`, the
+    master also runs the scheduler (`python -m bot` over HTTP); `web` never does.
+    """
+    env = {**os.environ, SCHEDULER_IN_MASTER: "1" if scheduler else "0"}
+    argv = [sys.executable, "-m", "gunicorn", "--config", "python:bot.gunicorn_conf", "bot.web:application()"]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, argv, env)

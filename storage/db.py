@@ -18,18 +18,21 @@ checkpoint so a burst does not leave it large.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from storage.deliveries import ENQUEUED
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -46,7 +49,9 @@ def make_engine(url: str, *, pool_size: int | None = None, **kwargs: Any) -> Eng
     """
     parsed = make_url(url)
     if pool_size is not None and parsed.database not in (None, "", ":memory:"):
-        kwargs = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": 30, **kwargs}
+        # A little overflow: a PostgreSQL proposal briefly holds a second connection to take its
+        # number (storage/experiments.py).
+        kwargs = {"pool_size": pool_size, "max_overflow": 4, "pool_timeout": 30, **kwargs}
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -85,6 +90,10 @@ class Database:
             options["postgresql_readonly"] = True
         self._reader = self.engine.execution_options(**options)
         self._on_enqueue: list[Callable[[], None]] = []
+        # SQLite lets one writer in at a time and makes the others poll with growing sleeps (up
+        # to 100 ms each), first come not first served. Writers of one process queue here
+        # instead, in order, so SQLite only arbitrates between processes.
+        self._writer = threading.RLock() if self.is_sqlite else contextlib.nullcontext()
 
     def on_enqueue(self, callback: Callable[[], None]) -> None:
         """Call `callback` after any unit of work that queued a delivery has committed."""
@@ -97,16 +106,16 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: commits on success, rolls back on any exception."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with self._writer, Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
-            if session.info.get(ENQUEUED):
-                for callback in self._on_enqueue:
-                    callback()
+        if session.info.get(ENQUEUED):
+            for callback in self._on_enqueue:
+                callback()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -121,6 +130,8 @@ class Database:
 
     def migrate(self, revision: str = "head") -> None:
         """Bring the schema up to `revision` with Alembic."""
+        from alembic import command  # only the processes that migrate load Alembic
+
         command.upgrade(alembic_config(self.url), revision)
 
     def dispose(self) -> None:
@@ -128,6 +139,8 @@ class Database:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     # ConfigParser treats % as interpolation; passwords may contain it.

@@ -12,12 +12,14 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy import and_, exists, func, or_, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from storage.models import ChannelPace, Delivery
+from storage.models import WAITING_KEY, ChannelPace, Delivery
 
 # Set on a session that queued something, so the unit of work can wake the local worker.
 ENQUEUED = "deliveries_enqueued"
@@ -36,21 +38,18 @@ UNDELIVERED = (State.PENDING, State.SENDING)
 def enqueue(session: Session, row: Delivery) -> bool:
     """Queue `row`; False when a waiting row with its coalesce key already covers it."""
     session.info[ENQUEUED] = True
-    if row.coalesce_key is not None:
-        waiting = session.exec(
-            select(Delivery.id).where(
-                Delivery.coalesce_key == row.coalesce_key, Delivery.state == State.PENDING
-            )
-        ).first()
-        if waiting is not None:
-            return False
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        # A concurrent unit of work queued the same key first; theirs covers ours.
-        return False
-    return True
+    if row.coalesce_key is None:
+        session.add(row)
+        return True
+    # One statement: the partial unique index on waiting rows' keys decides, race-free.
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    values = row.model_dump(exclude={"id"})
+    statement = (
+        insert(Delivery)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["coalesce_key"], index_where=text(WAITING_KEY))
+    )
+    return session.execute(statement).rowcount == 1
 
 
 def _claimable(now: datetime) -> object:
@@ -191,19 +190,21 @@ def finish(session: Session, *, delivery_id: int, worker: str, now: datetime, **
 
 def supersede_failed(session: Session, *, coalesce_key: str, before_id: int, now: datetime) -> list[str]:
     """Close the failures a newer delivery of the same key made good; returns their actors."""
-    rows = session.exec(
-        select(Delivery).where(
-            Delivery.coalesce_key == coalesce_key,
-            Delivery.state == State.FAILED,
+    closed = session.execute(
+        update(Delivery)
+        .where(
+            col(Delivery.coalesce_key) == coalesce_key,
+            col(Delivery.state) == State.FAILED,
             col(Delivery.id) < before_id,
         )
+        .values(
+            state=State.DELIVERED,
+            updated_at=now,
+            last_error=f"superseded by delivery {before_id}: " + func.coalesce(Delivery.last_error, ""),
+        )
+        .returning(Delivery.actor_id)
     ).all()
-    for row in rows:
-        row.state = State.DELIVERED
-        row.updated_at = now
-        row.last_error = f"superseded by delivery {before_id}: {row.last_error}"
-        session.add(row)
-    return [row.actor_id for row in rows if row.actor_id]
+    return [actor for (actor,) in closed if actor]
 
 
 def get(session: Session, delivery_id: int) -> Delivery | None:

@@ -15,9 +15,23 @@ from storage.models import Approval, ChecklistItem, Experiment, Metric, Review, 
 def next_number(session: Session, *, team_id: str) -> int:
     """Allocate the next per-workspace experiment number.
 
-    The UPDATE takes a row lock (PostgreSQL) or the write lock (SQLite), so concurrent
-    proposals in one workspace get distinct numbers.
+    The UPDATE takes the workspace's row lock (PostgreSQL) or the write lock (SQLite), so
+    concurrent proposals in one workspace get distinct numbers. On PostgreSQL the number is
+    taken in a transaction of its own, committed at once: held to the end of the proposal's
+    transaction, the row lock would make every proposal in the workspace wait for the whole
+    of the one before. A proposal that fails after this leaves a gap in the numbers. SQLite
+    lets one writer in at a time anyway, so there it stays in the proposal's transaction.
     """
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return _bump(session, team_id)
+    with Session(bind) as own:
+        number = _bump(own, team_id)
+        own.commit()
+    return number
+
+
+def _bump(session: Session, team_id: str) -> int:
     bump = (
         update(Workspace)
         .where(col(Workspace.team_id) == team_id)

@@ -241,6 +241,10 @@ class CeremonyRun(SQLModel, table=True):
     closed_at: datetime | None = _ts(nullable=True)
 
 
+# Rows waiting to be sent, among which a coalesce key is unique (a partial index).
+WAITING_KEY = "state = 'pending' AND coalesce_key IS NOT NULL"
+
+
 class Delivery(SQLModel, table=True):
     """Something the bot owes Slack, queued in the same transaction as the change that caused it.
 
@@ -258,8 +262,8 @@ class Delivery(SQLModel, table=True):
             "uq_delivery_waiting_key",
             "coalesce_key",
             unique=True,
-            sqlite_where=text("state = 'pending' AND coalesce_key IS NOT NULL"),
-            postgresql_where=text("state = 'pending' AND coalesce_key IS NOT NULL"),
+            sqlite_where=text(WAITING_KEY),
+            postgresql_where=text(WAITING_KEY),
         ),
     )
 

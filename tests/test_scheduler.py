@@ -161,7 +161,9 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     monkeypatch.setattr(
         bot.scheduler, "make_scheduler", lambda settings, db, *, blocking: FakeScheduler(blocking)
     )
-    monkeypatch.setattr(cli, "_serve_http", lambda settings: None)
+    monkeypatch.setattr(
+        cli, "_serve_http", lambda settings, *, scheduler: record.append(f"http, scheduler={scheduler}")
+    )
 
     class FakeWorker:
         def stop(self) -> None:
@@ -175,14 +177,14 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     return record
 
 
-def test_run_starts_the_scheduler_in_the_background(env: Database, started: list[bool]) -> None:
+def test_run_over_http_has_gunicorns_master_run_the_scheduler(env: Database, started: list[object]) -> None:
     assert cli.main([]) == 0
-    assert started == [False]
+    assert started == ["http, scheduler=True"]
 
 
-def test_web_never_runs_the_scheduler(env: Database, started: list[bool]) -> None:
+def test_web_never_runs_the_scheduler(env: Database, started: list[object]) -> None:
     assert cli.main(["web"]) == 0
-    assert started == []
+    assert started == ["http, scheduler=False"]
 
 
 def test_clock_runs_the_scheduler_and_a_delivery_worker(env: Database, started: list[object]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import and_
 from sqlmodel import Session, col, select
@@ -66,8 +66,14 @@ def history(
         .where(AuditEvent.team_id == team_id, AuditEvent.action == v.status_action(v.PRODUCTION))
         .subquery()
     )
+    # Columns, not whole rows: this runs on every proposal.
     query = (
-        select(Experiment, reached_at.c.created_at)
+        select(
+            Experiment.status,
+            Experiment.created_at,
+            Experiment.status_changed_at,
+            reached_at.c.created_at,
+        )
         .outerjoin(reached_at, and_(reached_at.c.experiment_id == Experiment.id))
         .where(
             Experiment.team_id == team_id,
@@ -81,14 +87,20 @@ def history(
         ).where(ProjectExperiment.project_id == project_id)
     durations = []
     finished = 0
-    for experiment, produced_at in session.exec(query).all():
-        if before is not None and experiment.status_changed_at > before:
+    for status, created_at, status_changed_at, produced_at in session.exec(query).all():
+        created_at, status_changed_at = _utc(created_at), _utc(status_changed_at)
+        if before is not None and status_changed_at > before:
             continue
         finished += 1
-        if experiment.status == v.PRODUCTION:
-            end = produced_at or experiment.status_changed_at
-            durations.append(end - experiment.created_at)
+        if status == v.PRODUCTION:
+            end = _utc(produced_at) if produced_at is not None else status_changed_at
+            durations.append(end - created_at)
     return History(durations, finished)
+
+
+def _utc(moment: datetime) -> datetime:
+    # Column values come back through their UTC type; a subquery's may come back naive on SQLite.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def estimate(
@@ -104,6 +116,7 @@ def estimate(
     if project_id is not None:
         scopes.append((project_id, "of this project"))
     scopes.append((None, ""))
+    past = History((), 0)
     for scope, where in scopes:
         past = history(session, team_id=team_id, workstream=workstream, project_id=scope, before=now)
         if past.reached >= MIN_SAMPLES:
@@ -111,7 +124,7 @@ def estimate(
             days = max(1, round(median / 86400))
             label = f"median of {past.reached} past {workstream} experiments{' ' + where if where else ''}"
             return Estimate(days, f"{label}; {past.reached} of {past.finished} reached production")
-    past = history(session, team_id=team_id, workstream=workstream, before=now)
+    # `past` is the workspace's history now: the last scope tried.
     share = f"; {past.reached} of {past.finished} reached production" if past.finished else ""
     return Estimate(
         v.WORKSTREAMS[workstream] * 7, f"default: fewer than {MIN_SAMPLES} past experiments{share}"

@@ -93,6 +93,9 @@ def send_one(
         if failure.error.startswith(BUG):
             log.exception("delivery %s (%s) hit a bug", row.id, row.kind)
     with db.session() as session:
+        # What Slack said (a posted message's ts) is kept even if the claim was lost meanwhile.
+        for write in ctx.writes:
+            write(session)
         recorded = delivery.record(session, row, worker=worker, now=now, failure=failure, note=note)
     if failure is not None:
         _log_failure(row, failure, recorded, now)

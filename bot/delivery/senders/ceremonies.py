@@ -22,6 +22,6 @@ def send_reminder(ctx: SendContext, row: Delivery) -> str | None:
         key=f"{row.team_id}:run:{row.subject_id}",
         payload=reminder_message(reminder, run_id=row.subject_id),
     )
-    with ctx.db.session() as session:
-        tick.reminder_posted(session, run_id=row.subject_id, ts=ts, now=ctx.now)
+    run_id = row.subject_id
+    ctx.record(lambda session: tick.reminder_posted(session, run_id=run_id, ts=ts, now=ctx.now))
     return None

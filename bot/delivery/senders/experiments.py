@@ -37,8 +37,10 @@ def _detail(ctx: SendContext, row: Delivery) -> ExperimentDetail:
 
 def _record(ctx: SendContext, experiment: Experiment, slot: Slot, ts: str) -> None:
     assert experiment.id is not None
-    with ctx.db.session() as session:
-        experiments.record_posted(session, experiment_id=experiment.id, slot=slot, ts=ts)
+    experiment_id = experiment.id
+    ctx.record(
+        lambda session: experiments.record_posted(session, experiment_id=experiment_id, slot=slot, ts=ts)
+    )
     setattr(experiment, slot.value, ts)
 
 

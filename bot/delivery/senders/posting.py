@@ -8,12 +8,13 @@ posting again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot.blocks import Message
 from storage.db import Database
@@ -33,6 +34,12 @@ class SendContext:
     now: datetime
     # Look for an earlier post before posting: set on a retry after an uncertain outcome.
     check_posted: bool = False
+    # What the sender learned from Slack (a message's ts), written in the same transaction as
+    # the delivery's outcome, whether or not a later call failed: one write per delivery.
+    writes: list[Callable[[Session], object]] = field(default_factory=list)
+
+    def record(self, write: Callable[[Session], object]) -> None:
+        self.writes.append(write)
 
 
 class NothingToSend(Exception):

@@ -25,8 +25,8 @@ def _ensure_project_card(ctx: SendContext, d: projects.ProjectDetail) -> str:
     assert p.channel_id is not None and p.id is not None
     if p.message_ts is None:
         ts = post(ctx, channel=p.channel_id, key=f"{p.team_id}:project:{p.id}", payload=project_card(d))
-        with ctx.db.session() as session:
-            projects.record_posted(session, project_id=p.id, ts=ts)
+        project_id = p.id
+        ctx.record(lambda session: projects.record_posted(session, project_id=project_id, ts=ts))
         p.message_ts = ts
     return p.message_ts
 

@@ -53,8 +53,8 @@ def send_standup_dm(ctx: SendContext, row: Delivery) -> str | None:
     channel = str(ctx.client.conversations_open(users=dm.prompt.user_id)["channel"]["id"])
     ts = post(ctx, channel=channel, key=f"{row.team_id}:standup_dm:{row.id}", payload=payload)
     if not followup:
-        with ctx.db.session() as session:
-            standups.dm_posted(session, prompt_id=row.subject_id, channel=channel, ts=ts)
+        prompt_id = row.subject_id
+        ctx.record(lambda session: standups.dm_posted(session, prompt_id=prompt_id, channel=channel, ts=ts))
     return None
 
 
@@ -76,8 +76,8 @@ def send_standup_answer(ctx: SendContext, row: Delivery) -> str | None:
         payload=payload,
         thread_ts=reply.run.message_ts,
     )
-    with ctx.db.session() as session:
-        standups.reply_posted(session, answer_id=row.subject_id, ts=ts)
+    answer_id = row.subject_id
+    ctx.record(lambda session: standups.reply_posted(session, answer_id=answer_id, ts=ts))
     return None
 
 
