@@ -12,7 +12,7 @@ from storage import agenda as queries
 from storage import ceremonies as runs
 from storage.models import Ceremony, Experiment
 from workflow import ceremonies as c
-from workflow import schedules
+from workflow import retros, schedules
 from workflow import vocabulary as v
 
 # Listing more than this per section makes a reminder nobody reads; the rest is counted.
@@ -51,6 +51,8 @@ class Reminder:
     late: bool
     sections: Sequence[Section] = field(default_factory=tuple)
     since: datetime | None = None  # retrospective: the window starts here (UTC)
+    # Retrospective: the last retro's action items and their state, and older ones still open.
+    actions: retros.Carried = field(default_factory=retros.Carried)
 
     @property
     def focus(self) -> str | None:
@@ -104,5 +106,6 @@ def build(session: Session, ceremony: Ceremony, *, due_at: datetime, late: bool)
                 session, team_id=team_id, status=status, since=since, until=due_at, limit=ITEMS_PER_SECTION
             )
             sections.append(Section(status, items, total))
-        return Reminder(ceremony, due_at, late, sections, since=since)
+        actions = retros.carried(session, ceremony, due_at=due_at)
+        return Reminder(ceremony, due_at, late, sections, since=since, actions=actions)
     return Reminder(ceremony, due_at, late)

@@ -31,7 +31,7 @@ from storage import projects as project_queries
 from storage.ceremonies import RunStatus
 from storage.db import Database
 from storage.models import Ceremony, CeremonyRun, Holiday, Milestone, Project
-from workflow import calendar, ceremonies, delivery, nudges, reminders, schedules, standups
+from workflow import calendar, ceremonies, delivery, nudges, reminders, retros, schedules, standups
 from workflow import vocabulary as v
 from workflow.reminders import Reminder
 
@@ -296,3 +296,4 @@ def reminder_to_post(
 def reminder_posted(session: Session, *, run_id: int, ts: str, now: datetime) -> None:
     if runs.finish(session, run_id=run_id, status=RunStatus.POSTED, at=now, message_ts=ts):
         standups.on_reminder_posted(session, run_id=run_id, now=now)
+        retros.on_reminder_posted(session, run_id=run_id, now=now)
