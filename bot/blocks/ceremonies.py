@@ -16,7 +16,8 @@ from workflow import schedules
 from workflow import vocabulary as v
 from workflow.ceremonies import Listed, SetupResult
 from workflow.nudges import Nudge
-from workflow.reminders import Reminder, Section
+from workflow.reminders import ITEMS_PER_SECTION, Reminder, Section
+from workflow.standups import Blocked
 
 # Leaves room for the header, intro and context blocks under Slack's 50.
 MAX_LISTED = 40
@@ -82,6 +83,18 @@ def _section_block(s: Section, timezone: str) -> Block:
     return section("\n".join(lines))
 
 
+def blocked_block(blocked: Sequence[Blocked]) -> Block:
+    """Experiment review: who said at a standup since the last review that an experiment blocks them."""
+    lines = [f"*:construction: Blocked, from the standups* ({len(blocked)})"]
+    lines += [
+        f"• *{card_link(b.experiment)}* {user_mention(b.user_id)}: {truncate(escape(b.blockers), 200)}"
+        for b in blocked[:ITEMS_PER_SECTION]
+    ]
+    if len(blocked) > ITEMS_PER_SECTION:
+        lines.append(f"…and {len(blocked) - ITEMS_PER_SECTION} more in the standup threads")
+    return section("\n".join(lines))
+
+
 def late_note(reminder: Reminder) -> str | None:
     if not reminder.late:
         return None
@@ -111,6 +124,8 @@ def reminder_message(reminder: Reminder, *, run_id: int | None = None) -> Messag
     blocks += [_section_block(s, ceremony.timezone) for s in shown]
     if ceremony.kind in EMPTY and not shown:
         blocks.append(section(EMPTY[ceremony.kind]))
+    if ceremony.kind == c.EXPERIMENT_REVIEW and reminder.blocked:
+        blocks.append(blocked_block(reminder.blocked))
     if ceremony.kind == c.STANDUP and run_id is not None:
         blocks.append(share_button(run_id))
     if ceremony.kind == c.RETROSPECTIVE and run_id is not None:
