@@ -80,3 +80,18 @@ STANDUP_PROGRESS_BLOCK: Final = "standup_progress"
 STANDUP_BLOCKERS_BLOCK: Final = "standup_blockers"
 STANDUP_HELP_BLOCK: Final = "standup_help"
 STANDUP_INPUT: Final = "standup_input"  # the action id of each of the three inputs
+
+# Retros: the Add a note button on a retro's reminder (value: the run id), its modal, and the
+# Done button of an action item (value: the note id), on the board and in `/ceremony actions`.
+ADD_NOTE: Final = "retro_add_note"
+RETRO_NOTE_MODAL: Final = "retro_note"
+RETRO_KIND_BLOCK: Final = "retro_kind"
+RETRO_KIND_INPUT: Final = "retro_kind_input"
+RETRO_TEXT_BLOCK: Final = "retro_text"
+RETRO_TEXT_INPUT: Final = "retro_text_input"
+RETRO_OWNER_BLOCK: Final = "retro_owner"
+RETRO_OWNER_INPUT: Final = "retro_owner_input"
+RETRO_ANONYMOUS_BLOCK: Final = "retro_anonymous"
+RETRO_ANONYMOUS_INPUT: Final = "retro_anonymous_input"
+RETRO_ANONYMOUS_VALUE: Final = "anonymous"
+ACTION_DONE: Final = "retro_action_done"

@@ -239,6 +239,8 @@ class CeremonyRun(SQLModel, table=True):
     followed_up_at: datetime | None = _ts(nullable=True)
     closes_at: datetime | None = _ts(nullable=True)
     closed_at: datetime | None = _ts(nullable=True)
+    # Retros: the board of notes, posted once in the reminder's thread and updated in place.
+    board_ts: str | None = Field(default=None, max_length=32)
 
 
 # Rows waiting to be sent, among which a coalesce key is unique (a partial index).
@@ -390,3 +392,23 @@ class StandupBlocker(SQLModel, table=True):
     run_id: int = Field(foreign_key="ceremonyrun.id", index=True, ondelete="CASCADE")
     user_id: str = Field(max_length=32)
     experiment_id: int = Field(foreign_key="experiment.id", index=True, ondelete="CASCADE")
+
+
+class RetroNote(SQLModel, table=True):
+    """A note for a retro: went well, to improve, or an action item with its owner.
+
+    It waits (`run_id` None) until the retro's next reminder claims it for its board. The author
+    is stored only when the note is not anonymous: an anonymous note names nobody, anywhere.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    ceremony_id: int = Field(foreign_key="ceremony.id", index=True, ondelete="CASCADE")
+    run_id: int | None = Field(default=None, foreign_key="ceremonyrun.id", index=True, ondelete="SET NULL")
+    kind: str = Field(max_length=16)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    author_id: str | None = Field(default=None, max_length=32)
+    owner_id: str | None = Field(default=None, max_length=32)  # action items
+    created_at: datetime = _ts()
+    done_at: datetime | None = _ts(nullable=True)
+    done_by: str | None = Field(default=None, max_length=32)

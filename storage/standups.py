@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, delete, select
 
-from storage.models import CeremonyRun, StandupAnswer, StandupParticipant, StandupPrompt
+from storage.models import CeremonyRun, StandupAnswer, StandupBlocker, StandupParticipant, StandupPrompt
 
 
 def participants(session: Session, *, ceremony_id: int) -> list[str]:
@@ -62,3 +62,25 @@ def claim_run_step(session: Session, *, run_id: int, done_column: str, now: date
         .values({done_column: now})
     )
     return result.rowcount == 1
+
+
+def blockers_between(
+    session: Session, *, team_id: str, since: datetime, until: datetime
+) -> Sequence[tuple[StandupBlocker, StandupAnswer]]:
+    """Blockers naming an experiment, of standups due in (since, until], with the answer that
+    named each, oldest first."""
+    return session.exec(  # type: ignore[return-value]
+        select(StandupBlocker, StandupAnswer)
+        .join(CeremonyRun, col(CeremonyRun.id) == StandupBlocker.run_id)
+        .join(
+            StandupAnswer,
+            (col(StandupAnswer.run_id) == StandupBlocker.run_id)
+            & (col(StandupAnswer.user_id) == StandupBlocker.user_id),
+        )
+        .where(
+            StandupBlocker.team_id == team_id,
+            col(CeremonyRun.due_at) > since,
+            col(CeremonyRun.due_at) <= until,
+        )
+        .order_by(col(CeremonyRun.due_at), col(StandupBlocker.id))
+    ).all()

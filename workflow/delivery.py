@@ -51,6 +51,7 @@ class Kind(StrEnum):
     STANDUP_DM = "standup_dm"  # DM one participant the prompt (or the follow-up)
     STANDUP_ANSWER = "standup_answer"  # post or edit an answer's reply in the reminder's thread
     STANDUP_SUMMARY = "standup_summary"  # edit the reminder to add (or refresh) the summary
+    RETRO_BOARD = "retro_board"  # post (or update) a retro's board of notes in its reminder's thread
 
 
 class Notice(StrEnum):
@@ -72,6 +73,7 @@ PACED = frozenset(
         Kind.MILESTONE_OVERDUE,
         Kind.STANDUP_ANSWER,
         Kind.STANDUP_SUMMARY,
+        Kind.RETRO_BOARD,
     }
 )
 
@@ -255,6 +257,22 @@ def standup_summary(session: Session, *, team_id: str, run_id: int, channel_id: 
             channel_id=channel_id,
             stream=run_stream(run_id),
             coalesce_key=f"standup_summary:{run_id}",
+        ),
+    )
+
+
+def retro_board(session: Session, *, team_id: str, run_id: int, channel_id: str) -> None:
+    """Queue posting or updating a retro's board, after the reminder it hangs under. It names no
+    one who caused it: a note may be anonymous."""
+    queries.enqueue(
+        session,
+        Delivery(
+            team_id=team_id,
+            kind=Kind.RETRO_BOARD,
+            subject_id=run_id,
+            channel_id=channel_id,
+            stream=run_stream(run_id),
+            coalesce_key=f"retro_board:{run_id}",
         ),
     )
 
@@ -544,6 +562,7 @@ def describe(session: Session, row: Delivery) -> str:
         Kind.STANDUP_DM: "the standup DMs",
         Kind.STANDUP_ANSWER: "a standup answer",
         Kind.STANDUP_SUMMARY: "the standup summary",
+        Kind.RETRO_BOARD: "the retro board",
     }.get(Kind(row.kind))
     if standup is not None:
         return standup

@@ -12,7 +12,7 @@ from storage import agenda as queries
 from storage import ceremonies as runs
 from storage.models import Ceremony, Experiment
 from workflow import ceremonies as c
-from workflow import schedules
+from workflow import retros, schedules, standups
 from workflow import vocabulary as v
 
 # Listing more than this per section makes a reminder nobody reads; the rest is counted.
@@ -51,6 +51,10 @@ class Reminder:
     late: bool
     sections: Sequence[Section] = field(default_factory=tuple)
     since: datetime | None = None  # retrospective: the window starts here (UTC)
+    # Retrospective: the last retro's action items and their state, and older ones still open.
+    actions: retros.Carried = field(default_factory=retros.Carried)
+    # Experiment review: standup blockers naming an experiment since the last review.
+    blocked: Sequence[standups.Blocked] = field(default_factory=tuple)
 
     @property
     def focus(self) -> str | None:
@@ -81,7 +85,8 @@ def _ethics_sections(session: Session, team_id: str) -> list[Section]:
 
 
 def retro_since(session: Session, ceremony: Ceremony, due_at: datetime) -> datetime:
-    """Since the last retro that was posted, else since one period before this one."""
+    """Since the ceremony's last posted reminder (a retro's, an experiment review's), else since
+    one period before this one."""
     assert ceremony.id is not None
     last = runs.last_posted_before(session, ceremony_id=ceremony.id, before=due_at)
     if last is not None:
@@ -93,7 +98,10 @@ def retro_since(session: Session, ceremony: Ceremony, due_at: datetime) -> datet
 def build(session: Session, ceremony: Ceremony, *, due_at: datetime, late: bool) -> Reminder:
     team_id = ceremony.team_id
     if ceremony.kind == c.EXPERIMENT_REVIEW:
-        return Reminder(ceremony, due_at, late, _review_sections(session, team_id))
+        blocked = standups.blocked_between(
+            session, team_id=team_id, since=retro_since(session, ceremony, due_at), until=due_at
+        )
+        return Reminder(ceremony, due_at, late, _review_sections(session, team_id), blocked=blocked)
     if ceremony.kind == c.ETHICS_REVIEW:
         return Reminder(ceremony, due_at, late, _ethics_sections(session, team_id))
     if ceremony.kind == c.RETROSPECTIVE:
@@ -104,5 +112,6 @@ def build(session: Session, ceremony: Ceremony, *, due_at: datetime, late: bool)
                 session, team_id=team_id, status=status, since=since, until=due_at, limit=ITEMS_PER_SECTION
             )
             sections.append(Section(status, items, total))
-        return Reminder(ceremony, due_at, late, sections, since=since)
+        actions = retros.carried(session, ceremony, due_at=due_at)
+        return Reminder(ceremony, due_at, late, sections, since=since, actions=actions)
     return Reminder(ceremony, due_at, late)

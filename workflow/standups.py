@@ -402,3 +402,28 @@ def humans(members: Collection[dict]) -> list[str]:
         for m in members
         if not m.get("is_bot") and not m.get("deleted") and m.get("id") != "USLACKBOT"
     ]
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """Someone blocked on an experiment, as their latest standup answer in a window says."""
+
+    experiment: Experiment
+    user_id: str
+    blockers: str
+
+
+def blocked_between(session: Session, *, team_id: str, since: datetime, until: datetime) -> list[Blocked]:
+    """The standup blockers naming an experiment in (since, until]: the latest per experiment and
+    person, and only while their answer still names it (an answer edited since may not)."""
+    latest: dict[tuple[int, str], Blocked] = {}
+    for blocker, stored in queries.blockers_between(session, team_id=team_id, since=since, until=until):
+        experiment = session.get(Experiment, blocker.experiment_id)
+        if experiment is None or not stored.blockers:
+            continue
+        if experiment.number not in referenced(session, team_id=team_id, texts=[stored.blockers]):
+            continue
+        key = (blocker.experiment_id, blocker.user_id)
+        latest.pop(key, None)  # keep the newest, in order
+        latest[key] = Blocked(experiment, blocker.user_id, stored.blockers)
+    return list(latest.values())

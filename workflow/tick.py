@@ -31,7 +31,7 @@ from storage import projects as project_queries
 from storage.ceremonies import RunStatus
 from storage.db import Database
 from storage.models import Ceremony, CeremonyRun, Holiday, Milestone, Project
-from workflow import calendar, ceremonies, delivery, nudges, reminders, schedules, standups
+from workflow import calendar, ceremonies, delivery, nudges, reminders, retros, schedules, standups
 from workflow import vocabulary as v
 from workflow.reminders import Reminder
 
@@ -262,9 +262,12 @@ def post_now(session: Session, *, team_id: str, actor_id: str, name: str, now: d
 # -- what the delivery worker asks when it sends a reminder ------------------------------------
 
 
-def reminder_to_post(session: Session, *, run_id: int, now: datetime, config: TickConfig) -> Reminder | None:
+def reminder_to_post(
+    session: Session, *, run_id: int, now: datetime, config: TickConfig, on_request: bool = False
+) -> Reminder | None:
     """The reminder of a queued run as it should read at `now`, or None (recorded) if it should
-    no longer be posted: already done, the ceremony paused or removed, or past the grace window."""
+    no longer be posted: already done, the ceremony paused or removed, its day made a holiday
+    since it was queued (unless someone asked for it: `on_request`), or past the grace window."""
     run = session.get(CeremonyRun, run_id)
     if run is None or run.status != RunStatus.QUEUED:
         return None
@@ -272,6 +275,16 @@ def reminder_to_post(session: Session, *, run_id: int, now: datetime, config: Ti
     if ceremony is None or ceremony.paused:
         runs.finish(session, run_id=run_id, status=RunStatus.SKIPPED, at=now, error=PAUSED)
         return None
+    if not on_request:
+        # The pass checked the day when it claimed the run; a holiday added since (while the
+        # reminder waited for its turn, or for Slack) is checked again here.
+        holiday = calendar.holiday_on(
+            session, team_id=ceremony.team_id, moment=run.due_at, timezone=ceremony.timezone
+        )
+        if holiday is not None:
+            runs.finish(session, run_id=run_id, status=RunStatus.SKIPPED, at=now, error=_holiday(holiday))
+            log.info("skipped %s at send time: %s", label(ceremony, run.due_at), _holiday(holiday))
+            return None
     lateness = now - run.due_at
     if lateness > config.window:
         runs.finish(session, run_id=run_id, status=RunStatus.SKIPPED, at=now, error=MISSED)
@@ -283,3 +296,4 @@ def reminder_to_post(session: Session, *, run_id: int, now: datetime, config: Ti
 def reminder_posted(session: Session, *, run_id: int, ts: str, now: datetime) -> None:
     if runs.finish(session, run_id=run_id, status=RunStatus.POSTED, at=now, message_ts=ts):
         standups.on_reminder_posted(session, run_id=run_id, now=now)
+        retros.on_reminder_posted(session, run_id=run_id, now=now)

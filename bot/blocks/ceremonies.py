@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.blocks import Block, Message, context, divider, header, message, section
 from bot.blocks.experiments import card_link
+from bot.blocks.retros import carried_blocks, note_button
 from bot.blocks.standups import share_button
 from bot.text import channel_mention, escape, truncate, user_mention
 from storage.models import Ceremony, Experiment
@@ -15,7 +16,8 @@ from workflow import schedules
 from workflow import vocabulary as v
 from workflow.ceremonies import Listed, SetupResult
 from workflow.nudges import Nudge
-from workflow.reminders import Reminder, Section
+from workflow.reminders import ITEMS_PER_SECTION, Reminder, Section
+from workflow.standups import Blocked
 
 # Leaves room for the header, intro and context blocks under Slack's 50.
 MAX_LISTED = 40
@@ -37,7 +39,9 @@ INVITATION = {
     "blocking you, where you need help. Answers appear in this thread.",
     c.EXPERIMENT_REVIEW: "Go through what is waiting, decide what you can, and share what you learned.",
     c.ETHICS_REVIEW: "Look at the AI decisions below for bias, fairness and safety before they ship.",
-    c.RETROSPECTIVE: "What went well, what didn't, what to change. Reply in this thread.",
+    c.RETROSPECTIVE: "What went well, what to improve, what to do: press *Add a note* (anonymous if "
+    "you like). Notes written before the retro stay hidden until it starts; the board is posted in "
+    "this thread.",
     c.CUSTOM: "Reply in this thread with anything for the agenda.",
 }
 SECTION_TITLE = {
@@ -79,6 +83,18 @@ def _section_block(s: Section, timezone: str) -> Block:
     return section("\n".join(lines))
 
 
+def blocked_block(blocked: Sequence[Blocked]) -> Block:
+    """Experiment review: who said at a standup since the last review that an experiment blocks them."""
+    lines = [f"*:construction: Blocked, from the standups* ({len(blocked)})"]
+    lines += [
+        f"• *{card_link(b.experiment)}* {user_mention(b.user_id)}: {truncate(escape(b.blockers), 200)}"
+        for b in blocked[:ITEMS_PER_SECTION]
+    ]
+    if len(blocked) > ITEMS_PER_SECTION:
+        lines.append(f"…and {len(blocked) - ITEMS_PER_SECTION} more in the standup threads")
+    return section("\n".join(lines))
+
+
 def late_note(reminder: Reminder) -> str | None:
     if not reminder.late:
         return None
@@ -99,6 +115,8 @@ def reminder_message(reminder: Reminder, *, run_id: int | None = None) -> Messag
         header(name if ceremony.kind == c.CUSTOM else f"{name}: {minutes}"),
         section(f"{icon} *{escape(name)}* starts now · *{minutes}*{focus}\n{invitation}"),
     ]
+    if ceremony.kind == c.RETROSPECTIVE:
+        blocks += carried_blocks(reminder.actions)
     if ceremony.kind == c.RETROSPECTIVE and reminder.since is not None:
         since = _local(reminder.since, ceremony.timezone)
         blocks.append(section(f"*What moved since {since:%a %d %b}*"))
@@ -106,8 +124,12 @@ def reminder_message(reminder: Reminder, *, run_id: int | None = None) -> Messag
     blocks += [_section_block(s, ceremony.timezone) for s in shown]
     if ceremony.kind in EMPTY and not shown:
         blocks.append(section(EMPTY[ceremony.kind]))
+    if ceremony.kind == c.EXPERIMENT_REVIEW and reminder.blocked:
+        blocks.append(blocked_block(reminder.blocked))
     if ceremony.kind == c.STANDUP and run_id is not None:
         blocks.append(share_button(run_id))
+    if ceremony.kind == c.RETROSPECTIVE and run_id is not None:
+        blocks.append(note_button(run_id))
     notes = [note for note in (late_note(reminder),) if note]
     notes.append(f"`{escape(ceremony.schedule)}` ({ceremony.timezone}) · `/ceremony list`")
     blocks.append(context(*notes))

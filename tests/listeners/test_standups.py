@@ -264,3 +264,45 @@ def test_a_missing_scope_is_named_in_the_app_home_of_whoever_set_the_standup_up(
     home = all_text(bot.slack.wait_for("views.publish")[-1].args["view"]["blocks"])
     assert "the standup DMs" in home and "the `im:write` permission" in home and "Reinstall" in home
     assert home.count("the standup DMs") == 1  # three failed DMs, one problem
+
+
+def test_a_blocker_naming_an_experiment_is_listed_in_the_next_experiment_review(
+    bot: BotServer, tick: Tick
+) -> None:
+    with bot.db.session() as session:
+        experiment = experiments.propose(
+            session, team_id=TEAM_ID, owner_id="UBEN", hypothesis="Retrieval helps", channel_id=CHANNEL
+        )
+        number = experiment.number
+        review = ceremonies.add(
+            session,
+            team_id=TEAM_ID,
+            actor_id="UANA",
+            name="experiment-review",
+            channel_id=CHANNEL,
+            schedule_tokens=["weekly", "wed", "14:00", "UTC"],
+            default_timezone="UTC",
+            now=MONDAY - timedelta(days=1),
+        )
+        review.kind = ceremonies.EXPERIMENT_REVIEW
+        session.add(review)
+    tick(MONDAY - timedelta(hours=1))  # the card goes out
+    tick(MONDAY)
+    _answer(bot, "UANA", "Eval work", blockers=f"EXP-{number} needs the <!here> eval set")
+    _answer(bot, "UBEN", "Reviews", blockers="Nothing about experiments")
+    tick(MONDAY + timedelta(minutes=5))
+
+    wednesday = MONDAY + timedelta(days=2, hours=4, minutes=30)
+    tick(wednesday)
+    (posted,) = [
+        c.args for c in bot.slack.calls_to("chat.postMessage") if "Experiment review" in c.args["text"]
+    ]
+    text = all_text(posted["blocks"])
+    assert "*:construction: Blocked, from the standups* (1)" in text
+    assert f"|EXP-{number}>* <@UANA>: EXP-{number} needs the &lt;!here&gt; eval set" in text
+    assert "UBEN>:" not in text
+
+    # The next review lists only what came up since this one.
+    tick(wednesday + timedelta(weeks=1))
+    latest = [c.args for c in bot.slack.calls_to("chat.postMessage") if "Experiment review" in c.args["text"]]
+    assert len(latest) == 2 and "Blocked, from the standups" not in all_text(latest[-1]["blocks"])

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import select
 
+from bot.delivery.worker import drain
+from bot.runtime import worker_config
+from bot.scheduler import run_once
+from bot.settings import Settings
+from bot.slack import make_delivery_client
 from storage.db import Database
 from storage.models import CeremonyRun
 from tests.fakeslack import TEAM_ID, FakeSlack
@@ -97,3 +102,17 @@ def test_nobody_is_nudged_when_everyone_who_could_act_is_away_until_they_are_bac
     tick(at("2026-11-26T09:02:00Z"))
     (nudge,) = nudges(slack)
     assert "<@U_ETHICS>" in nudge["text"]
+
+
+def test_a_holiday_added_after_the_reminder_was_queued_is_checked_again_when_it_is_sent(
+    db: Database, slack: FakeSlack, settings: Settings
+) -> None:
+    add_ceremony(db, "standup", "daily 09:30", "Europe/Berlin", created=at("2026-11-20T00:00:00Z"))
+    due = at("2026-11-24T08:30:00Z")
+    run_once(settings, db, now=due)  # queued; Slack has not had it yet
+    _holiday(db, "2026-11-24", "Snow day")
+    drain(make_delivery_client(settings), db, worker_config(settings), now=due + timedelta(seconds=5))
+    assert slack.calls_to("chat.postMessage") == []
+    with db.read() as session:
+        (run,) = session.exec(select(CeremonyRun)).all()
+    assert (run.status, run.error) == ("skipped", "holiday: 2026-11-24 (Snow day)")

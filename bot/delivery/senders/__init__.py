@@ -13,6 +13,7 @@ from bot.delivery.senders.experiments import send_experiment, send_notice, send_
 from bot.delivery.senders.home import send_home
 from bot.delivery.senders.posting import NothingToSend, SendContext, Sender
 from bot.delivery.senders.projects import send_milestone_overdue, send_project
+from bot.delivery.senders.retros import send_retro_board
 from bot.delivery.senders.standups import (
     send_standup_answer,
     send_standup_dm,
@@ -35,4 +36,5 @@ SENDERS: dict[Kind, Sender] = {
     Kind.STANDUP_DM: send_standup_dm,
     Kind.STANDUP_ANSWER: send_standup_answer,
     Kind.STANDUP_SUMMARY: send_standup_summary,
+    Kind.RETRO_BOARD: send_retro_board,
 }

@@ -13,9 +13,16 @@ from workflow import (
 def send_reminder(ctx: SendContext, row: Delivery) -> str | None:
     assert row.subject_id is not None
     with ctx.db.session() as session:
-        reminder = tick.reminder_to_post(session, run_id=row.subject_id, now=ctx.now, config=ctx.config)
+        # A scheduled reminder has no actor; `/ceremony run` names who asked (it posts on holidays).
+        reminder = tick.reminder_to_post(
+            session,
+            run_id=row.subject_id,
+            now=ctx.now,
+            config=ctx.config,
+            on_request=row.actor_id is not None,
+        )
     if reminder is None:
-        return "not posted: the run was done, paused, removed or past its grace window"
+        return "not posted: the run was done, paused, removed, on a holiday or past its grace window"
     ts = post(
         ctx,
         channel=reminder.ceremony.channel_id,

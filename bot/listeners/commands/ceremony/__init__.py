@@ -1,6 +1,6 @@
 """`/ceremony`: one module per group of subcommands; this table is where they meet."""
 
-from bot.listeners.commands.ceremony import browse, holidays, manage, participants
+from bot.listeners.commands.ceremony import actions, browse, holidays, manage, participants
 from bot.listeners.commands.router import Subcommand
 
 USAGE = """*`/ceremony` commands*
@@ -17,6 +17,7 @@ channel's people)
 • `/ceremony run <name>`: post its reminder now
 • `/ceremony holiday add <YYYY-MM-DD> [name]`, `/ceremony holiday remove <YYYY-MM-DD>`, \
 `/ceremony holidays`: workspace holidays, when no ceremony is posted
+• `/ceremony actions [mine]`: the retros' open action items (yours), each with its Done button
 • `/ceremony help`: this text
 Schedules: `daily 09:30`, `weekdays 09:30`, `weekly wed 14:00`, `biweekly fri 16:00` \
 (add `from 2026-12-04` to choose the weeks), 24-hour time. Timezones are IANA names such as \
@@ -34,6 +35,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "holiday": holidays.holiday,
     "holidays": holidays.holidays,
     "participants": participants.participants,
+    "actions": actions.actions,
 }
 
 
