@@ -10,6 +10,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -36,8 +37,9 @@ _PING = re.compile(r"<!(channel|here|everyone)[|>]|@(channel|here|everyone)\b", 
 LIST_FILTERS = ("mine", "all")
 
 
-class ProjectAction:
-    """Audit actions about projects (AuditAction covers experiments, roles and ceremonies)."""
+class ProjectAction(StrEnum):
+    """The `action` of an audit record about a project (AuditAction covers experiments, roles
+    and ceremonies); stored as its string value, so existing history reads the same."""
 
     CREATED = "project:created"
     MEMBER_ADDED = "project:member_added"
