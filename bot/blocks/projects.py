@@ -18,7 +18,8 @@ from workflow.refs import Ref
 MAX_LISTED = 20
 
 
-def _due(m: Milestone, today: date) -> str:
+def due_label(m: Milestone, today: date) -> str:
+    """`done`, `overdue by N days` (in red), `due today` or `due in N days`."""
     if m.done_at is not None:
         return ":white_check_mark: done"
     days = (m.due_on - today).days
@@ -26,11 +27,34 @@ def _due(m: Milestone, today: date) -> str:
         return f":red_circle: *overdue* by {-days} day{'s' if days != -1 else ''}"
     if days == 0:
         return ":large_yellow_circle: due today"
+    if days == 1:
+        return "due tomorrow"
     return f"due in {days} day{'s' if days != 1 else ''}"
 
 
 def milestone_line(m: Milestone, today: date) -> str:
-    return f"*M{m.number}* {escape(m.title)} · {m.due_on.isoformat()} · {_due(m, today)}"
+    return f"*M{m.number}* {escape(m.title)} · {m.due_on.isoformat()} · {due_label(m, today)}"
+
+
+def project_milestone_line(m: Milestone, project: Project, today: date) -> str:
+    """`support-bot M2 "Pilot" · 2026-11-24 · due in 1 day`, for lists that span projects."""
+    return (
+        f"*{escape(project.name)}* M{m.number} {truncate(escape(m.title), 80)} · "
+        f"{m.due_on.isoformat()} · {due_label(m, today)}"
+    )
+
+
+def next_milestone_text(m: Milestone | None, today: date) -> str:
+    if m is None:
+        return "no open milestone"
+    return f'next milestone M{m.number} "{truncate(escape(m.title), 80)}" {when(m.due_on, today)}'
+
+
+def when(due_on: date, today: date) -> str:
+    days = (due_on - today).days
+    if days > 1:
+        return f"in {days} days"
+    return {1: "tomorrow", 0: "today"}.get(days, f"overdue by {-days} day{'s' if days != -1 else ''}")
 
 
 def progress(d: ProjectDetail) -> str:
@@ -38,13 +62,7 @@ def progress(d: ProjectDetail) -> str:
     text = f"{d.in_production} of {len(d.experiments)} experiments in production"
     nxt = d.next_milestone
     if nxt is not None:
-        days = (nxt.due_on - d.today).days
-        when = (
-            f"in {days} days"
-            if days > 1
-            else ("tomorrow" if days == 1 else "today" if days == 0 else "overdue")
-        )
-        text += f' · next milestone M{nxt.number} "{escape(nxt.title)}" {when}'
+        text += f' · next milestone M{nxt.number} "{escape(nxt.title)}" {when(nxt.due_on, d.today)}'
     return text
 
 
