@@ -7,11 +7,13 @@ from datetime import date
 
 from bot import ids
 from bot.blocks import Block, Message, context, fields, header, message, section
+from bot.blocks.deliveries import problem_block
 from bot.blocks.experiments import card_link, status_label
 from bot.text import escape, truncate, user_mention
 from storage.models import AuditEvent, Milestone, Project
 from workflow import estimates
 from workflow import vocabulary as v
+from workflow.delivery import Problem
 from workflow.projects import ProjectDetail
 from workflow.refs import Ref
 
@@ -123,8 +125,11 @@ def card(d: ProjectDetail) -> Message:
     return message(f"Project {p.name}: {progress(d)}", blocks)
 
 
-def detail_view(d: ProjectDetail) -> Message:
-    return card(d)
+def detail_view(d: ProjectDetail, problems: Sequence[Problem] = ()) -> Message:
+    """Everything about one project, for an ephemeral `/project show`, with anything the bot
+    could not post about it."""
+    payload = card(d)
+    return message(payload["text"], [problem_block(p) for p in problems] + payload["blocks"])
 
 
 def list_view(items: Sequence[Project], *, filter: str) -> Message:

@@ -124,3 +124,18 @@ def test_refusals_answer_privately_and_write_nothing(
     assert reply.response_type == "ephemeral"
     assert answer in reply.text, reply.text
     assert _rows(db) == before
+
+
+def test_a_project_card_the_bot_cannot_post_is_shown_in_project_show(team: BotServer) -> None:
+    bot = team
+    bot.delivered()
+    bot.slack.fail("chat.postMessage", "not_in_channel")
+    assert "created" in bot.command("/project", "create support-bot", user=OWNER).text
+    bot.delivered()
+    detail = bot.command("/project", "show support-bot", user="U_STRANGER").body
+    assert "couldn't deliver the card of project support-bot" in detail and "/invite" in detail
+    assert "Project support-bot" in detail, "the project itself is still shown"
+
+    bot.command("/project", f"milestone add support-bot {SOON} Pilot", user=OWNER)
+    assert "Pilot" in _card(bot), "the next change posts the card"
+    assert "couldn't deliver" not in bot.command("/project", "show support-bot", user=OWNER).body
