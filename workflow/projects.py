@@ -154,12 +154,26 @@ def is_member(session: Session, project: Project, user_id: str) -> bool:
 
 
 def _require_owner_or_admin(
-    session: Session, project: Project, user_id: str, step: str, policy: Policy
+    session: Session, project: Project, user_id: str, step: str, policy: Policy, workspace_admin: bool
 ) -> None:
-    if user_id != project.owner_id and not is_admin(
-        session, team_id=project.team_id, user_id=user_id, policy=policy
+    if (
+        user_id != project.owner_id
+        and not workspace_admin
+        and not is_admin(session, team_id=project.team_id, user_id=user_id, policy=policy)
     ):
         raise NotAllowed(f"Only the owner of {project.name} (<@{project.owner_id}>) or an admin may {step}.")
+
+
+def needs_workspace_admin(session: Session, *, team_id: str, name: str, user_id: str, policy: Policy) -> bool:
+    """Whether an owner-or-admin step on the project turns on the actor being a Slack workspace
+    admin or owner: True only when the database says they are neither its owner nor an admin, so
+    Slack is asked only then. (An unknown or archived project is refused without asking.)"""
+    project = queries.get_by_name(session, team_id=team_id, name=name.strip())
+    if project is None or project.archived_at is not None:
+        return False
+    return user_id != project.owner_id and not is_admin(
+        session, team_id=team_id, user_id=user_id, policy=policy
+    )
 
 
 def _require_member(session: Session, project: Project, user_id: str, step: str) -> None:
@@ -231,10 +245,17 @@ def create(
 
 
 def add_members(
-    session: Session, *, team_id: str, actor_id: str, name: str, user_ids: Sequence[str], policy: Policy
+    session: Session,
+    *,
+    team_id: str,
+    actor_id: str,
+    name: str,
+    user_ids: Sequence[str],
+    policy: Policy,
+    workspace_admin: bool = False,
 ) -> Outcome:
     project = _active(session, team_id=team_id, name=name)
-    _require_owner_or_admin(session, project, actor_id, "add members", policy)
+    _require_owner_or_admin(session, project, actor_id, "add members", policy, workspace_admin)
     assert project.id is not None
     current = {m.user_id for m in queries.members(session, project_id=project.id)}
     added = [u for u in dict.fromkeys(user_ids) if u not in current]
@@ -247,10 +268,17 @@ def add_members(
 
 
 def remove_member(
-    session: Session, *, team_id: str, actor_id: str, name: str, user_id: str, policy: Policy
+    session: Session,
+    *,
+    team_id: str,
+    actor_id: str,
+    name: str,
+    user_id: str,
+    policy: Policy,
+    workspace_admin: bool = False,
 ) -> Outcome:
     project = _active(session, team_id=team_id, name=name)
-    _require_owner_or_admin(session, project, actor_id, "remove members", policy)
+    _require_owner_or_admin(session, project, actor_id, "remove members", policy, workspace_admin)
     if user_id == project.owner_id:
         raise InvalidInput(f"<@{user_id}> owns {project.name}; the owner stays a member.")
     assert project.id is not None
@@ -382,9 +410,11 @@ def unlink(session: Session, *, team_id: str, actor_id: str, name: str, experime
     return Outcome(project)
 
 
-def archive(session: Session, *, team_id: str, actor_id: str, name: str, policy: Policy) -> Outcome:
+def archive(
+    session: Session, *, team_id: str, actor_id: str, name: str, policy: Policy, workspace_admin: bool = False
+) -> Outcome:
     project = _active(session, team_id=team_id, name=name)
-    _require_owner_or_admin(session, project, actor_id, "archive it", policy)
+    _require_owner_or_admin(session, project, actor_id, "archive it", policy, workspace_admin)
     project.archived_at = utcnow()
     _changed(session, project, actor_id=actor_id, action=ProjectAction.ARCHIVED, detail=None)
     return Outcome(project, moved_to="archived")

@@ -139,3 +139,36 @@ def test_a_project_card_the_bot_cannot_post_is_shown_in_project_show(team: BotSe
     bot.command("/project", f"milestone add support-bot {SOON} Pilot", user=OWNER)
     assert "Pilot" in _card(bot), "the next change posts the card"
     assert "couldn't deliver" not in bot.command("/project", "show support-bot", user=OWNER).body
+
+
+def test_slack_workspace_admins_may_do_what_the_owner_may_and_slack_is_asked_only_then(
+    team: BotServer, db: Database
+) -> None:
+    bot = team
+    bot.slack.add_user("UWSADMIN", is_admin=True)
+    bot.slack.add_user("UWSOWNER", is_owner=True)
+    bot.slack.add_user("UPLAIN")
+    bot.slack.calls.clear()  # building the team asked Slack about its people
+    bot.command("/project", "create support-bot", user=OWNER)
+    bot.command("/project", "member add support-bot <@UTECH>", user=OWNER)
+    assert not bot.slack.calls_to("users.info"), "the owner is decided by the database alone"
+
+    reply = bot.command("/project", "member add support-bot <@UBIZ>", user="UWSADMIN")
+    assert "added to" in reply.text, reply.text
+    assert [c.args["user"] for c in bot.slack.calls_to("users.info")] == ["UWSADMIN"]
+    reply = bot.command("/project", "member remove support-bot <@UTECH>", user="UWSOWNER")
+    assert "removed from" in reply.text, reply.text
+
+    bot.delivered()
+    before = _rows(db)
+    reply = bot.command("/project", "archive support-bot", user="UPLAIN")
+    assert reply.response_type == "ephemeral" and "Only the owner of support-bot" in reply.text
+    assert _rows(db) == before
+
+    bot.slack.fail("users.info", "ratelimited")
+    reply = bot.command("/project", "archive support-bot", user="UWSADMIN")
+    assert "couldn't ask Slack whether you are a workspace admin" in reply.text
+    assert _rows(db) == before
+
+    reply = bot.command("/project", "archive support-bot", user="UWSADMIN")
+    assert "is archived" in reply.text, reply.text
