@@ -500,6 +500,15 @@ def today_utc(now: datetime | None = None) -> date:
     return (now or utcnow()).date()
 
 
+def milestone_label(session: Session, milestone_id: int) -> str:
+    """`support-bot M2`, for logs and the command line."""
+    milestone = session.get(Milestone, milestone_id)
+    project = session.get(Project, milestone.project_id) if milestone else None
+    if milestone is None or project is None:
+        return f"a deleted milestone ({milestone_id})"
+    return f"{project.name} M{milestone.number}"
+
+
 def overdue_to_post(
     session: Session, *, milestone_id: int, today: date
 ) -> tuple[Milestone, ProjectDetail] | None:
