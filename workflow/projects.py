@@ -396,6 +396,47 @@ def link(session: Session, *, team_id: str, actor_id: str, name: str, experiment
     return Outcome(project)
 
 
+def propose_into(
+    session: Session,
+    *,
+    team_id: str,
+    owner_id: str,
+    name: str,
+    hypothesis: str,
+    workstream: str | None = None,
+    channel_id: str | None = None,
+) -> tuple[Experiment, Project]:
+    """Propose an experiment already serving a project (`/experiment propose project:<name> …`
+    or the propose modal's project select). It takes the project's workstream unless given one,
+    and its estimate learns from the project's own history. The proposer owns the experiment, so
+    may link it; an unknown or archived project is refused before anything is written."""
+    project = _active(session, team_id=team_id, name=name)
+    assert project.id is not None
+    experiment = experiments.propose(
+        session,
+        team_id=team_id,
+        owner_id=owner_id,
+        hypothesis=hypothesis,
+        workstream=workstream or project.workstream,
+        channel_id=channel_id,
+        project_id=project.id,
+    )
+    assert experiment.id is not None
+    session.add(
+        ProjectExperiment(
+            team_id=team_id, project_id=project.id, experiment_id=experiment.id, linked_by=owner_id
+        )
+    )
+    _changed(
+        session,
+        project,
+        actor_id=owner_id,
+        action=ProjectAction.LINKED,
+        detail=experiments.ref(experiment.number),
+    )
+    return experiment, project
+
+
 def unlink(session: Session, *, team_id: str, actor_id: str, name: str, experiment_ref: str) -> Outcome:
     project = _active(session, team_id=team_id, name=name)
     experiment = experiments.get(session, team_id=team_id, number=experiments.parse_ref(experiment_ref))
@@ -475,6 +516,11 @@ def detail(session: Session, project: Project, *, today: date) -> ProjectDetail:
         experiments=queries.experiments(session, project_id=project.id),
         today=today,
     )
+
+
+def active_names(session: Session, *, team_id: str) -> list[str]:
+    """The names of the workspace's active projects, for a select."""
+    return [p.name for p in queries.listing(session, team_id=team_id)]
 
 
 def list_projects(session: Session, *, team_id: str, user_id: str, filter: str = "all") -> Sequence[Project]:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from bot import ids
 from bot.blocks import Block, Message, context, fields, header, message, section
 from bot.blocks.deliveries import problem_block
-from bot.blocks.experiments import card_link, status_label
+from bot.blocks.experiments import card_link, status_label, workstream_select
 from bot.text import escape, truncate, user_mention
 from storage.models import AuditEvent, Milestone, Project
 from workflow import estimates
 from workflow import vocabulary as v
 from workflow.delivery import Problem
-from workflow.projects import ProjectDetail
+from workflow.projects import DESCRIPTION_MAX_CHARS, NAME_MAX_CHARS, ProjectDetail
 from workflow.refs import Ref
 
 MAX_LISTED = 20
@@ -170,3 +171,59 @@ def overdue_message(milestone: Milestone, d: ProjectDetail) -> Message:
         f"`/project milestone move {d.project.name} M{milestone.number} YYYY-MM-DD`."
     )
     return message(f"M{milestone.number} of {d.project.name} is overdue", [section(text)])
+
+
+def create_modal(*, channel_id: str) -> dict[str, Any]:
+    """The modal `/project create` opens when no name was typed."""
+    return {
+        "type": "modal",
+        "callback_id": ids.PROJECT_CREATE_MODAL,
+        "private_metadata": channel_id,
+        "title": {"type": "plain_text", "text": "Create a project"},
+        "submit": {"type": "plain_text", "text": "Create"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": ids.PROJECT_NAME_BLOCK,
+                "label": {"type": "plain_text", "text": "Name"},
+                "hint": {
+                    "type": "plain_text",
+                    "text": f"Letters, digits and -, up to {NAME_MAX_CHARS} characters; unique here.",
+                },
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ids.TEXT_INPUT,
+                    "placeholder": {"type": "plain_text", "text": "support-bot"},
+                },
+            },
+            workstream_select(),
+            {
+                "type": "input",
+                "block_id": ids.PROJECT_DESCRIPTION_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Description"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ids.TEXT_INPUT,
+                    "multiline": True,
+                    "max_length": DESCRIPTION_MAX_CHARS,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": ids.PROJECT_MEMBERS_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Members"},
+                "hint": {"type": "plain_text", "text": "You become the owner and first member."},
+                "element": {"type": "multi_users_select", "action_id": ids.USERS_INPUT},
+            },
+        ],
+    }
+
+
+def created_confirmation(name: str) -> str:
+    return (
+        f":white_check_mark: Project *{escape(name)}* created; its card is being posted here. "
+        f"Next: `/project member add {name} @user`, `/project milestone add {name} YYYY-MM-DD <title>`."
+    )

@@ -9,8 +9,17 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from bot import ids
 from storage.db import Database
-from storage.models import AuditEvent, Delivery, Milestone, Project, ProjectExperiment, ProjectMember
+from storage.models import (
+    AuditEvent,
+    Delivery,
+    Experiment,
+    Milestone,
+    Project,
+    ProjectExperiment,
+    ProjectMember,
+)
 from storage.types import utcnow
 from tests.harness import BotServer, all_text
 from tests.listeners.review_helpers import CHANNEL, OWNER, card_ts
@@ -172,3 +181,106 @@ def test_slack_workspace_admins_may_do_what_the_owner_may_and_slack_is_asked_onl
 
     reply = bot.command("/project", "archive support-bot", user="UWSADMIN")
     assert "is archived" in reply.text, reply.text
+
+
+def _text(value: str) -> dict:
+    return {ids.TEXT_INPUT: {"type": "plain_text_input", "value": value}}
+
+
+def _select(action_id: str, value: str | None) -> dict:
+    return {action_id: {"type": "static_select", "selected_option": {"value": value} if value else None}}
+
+
+def test_create_without_text_opens_a_modal_with_inline_field_errors(team: BotServer, db: Database) -> None:
+    bot = team
+    bot.command("/project", "create fraud-model", user=OWNER)
+    bot.delivered()
+    reply = bot.command("/project", "create", user=OWNER)
+    assert reply.status == 200
+    view = bot.slack.wait_for("views.open")[-1].args["view"]
+    assert view["callback_id"] == ids.PROJECT_CREATE_MODAL and view["private_metadata"] == CHANNEL
+    before = _rows(db)
+
+    def submit(name: str, description: str = "", members: list[str] | None = None) -> dict:
+        values = {
+            ids.PROJECT_NAME_BLOCK: _text(name),
+            ids.WORKSTREAM_BLOCK: _select(ids.WORKSTREAM_INPUT, "production"),
+            ids.PROJECT_DESCRIPTION_BLOCK: _text(description),
+            ids.PROJECT_MEMBERS_BLOCK: {
+                ids.USERS_INPUT: {"type": "multi_users_select", "selected_users": members or []}
+            },
+        }
+        return bot.submit_view(view, values, user=OWNER).json() or {}
+
+    for name, description, block, expected in [
+        ("support bot", "", ids.PROJECT_NAME_BLOCK, "no spaces"),
+        ("x" * 41, "", ids.PROJECT_NAME_BLOCK, "at most 40 characters"),
+        ("FRAUD-MODEL", "", ids.PROJECT_NAME_BLOCK, "already a project called"),
+        ("support-bot", "Ship it <!channel>", ids.PROJECT_DESCRIPTION_BLOCK, "can't ping"),
+    ]:
+        body = submit(name, description)
+        assert body.get("response_action") == "errors", (name, body)
+        assert expected in body["errors"][block]
+    assert _rows(db) == before, "a refused form stores nothing"
+
+    assert submit("support-bot", "Answers support tickets", ["UTECH", "UBIZ"]) == {}
+    text = _card(bot)
+    assert "Project support-bot · production" in text and "Answers support tickets" in text
+    assert "<@UTECH>" in text and "<@UBIZ>" in text and f"*Owner*\n<@{OWNER}>" in text
+    confirm = bot.slack.wait_for("chat.postEphemeral")[-1]
+    assert confirm.args["user"] == OWNER and "Project *support-bot* created" in confirm.args["text"]
+
+
+def test_propose_with_a_project_prefix_links_at_proposal(team: BotServer, db: Database) -> None:
+    bot = team
+    bot.command("/project", "create support-bot optimization", user=OWNER)
+    reply = bot.command("/experiment", "propose project:Support-Bot Distillation halves cost", user="UTECH")
+    assert "EXP-1" in reply.text, reply.text
+    text = _card(bot)
+    assert "EXP-1" in text and "proposed" in text
+    shown = bot.command("/experiment", "show EXP-1", user=OWNER).body
+    assert "Serves project" in shown and "Distillation halves cost" in shown
+    assert "optimization" in shown, "it takes the project's workstream"
+    assert "project:linked: EXP-1" in bot.command("/project", "history support-bot", user=OWNER).body
+
+    bot.delivered()
+    before = _rows(db)
+    reply = bot.command("/experiment", "propose project:nope Something else", user=OWNER)
+    assert reply.response_type == "ephemeral" and "There is no project `nope`" in reply.text
+    reply = bot.command("/experiment", "propose project: Something else", user=OWNER)
+    assert "Name the project" in reply.text
+    assert _rows(db) == before
+    with db.read() as session:
+        assert session.exec(select(func.count()).select_from(Experiment)).one() == 1
+
+
+def test_the_propose_modal_offers_the_active_projects(team: BotServer, db: Database) -> None:
+    bot = team
+    bot.command("/project", "create support-bot", user=OWNER)
+    bot.command("/project", "create old-idea", user=OWNER)
+    bot.command("/project", "archive old-idea", user=OWNER)
+    bot.command("/experiment", "propose", user=OWNER)
+    view = bot.slack.wait_for("views.open")[-1].args["view"]
+    (select_block,) = [b for b in view["blocks"] if b["block_id"] == ids.PROJECT_BLOCK]
+    assert select_block["optional"] is True
+    assert [o["value"] for o in select_block["element"]["options"]] == ["support-bot"]
+    values = {
+        ids.HYPOTHESIS_BLOCK: {ids.HYPOTHESIS_INPUT: {"type": "plain_text_input", "value": "Rerank helps"}},
+        ids.WORKSTREAM_BLOCK: _select(ids.WORKSTREAM_INPUT, "experimentation"),
+        ids.PROJECT_BLOCK: _select(ids.PROJECT_INPUT, "support-bot"),
+    }
+    assert bot.submit_view(view, values, user=OWNER).json() in (None, {})
+    assert "Rerank helps" in _card(bot)
+
+    bot.command("/project", "archive support-bot", user=OWNER)
+    bot.delivered()
+    before = _rows(db)
+    body = bot.submit_view(view, values, user=OWNER).json()
+    assert body["response_action"] == "errors" and "archived" in body["errors"][ids.PROJECT_BLOCK]
+    assert _rows(db) == before
+
+    values[ids.PROJECT_BLOCK] = _select(ids.PROJECT_INPUT, None)
+    assert bot.submit_view(view, values, user=OWNER).json() in (None, {})
+    bot.delivered()
+    shown = bot.command("/experiment", "show EXP-2", user=OWNER).body
+    assert "Rerank helps" in shown and "Serves project" not in shown, "no project: proposed on its own"

@@ -3,10 +3,11 @@
 from slack_bolt import App
 
 from bot import ids
-from bot.listeners.views import propose, reason, standups
+from bot.listeners.views import projects, propose, reason, standups
 
 
 def register(app: App) -> None:
     app.view(ids.PROPOSE_MODAL)(propose.submit_propose)
+    app.view(ids.PROJECT_CREATE_MODAL)(projects.submit_create)
     app.view(ids.REASON_MODAL)(reason.submit_reason)
     app.view(ids.STANDUP_MODAL)(standups.submit_answer)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.blocks.projects import create_modal, created_confirmation
 from bot.listeners.commands.admins import is_workspace_admin
 from bot.listeners.commands.router import CommandRequest
 from bot.text import escape, parse_user, truncate
@@ -30,7 +31,8 @@ def _users(tokens: list[str]) -> list[str]:
 def create(request: CommandRequest) -> None:
     args = request.args
     if not args:
-        raise InvalidInput("Name the project: `/project create <name> [workstream]`.")
+        request.later(_open_create_modal)
+        return
     if len(args) > 2:
         raise InvalidInput(
             f"`{truncate(request.rest, 60)}` is not a project name: use letters, digits and `-` only, "
@@ -46,10 +48,12 @@ def create(request: CommandRequest) -> None:
             channel_id=request.channel_id,
         )
         name = project.name
-    request.reply(
-        f":white_check_mark: Project *{escape(name)}* created; its card is being posted here. "
-        f"Next: `/project member add {name} @user`, `/project milestone add {name} YYYY-MM-DD <title>`."
-    )
+    request.reply(created_confirmation(name))
+
+
+def _open_create_modal(request: CommandRequest) -> None:
+    # The trigger lives 3 s from the command: the answers pool starts this at once.
+    request.client.views_open(trigger_id=request.trigger_id, view=create_modal(channel_id=request.channel_id))
 
 
 def _as_owner_or_admin(
