@@ -64,6 +64,7 @@ def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
     from bot.slack import make_delivery_client
     from storage.types import utcnow
     from workflow.delivery import describe
+    from workflow.projects import milestone_label
 
     settings.require("slack_bot_token")
     _preflight(settings)
@@ -78,6 +79,10 @@ def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
         print(f"failed {label}")
     if report.nudged:
         print(f"nudged {len(report.nudged)} experiment(s)")
+    if report.overdue:
+        with db.read() as session:
+            for milestone_id in report.overdue:
+                print(f"queued the overdue reminder of {milestone_label(session, milestone_id)}")
     sent = drain(make_delivery_client(settings), db, worker_config(settings), now=now)
     with db.read() as session:
         for item in sent.sent:
@@ -86,7 +91,7 @@ def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"sent {what}" + (f" ({item.note})" if item.note else ""))
             else:
                 print(f"{'failed' if item.state == 'failed' else 'will retry'} {what}: {item.error}")
-    if not (report.queued or report.skipped or report.failed or report.nudged or sent.sent):
+    if not (report.queued or report.skipped or report.failed or report.nudged or report.overdue or sent.sent):
         print("nothing due: no reminder, nudge or delivery to send now")
     return 0 if report.ok and not sent.failed else 1
 

@@ -10,6 +10,16 @@ HYPOTHESIS_BLOCK: Final = "hypothesis"
 HYPOTHESIS_INPUT: Final = "hypothesis_input"
 WORKSTREAM_BLOCK: Final = "workstream"
 WORKSTREAM_INPUT: Final = "workstream_input"
+# The propose modal's optional project select; its option values are project names.
+PROJECT_BLOCK: Final = "project"
+PROJECT_INPUT: Final = "project_input"
+# The modal `/project create` opens with no text (its workstream uses WORKSTREAM_BLOCK).
+PROJECT_CREATE_MODAL: Final = "project_create"
+PROJECT_NAME_BLOCK: Final = "project_name"
+PROJECT_DESCRIPTION_BLOCK: Final = "project_description"
+PROJECT_MEMBERS_BLOCK: Final = "project_members"
+TEXT_INPUT: Final = "text_input"
+USERS_INPUT: Final = "users_input"
 
 # Blocks on the experiment card.
 CARD_HEADER_BLOCK: Final = "card_header"

@@ -238,9 +238,11 @@ def failed(
     actor_id: str | None = None,
     kinds: Collection[str] | None = None,
     subject_id: int | None = None,
+    stream: str | None = None,
     limit: int = 10,
 ) -> Sequence[Delivery]:
-    """Permanent failures, newest first: a person's (App Home) or an experiment's (show)."""
+    """Permanent failures, newest first: a person's (App Home), an experiment's or a project's
+    stream's (show)."""
     conditions = [Delivery.team_id == team_id, Delivery.state == State.FAILED]
     if actor_id is not None:
         conditions.append(Delivery.actor_id == actor_id)
@@ -248,6 +250,8 @@ def failed(
         conditions.append(col(Delivery.kind).in_(kinds))
     if subject_id is not None:
         conditions.append(Delivery.subject_id == subject_id)
+    if stream is not None:
+        conditions.append(Delivery.stream == stream)
     return session.exec(
         select(Delivery).where(*conditions).order_by(col(Delivery.id).desc()).limit(limit)
     ).all()

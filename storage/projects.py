@@ -100,9 +100,17 @@ def history(session: Session, *, team_id: str, project_id: int) -> Sequence[Audi
 
 
 def due_between(
-    session: Session, *, team_id: str, first: date, last: date, project_ids: Collection[int] | None = None
+    session: Session,
+    *,
+    team_id: str,
+    first: date | None,
+    last: date,
+    project_ids: Collection[int] | None = None,
+    channel_id: str | None = None,
+    limit: int | None = None,
 ) -> Sequence[tuple[Milestone, Project]]:
-    """Open milestones of active projects due from `first` to `last`, soonest first."""
+    """Open milestones of active projects due from `first` (None: however long ago) to `last`,
+    soonest first; only those of projects whose card is in `channel_id` when given."""
     query = (
         select(Milestone, Project)
         .join(Project, col(Project.id) == col(Milestone.project_id))
@@ -110,13 +118,19 @@ def due_between(
             Milestone.team_id == team_id,
             col(Milestone.done_at).is_(None),
             col(Project.archived_at).is_(None),
-            col(Milestone.due_on) >= first,
             col(Milestone.due_on) <= last,
         )
     )
+    if first is not None:
+        query = query.where(col(Milestone.due_on) >= first)
     if project_ids is not None:
         query = query.where(col(Project.id).in_(project_ids))
-    return session.exec(query.order_by(col(Milestone.due_on), col(Milestone.id))).all()
+    if channel_id is not None:
+        query = query.where(Project.channel_id == channel_id)
+    query = query.order_by(col(Milestone.due_on), col(Milestone.id))
+    if limit is not None:
+        query = query.limit(limit)
+    return session.exec(query).all()
 
 
 def overdue_unreminded(session: Session, *, today: date, limit: int = 100) -> Sequence[Milestone]:

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from storage.db import Database
 from storage.models import Delivery
 from tests.fakeslack import TEAM_ID, FakeSlack
 from tests.harness import make_settings
-from workflow import ceremonies
+from workflow import ceremonies, projects
 
 NINE_THIRTY = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 
@@ -118,6 +118,29 @@ def test_tick_runs_one_pass_at_the_given_time(env: Database, slack: FakeSlack, c
     assert len(slack.calls_to("chat.postMessage")) == 1
 
 
+def test_tick_prints_the_overdue_milestone_reminders_it_queued(
+    env: Database, slack: FakeSlack, capsys: Any
+) -> None:
+    with env.session() as session:
+        projects.create(session, team_id=TEAM_ID, owner_id="U_OWNER", name="support-bot", channel_id="C_TEAM")
+    with env.session() as session:
+        projects.add_milestone(
+            session,
+            team_id=TEAM_ID,
+            actor_id="U_OWNER",
+            name="support-bot",
+            due="2026-11-24",
+            title="Pilot",
+            today=date(2026, 11, 20),
+        )
+    assert cli.main(["tick", "--now", "2026-11-25T08:00:00Z"]) == 0
+    out = capsys.readouterr().out
+    assert "queued the overdue reminder of support-bot M1" in out
+    assert "sent the overdue reminder of M1" in out
+    assert cli.main(["tick", "--now", "2026-11-25T08:01:00Z"]) == 0
+    assert capsys.readouterr().out == "nothing due: no reminder, nudge or delivery to send now\n"
+
+
 def test_tick_says_when_nothing_is_due(env: Database, slack: FakeSlack, capsys: Any) -> None:
     assert cli.main(["tick", "--now", "2026-11-24T09:30:00Z"]) == 0
     assert capsys.readouterr().out == "nothing due: no reminder, nudge or delivery to send now\n"
@@ -195,7 +218,7 @@ def test_clock_runs_the_scheduler_and_a_delivery_worker(env: Database, started: 
 # A blocking scheduler whose pass takes a while, stopped by SIGTERM in the middle of it.
 SLOW_PASS = """
 import logging, sys, time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from apscheduler.schedulers.blocking import BlockingScheduler
 from bot.scheduler import JOB_DEFAULTS, run_until_terminated
 

@@ -592,3 +592,15 @@ def problems_of_experiment(session: Session, experiment: Experiment) -> list[Pro
         kinds=(Kind.EXPERIMENT, Kind.NOTICE, Kind.NUDGE),
     )
     return [Problem(row, describe(session, row)) for row in rows]
+
+
+def problems_of_project(session: Session, project: Project) -> list[Problem]:
+    """What failed for good about a project: its card and its milestones' overdue reminders."""
+    assert project.id is not None
+    rows = queries.failed(
+        session,
+        team_id=project.team_id,
+        stream=project_stream(project.id),
+        kinds=(Kind.PROJECT, Kind.MILESTONE_OVERDUE),
+    )
+    return [Problem(row, describe(session, row)) for row in rows]

@@ -1,5 +1,6 @@
-"""What one person's App Home shows: what waits on them, their experiments, the workspace's latest,
-and anything the bot could never deliver for them."""
+"""What one person's App Home shows: what waits on them, their experiments and projects, their
+projects' milestones due soon, the workspace's latest, and anything the bot could never deliver
+for them."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from sqlmodel import Session
 from storage import experiments as queries
 from storage.models import Away, Experiment
 from storage.types import utcnow
-from workflow import calendar, delivery
+from workflow import calendar, delivery, projects
 from workflow import vocabulary as v
 from workflow.delivery import Problem
 from workflow.permissions import Policy
+from workflow.projects import MilestoneDue, MyProject
 from workflow.waiting import Waiting, waiting_on
 
 OPEN_STATUSES = tuple(s for s in v.STATUSES if s not in v.CLOSED_STATUSES)
@@ -29,6 +31,9 @@ class Home:
     recent: Sequence[Experiment]
     problems: Sequence[Problem]
     away: Away | None = None
+    projects: Sequence[MyProject] = ()
+    # Open milestones of the person's projects due in the next HOME_DAYS_AHEAD days.
+    milestones: Sequence[MilestoneDue] = ()
 
 
 def home(session: Session, *, team_id: str, user_id: str, policy: Policy, today: date | None = None) -> Home:
@@ -36,11 +41,23 @@ def home(session: Session, *, team_id: str, user_id: str, policy: Policy, today:
         session, team_id=team_id, owner_id=user_id, statuses=OPEN_STATUSES, limit=10
     )
     recent, _ = queries.list_for_team(session, team_id=team_id, limit=10)
+    today = today or utcnow().date()
+    mine_projects = projects.projects_of_person(session, team_id=team_id, user_id=user_id)
+    due = projects.milestones_due(
+        session,
+        team_id=team_id,
+        today=today,
+        days_ahead=projects.HOME_DAYS_AHEAD,
+        overdue=False,
+        project_ids=[p.project.id for p in mine_projects if p.project.id is not None],
+    )
     return Home(
         user_id=user_id,
         waiting=waiting_on(session, team_id=team_id, user_id=user_id, policy=policy),
         mine=mine,
         recent=recent,
         problems=delivery.problems_of_person(session, team_id=team_id, user_id=user_id),
-        away=calendar.away_status(session, team_id=team_id, user_id=user_id, today=today or utcnow().date()),
+        away=calendar.away_status(session, team_id=team_id, user_id=user_id, today=today),
+        projects=mine_projects,
+        milestones=due,
     )

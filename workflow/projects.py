@@ -7,9 +7,11 @@ transaction. Refusals raise a WorkflowError before anything is written.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -36,8 +38,9 @@ _PING = re.compile(r"<!(channel|here|everyone)[|>]|@(channel|here|everyone)\b", 
 LIST_FILTERS = ("mine", "all")
 
 
-class ProjectAction:
-    """Audit actions about projects (AuditAction covers experiments, roles and ceremonies)."""
+class ProjectAction(StrEnum):
+    """The `action` of an audit record about a project (AuditAction covers experiments, roles
+    and ceremonies); stored as its string value, so existing history reads the same."""
 
     CREATED = "project:created"
     MEMBER_ADDED = "project:member_added"
@@ -151,12 +154,26 @@ def is_member(session: Session, project: Project, user_id: str) -> bool:
 
 
 def _require_owner_or_admin(
-    session: Session, project: Project, user_id: str, step: str, policy: Policy
+    session: Session, project: Project, user_id: str, step: str, policy: Policy, workspace_admin: bool
 ) -> None:
-    if user_id != project.owner_id and not is_admin(
-        session, team_id=project.team_id, user_id=user_id, policy=policy
+    if (
+        user_id != project.owner_id
+        and not workspace_admin
+        and not is_admin(session, team_id=project.team_id, user_id=user_id, policy=policy)
     ):
         raise NotAllowed(f"Only the owner of {project.name} (<@{project.owner_id}>) or an admin may {step}.")
+
+
+def needs_workspace_admin(session: Session, *, team_id: str, name: str, user_id: str, policy: Policy) -> bool:
+    """Whether an owner-or-admin step on the project turns on the actor being a Slack workspace
+    admin or owner: True only when the database says they are neither its owner nor an admin, so
+    Slack is asked only then. (An unknown or archived project is refused without asking.)"""
+    project = queries.get_by_name(session, team_id=team_id, name=name.strip())
+    if project is None or project.archived_at is not None:
+        return False
+    return user_id != project.owner_id and not is_admin(
+        session, team_id=team_id, user_id=user_id, policy=policy
+    )
 
 
 def _require_member(session: Session, project: Project, user_id: str, step: str) -> None:
@@ -228,10 +245,17 @@ def create(
 
 
 def add_members(
-    session: Session, *, team_id: str, actor_id: str, name: str, user_ids: Sequence[str], policy: Policy
+    session: Session,
+    *,
+    team_id: str,
+    actor_id: str,
+    name: str,
+    user_ids: Sequence[str],
+    policy: Policy,
+    workspace_admin: bool = False,
 ) -> Outcome:
     project = _active(session, team_id=team_id, name=name)
-    _require_owner_or_admin(session, project, actor_id, "add members", policy)
+    _require_owner_or_admin(session, project, actor_id, "add members", policy, workspace_admin)
     assert project.id is not None
     current = {m.user_id for m in queries.members(session, project_id=project.id)}
     added = [u for u in dict.fromkeys(user_ids) if u not in current]
@@ -244,10 +268,17 @@ def add_members(
 
 
 def remove_member(
-    session: Session, *, team_id: str, actor_id: str, name: str, user_id: str, policy: Policy
+    session: Session,
+    *,
+    team_id: str,
+    actor_id: str,
+    name: str,
+    user_id: str,
+    policy: Policy,
+    workspace_admin: bool = False,
 ) -> Outcome:
     project = _active(session, team_id=team_id, name=name)
-    _require_owner_or_admin(session, project, actor_id, "remove members", policy)
+    _require_owner_or_admin(session, project, actor_id, "remove members", policy, workspace_admin)
     if user_id == project.owner_id:
         raise InvalidInput(f"<@{user_id}> owns {project.name}; the owner stays a member.")
     assert project.id is not None
@@ -365,6 +396,47 @@ def link(session: Session, *, team_id: str, actor_id: str, name: str, experiment
     return Outcome(project)
 
 
+def propose_into(
+    session: Session,
+    *,
+    team_id: str,
+    owner_id: str,
+    name: str,
+    hypothesis: str,
+    workstream: str | None = None,
+    channel_id: str | None = None,
+) -> tuple[Experiment, Project]:
+    """Propose an experiment already serving a project (`/experiment propose project:<name> …`
+    or the propose modal's project select). It takes the project's workstream unless given one,
+    and its estimate learns from the project's own history. The proposer owns the experiment, so
+    may link it; an unknown or archived project is refused before anything is written."""
+    project = _active(session, team_id=team_id, name=name)
+    assert project.id is not None
+    experiment = experiments.propose(
+        session,
+        team_id=team_id,
+        owner_id=owner_id,
+        hypothesis=hypothesis,
+        workstream=workstream or project.workstream,
+        channel_id=channel_id,
+        project_id=project.id,
+    )
+    assert experiment.id is not None
+    session.add(
+        ProjectExperiment(
+            team_id=team_id, project_id=project.id, experiment_id=experiment.id, linked_by=owner_id
+        )
+    )
+    _changed(
+        session,
+        project,
+        actor_id=owner_id,
+        action=ProjectAction.LINKED,
+        detail=experiments.ref(experiment.number),
+    )
+    return experiment, project
+
+
 def unlink(session: Session, *, team_id: str, actor_id: str, name: str, experiment_ref: str) -> Outcome:
     project = _active(session, team_id=team_id, name=name)
     experiment = experiments.get(session, team_id=team_id, number=experiments.parse_ref(experiment_ref))
@@ -379,9 +451,11 @@ def unlink(session: Session, *, team_id: str, actor_id: str, name: str, experime
     return Outcome(project)
 
 
-def archive(session: Session, *, team_id: str, actor_id: str, name: str, policy: Policy) -> Outcome:
+def archive(
+    session: Session, *, team_id: str, actor_id: str, name: str, policy: Policy, workspace_admin: bool = False
+) -> Outcome:
     project = _active(session, team_id=team_id, name=name)
-    _require_owner_or_admin(session, project, actor_id, "archive it", policy)
+    _require_owner_or_admin(session, project, actor_id, "archive it", policy, workspace_admin)
     project.archived_at = utcnow()
     _changed(session, project, actor_id=actor_id, action=ProjectAction.ARCHIVED, detail=None)
     return Outcome(project, moved_to="archived")
@@ -393,6 +467,11 @@ def record_posted(session: Session, *, project_id: int, ts: str) -> bool:
 
 
 # -- reading -----------------------------------------------------------------------------------------
+
+
+def next_open(milestones: Sequence[Milestone]) -> Milestone | None:
+    """The open milestone due soonest."""
+    return min((m for m in milestones if m.done_at is None), key=lambda m: (m.due_on, m.number), default=None)
 
 
 @dataclass(frozen=True)
@@ -417,7 +496,7 @@ class ProjectDetail:
 
     @property
     def next_milestone(self) -> Milestone | None:
-        return min(self.open_milestones, key=lambda m: (m.due_on, m.number), default=None)
+        return next_open(self.milestones)
 
     @property
     def in_production(self) -> int:
@@ -437,6 +516,11 @@ def detail(session: Session, project: Project, *, today: date) -> ProjectDetail:
         experiments=queries.experiments(session, project_id=project.id),
         today=today,
     )
+
+
+def active_names(session: Session, *, team_id: str) -> list[str]:
+    """The names of the workspace's active projects, for a select."""
+    return [p.name for p in queries.listing(session, team_id=team_id)]
 
 
 def list_projects(session: Session, *, team_id: str, user_id: str, filter: str = "all") -> Sequence[Project]:
@@ -462,6 +546,15 @@ def today_utc(now: datetime | None = None) -> date:
     return (now or utcnow()).date()
 
 
+def milestone_label(session: Session, milestone_id: int) -> str:
+    """`support-bot M2`, for logs and the command line."""
+    milestone = session.get(Milestone, milestone_id)
+    project = session.get(Project, milestone.project_id) if milestone else None
+    if milestone is None or project is None:
+        return f"a deleted milestone ({milestone_id})"
+    return f"{project.name} M{milestone.number}"
+
+
 def overdue_to_post(
     session: Session, *, milestone_id: int, today: date
 ) -> tuple[Milestone, ProjectDetail] | None:
@@ -474,3 +567,110 @@ def overdue_to_post(
     if project is None or project.archived_at is not None:
         return None
     return milestone, detail(session, project, today=today)
+
+
+# -- what ceremonies and App Home show ----------------------------------------------------------------
+
+# The standup lists milestones due within this many days, and every overdue one.
+STANDUP_DAYS_AHEAD = 2
+# App Home lists milestones due within this many days.
+HOME_DAYS_AHEAD = 14
+# More lines than this make a reminder nobody reads; the rest is counted.
+AGENDA_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class MilestoneDue:
+    """An open milestone as a reminder or App Home shows it, with its project."""
+
+    milestone: Milestone
+    project: Project
+    today: date
+
+    @property
+    def days(self) -> int:
+        """Days until it is due: 0 today, negative when overdue."""
+        return (self.milestone.due_on - self.today).days
+
+
+@dataclass(frozen=True)
+class ProjectStatus:
+    """One line of the experiment review: a project's experiments by status, its next milestone."""
+
+    project: Project
+    by_status: Sequence[tuple[str, int]]  # in lifecycle order, only statuses with experiments
+    next_milestone: Milestone | None
+    today: date
+
+
+def milestones_due(
+    session: Session,
+    *,
+    team_id: str,
+    today: date,
+    days_ahead: int,
+    overdue: bool,
+    channel_id: str | None = None,
+    project_ids: Collection[int] | None = None,
+    limit: int = AGENDA_LIMIT,
+) -> list[MilestoneDue]:
+    """Open milestones of active projects due from today (or any time before, with `overdue`)
+    to `days_ahead` days on, soonest first; of projects whose card is in `channel_id` if given."""
+    rows = queries.due_between(
+        session,
+        team_id=team_id,
+        first=None if overdue else today,
+        last=today + timedelta(days=days_ahead),
+        channel_id=channel_id,
+        project_ids=project_ids,
+        limit=limit,
+    )
+    return [MilestoneDue(milestone, project, today) for milestone, project in rows]
+
+
+def standup_milestones(session: Session, *, team_id: str, channel_id: str, today: date) -> list[MilestoneDue]:
+    """What the standup in `channel_id` should hear about: milestones overdue or due within
+    STANDUP_DAYS_AHEAD days, of the projects whose card is in that channel."""
+    return milestones_due(
+        session,
+        team_id=team_id,
+        today=today,
+        days_ahead=STANDUP_DAYS_AHEAD,
+        overdue=True,
+        channel_id=channel_id,
+    )
+
+
+def status_lines(
+    session: Session, *, team_id: str, today: date, limit: int = AGENDA_LIMIT
+) -> tuple[list[ProjectStatus], int]:
+    """The first `limit` active projects (by name) for the experiment review, and how many there are."""
+    active = queries.listing(session, team_id=team_id)
+    lines = []
+    for project in active[:limit]:
+        assert project.id is not None
+        counts = Counter(e.status for e in queries.experiments(session, project_id=project.id))
+        lines.append(
+            ProjectStatus(
+                project=project,
+                by_status=[(s, counts[s]) for s in v.STATUSES if counts[s]],
+                next_milestone=next_open(queries.milestones(session, project_id=project.id)),
+                today=today,
+            )
+        )
+    return lines, len(active)
+
+
+@dataclass(frozen=True)
+class MyProject:
+    project: Project
+    next_milestone: Milestone | None
+
+
+def projects_of_person(session: Session, *, team_id: str, user_id: str) -> list[MyProject]:
+    """The active projects a person is a member of, each with its next open milestone."""
+    mine = []
+    for project in queries.listing(session, team_id=team_id, member_id=user_id):
+        assert project.id is not None
+        mine.append(MyProject(project, next_open(queries.milestones(session, project_id=project.id))))
+    return mine

@@ -12,8 +12,9 @@ from storage import agenda as queries
 from storage import ceremonies as runs
 from storage.models import Ceremony, Experiment
 from workflow import ceremonies as c
-from workflow import retros, schedules, standups
+from workflow import projects, retros, schedules, standups
 from workflow import vocabulary as v
+from workflow.projects import MilestoneDue, ProjectStatus
 
 # Listing more than this per section makes a reminder nobody reads; the rest is counted.
 ITEMS_PER_SECTION = 10
@@ -55,6 +56,11 @@ class Reminder:
     actions: retros.Carried = field(default_factory=retros.Carried)
     # Experiment review: standup blockers naming an experiment since the last review.
     blocked: Sequence[standups.Blocked] = field(default_factory=tuple)
+    # Standup: milestones overdue or due soon, of the projects whose card is in its channel.
+    milestones: Sequence[MilestoneDue] = ()
+    # Experiment review: a line per active project, and how many active projects there are.
+    projects: Sequence[ProjectStatus] = ()
+    projects_total: int = 0
 
     @property
     def focus(self) -> str | None:
@@ -97,11 +103,22 @@ def retro_since(session: Session, ceremony: Ceremony, due_at: datetime) -> datet
 
 def build(session: Session, ceremony: Ceremony, *, due_at: datetime, late: bool) -> Reminder:
     team_id = ceremony.team_id
+    # Milestones are dated in the ceremony's own calendar.
+    today = due_at.astimezone(schedules.zone(ceremony.timezone)).date()
     if ceremony.kind == c.EXPERIMENT_REVIEW:
         blocked = standups.blocked_between(
             session, team_id=team_id, since=retro_since(session, ceremony, due_at), until=due_at
         )
-        return Reminder(ceremony, due_at, late, _review_sections(session, team_id), blocked=blocked)
+        lines, total = projects.status_lines(session, team_id=team_id, today=today)
+        return Reminder(
+            ceremony,
+            due_at,
+            late,
+            _review_sections(session, team_id),
+            blocked=blocked,
+            projects=lines,
+            projects_total=total,
+        )
     if ceremony.kind == c.ETHICS_REVIEW:
         return Reminder(ceremony, due_at, late, _ethics_sections(session, team_id))
     if ceremony.kind == c.RETROSPECTIVE:
@@ -114,4 +131,9 @@ def build(session: Session, ceremony: Ceremony, *, due_at: datetime, late: bool)
             sections.append(Section(status, items, total))
         actions = retros.carried(session, ceremony, due_at=due_at)
         return Reminder(ceremony, due_at, late, sections, since=since, actions=actions)
+    if ceremony.kind == c.STANDUP:
+        due = projects.standup_milestones(
+            session, team_id=team_id, channel_id=ceremony.channel_id, today=today
+        )
+        return Reminder(ceremony, due_at, late, milestones=due)
     return Reminder(ceremony, due_at, late)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.blocks import Block, Message, context, divider, header, message, section
 from bot.blocks.experiments import card_link
+from bot.blocks.projects import next_milestone_text, project_milestone_line
 from bot.blocks.retros import carried_blocks, note_button
 from bot.blocks.standups import share_button
 from bot.text import channel_mention, escape, truncate, user_mention
@@ -16,6 +17,7 @@ from workflow import schedules
 from workflow import vocabulary as v
 from workflow.ceremonies import Listed, SetupResult
 from workflow.nudges import Nudge
+from workflow.projects import STANDUP_DAYS_AHEAD, MilestoneDue, ProjectStatus
 from workflow.reminders import ITEMS_PER_SECTION, Reminder, Section
 from workflow.standups import Blocked
 
@@ -95,6 +97,26 @@ def blocked_block(blocked: Sequence[Blocked]) -> Block:
     return section("\n".join(lines))
 
 
+def _milestones_block(due: Sequence[MilestoneDue]) -> Block:
+    """Standup: the milestones of this channel's projects that are overdue or due soon."""
+    lines = [f"*Milestones overdue or due in the next {STANDUP_DAYS_AHEAD} days*"]
+    lines += [f"• {project_milestone_line(d.milestone, d.project, d.today)}" for d in due]
+    return section("\n".join(lines))
+
+
+def _projects_block(lines: Sequence[ProjectStatus], total: int) -> Block:
+    """Experiment review: per active project, its experiments by status and its next milestone."""
+    text = [f"*Projects* ({total})"]
+    for p in lines:
+        counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in p.by_status) or "no experiments linked"
+        text.append(
+            f"• *{escape(p.project.name)}* · {counts} · {next_milestone_text(p.next_milestone, p.today)}"
+        )
+    if total > len(lines):
+        text.append(f"…and {total - len(lines)} more: `/project list`")
+    return section("\n".join(text))
+
+
 def late_note(reminder: Reminder) -> str | None:
     if not reminder.late:
         return None
@@ -126,6 +148,10 @@ def reminder_message(reminder: Reminder, *, run_id: int | None = None) -> Messag
         blocks.append(section(EMPTY[ceremony.kind]))
     if ceremony.kind == c.EXPERIMENT_REVIEW and reminder.blocked:
         blocks.append(blocked_block(reminder.blocked))
+    if reminder.milestones:
+        blocks.append(_milestones_block(reminder.milestones))
+    if reminder.projects:
+        blocks.append(_projects_block(reminder.projects, reminder.projects_total))
     if ceremony.kind == c.STANDUP and run_id is not None:
         blocks.append(share_button(run_id))
     if ceremony.kind == c.RETROSPECTIVE and run_id is not None:

@@ -164,9 +164,62 @@ def list_view(page: ExperimentPage) -> Message:
     return message(f"{title}: {page.total}", blocks)
 
 
-def propose_modal(*, channel_id: str) -> dict[str, Any]:
-    """The modal `/experiment propose` opens when no hypothesis was typed."""
-    options = [{"text": {"type": "plain_text", "text": name}, "value": name} for name in v.WORKSTREAMS]
+# A static select holds at most 100 options.
+MAX_PROJECT_OPTIONS = 100
+
+
+def _option(name: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": name}, "value": name}
+
+
+def workstream_select(initial: str = v.DEFAULT_WORKSTREAM) -> Block:
+    options = [_option(name) for name in v.WORKSTREAMS]
+    return {
+        "type": "input",
+        "block_id": ids.WORKSTREAM_BLOCK,
+        "label": {"type": "plain_text", "text": "Workstream"},
+        "element": {
+            "type": "static_select",
+            "action_id": ids.WORKSTREAM_INPUT,
+            "options": options,
+            "initial_option": _option(initial),
+        },
+    }
+
+
+def propose_modal(*, channel_id: str, projects: Sequence[str] = ()) -> dict[str, Any]:
+    """The modal `/experiment propose` opens when no hypothesis was typed; with the workspace's
+    active projects, an optional select links the experiment to one of them."""
+    blocks: list[Block] = [
+        {
+            "type": "input",
+            "block_id": ids.HYPOTHESIS_BLOCK,
+            "label": {"type": "plain_text", "text": "Hypothesis"},
+            "element": {
+                "type": "plain_text_input",
+                "action_id": ids.HYPOTHESIS_INPUT,
+                "multiline": True,
+                "placeholder": {"type": "plain_text", "text": "Adding retrieval improves answer accuracy"},
+            },
+        },
+        workstream_select(),
+    ]
+    if projects:
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": ids.PROJECT_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Project"},
+                "hint": {"type": "plain_text", "text": "The project this experiment serves, if any."},
+                "element": {
+                    "type": "static_select",
+                    "action_id": ids.PROJECT_INPUT,
+                    "placeholder": {"type": "plain_text", "text": "No project"},
+                    "options": [_option(name) for name in projects[:MAX_PROJECT_OPTIONS]],
+                },
+            }
+        )
     return {
         "type": "modal",
         "callback_id": ids.PROPOSE_MODAL,
@@ -174,33 +227,7 @@ def propose_modal(*, channel_id: str) -> dict[str, Any]:
         "title": {"type": "plain_text", "text": "Propose an experiment"},
         "submit": {"type": "plain_text", "text": "Propose"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": ids.HYPOTHESIS_BLOCK,
-                "label": {"type": "plain_text", "text": "Hypothesis"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ids.HYPOTHESIS_INPUT,
-                    "multiline": True,
-                    "placeholder": {
-                        "type": "plain_text",
-                        "text": "Adding retrieval improves answer accuracy",
-                    },
-                },
-            },
-            {
-                "type": "input",
-                "block_id": ids.WORKSTREAM_BLOCK,
-                "label": {"type": "plain_text", "text": "Workstream"},
-                "element": {
-                    "type": "static_select",
-                    "action_id": ids.WORKSTREAM_INPUT,
-                    "options": options,
-                    "initial_option": options[0],
-                },
-            },
-        ],
+        "blocks": blocks,
     }
 
 

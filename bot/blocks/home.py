@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from bot.blocks import Block, context, divider, header, section
 from bot.blocks.calendar import away_line
 from bot.blocks.deliveries import problem_block
 from bot.blocks.experiments import card_link, status_label
+from bot.blocks.projects import next_milestone_text, project_milestone_line
 from bot.text import escape, truncate, user_mention
 from storage.models import Experiment
 from workflow.home import Home
+from workflow.projects import HOME_DAYS_AHEAD, MyProject
 from workflow.waiting import Waiting
 
 MAX_HOME_BLOCKS = 100
+MAX_PROJECTS = 10
 
 
 def _experiment_line(e: Experiment) -> Block:
@@ -29,7 +33,15 @@ def _waiting_line(w: Waiting) -> Block:
     return section(f"*{card_link(e)}* · {escape(w.step)} · {user_mention(e.owner_id)}\n{hypothesis}")
 
 
-def home_view(home: Home) -> dict[str, Any]:
+def _project_line(p: MyProject, today: date) -> Block:
+    project = p.project
+    return section(
+        f"*{escape(project.name)}* · {project.workstream} · {next_milestone_text(p.next_milestone, today)}"
+    )
+
+
+def home_view(home: Home, *, today: date) -> dict[str, Any]:
+    """The Home tab of `home.user_id`, with milestone dates counted from `today`."""
     user_id = home.user_id
     blocks: list[Block] = [
         header("AI Team Bot"),
@@ -47,6 +59,15 @@ def home_view(home: Home) -> dict[str, Any]:
     blocks += [_waiting_line(w) for w in home.waiting] or [context("Nothing is waiting on you.")]
     blocks += [divider(), section("*Your open experiments*")]
     blocks += [_experiment_line(e) for e in home.mine] or [context("None open. Propose one!")]
+    blocks += [divider(), section("*Your projects*")]
+    blocks += [_project_line(p, today) for p in home.projects[:MAX_PROJECTS]] or [
+        context("None yet. `/project create <name>` starts one; `/project list` shows them all.")
+    ]
+    if len(home.projects) > MAX_PROJECTS:
+        blocks.append(context(f"…and {len(home.projects) - MAX_PROJECTS} more: `/project list mine`"))
+    blocks += [divider(), section(f"*Milestones due in the next {HOME_DAYS_AHEAD} days*")]
+    lines = [f"• {project_milestone_line(d.milestone, d.project, d.today)}" for d in home.milestones]
+    blocks.append(section("\n".join(lines)) if lines else context("None in your projects."))
     blocks += [divider(), section("*Latest in this workspace*")]
     blocks += [_experiment_line(e) for e in home.recent] or [context("No experiments yet.")]
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}

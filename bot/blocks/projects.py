@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from bot import ids
 from bot.blocks import Block, Message, context, fields, header, message, section
-from bot.blocks.experiments import card_link, status_label
+from bot.blocks.deliveries import problem_block
+from bot.blocks.experiments import card_link, status_label, workstream_select
 from bot.text import escape, truncate, user_mention
 from storage.models import AuditEvent, Milestone, Project
 from workflow import estimates
 from workflow import vocabulary as v
-from workflow.projects import ProjectDetail
+from workflow.delivery import Problem
+from workflow.projects import DESCRIPTION_MAX_CHARS, NAME_MAX_CHARS, ProjectDetail
 from workflow.refs import Ref
 
 MAX_LISTED = 20
 
 
-def _due(m: Milestone, today: date) -> str:
+def due_label(m: Milestone, today: date) -> str:
+    """`done`, `overdue by N days` (in red), `due today` or `due in N days`."""
     if m.done_at is not None:
         return ":white_check_mark: done"
     days = (m.due_on - today).days
@@ -26,11 +30,34 @@ def _due(m: Milestone, today: date) -> str:
         return f":red_circle: *overdue* by {-days} day{'s' if days != -1 else ''}"
     if days == 0:
         return ":large_yellow_circle: due today"
+    if days == 1:
+        return "due tomorrow"
     return f"due in {days} day{'s' if days != 1 else ''}"
 
 
 def milestone_line(m: Milestone, today: date) -> str:
-    return f"*M{m.number}* {escape(m.title)} · {m.due_on.isoformat()} · {_due(m, today)}"
+    return f"*M{m.number}* {escape(m.title)} · {m.due_on.isoformat()} · {due_label(m, today)}"
+
+
+def project_milestone_line(m: Milestone, project: Project, today: date) -> str:
+    """`support-bot M2 "Pilot" · 2026-11-24 · due in 1 day`, for lists that span projects."""
+    return (
+        f"*{escape(project.name)}* M{m.number} {truncate(escape(m.title), 80)} · "
+        f"{m.due_on.isoformat()} · {due_label(m, today)}"
+    )
+
+
+def next_milestone_text(m: Milestone | None, today: date) -> str:
+    if m is None:
+        return "no open milestone"
+    return f'next milestone M{m.number} "{truncate(escape(m.title), 80)}" {when(m.due_on, today)}'
+
+
+def when(due_on: date, today: date) -> str:
+    days = (due_on - today).days
+    if days > 1:
+        return f"in {days} days"
+    return {1: "tomorrow", 0: "today"}.get(days, f"overdue by {-days} day{'s' if days != -1 else ''}")
 
 
 def progress(d: ProjectDetail) -> str:
@@ -38,13 +65,7 @@ def progress(d: ProjectDetail) -> str:
     text = f"{d.in_production} of {len(d.experiments)} experiments in production"
     nxt = d.next_milestone
     if nxt is not None:
-        days = (nxt.due_on - d.today).days
-        when = (
-            f"in {days} days"
-            if days > 1
-            else ("tomorrow" if days == 1 else "today" if days == 0 else "overdue")
-        )
-        text += f' · next milestone M{nxt.number} "{escape(nxt.title)}" {when}'
+        text += f' · next milestone M{nxt.number} "{escape(nxt.title)}" {when(nxt.due_on, d.today)}'
     return text
 
 
@@ -105,8 +126,11 @@ def card(d: ProjectDetail) -> Message:
     return message(f"Project {p.name}: {progress(d)}", blocks)
 
 
-def detail_view(d: ProjectDetail) -> Message:
-    return card(d)
+def detail_view(d: ProjectDetail, problems: Sequence[Problem] = ()) -> Message:
+    """Everything about one project, for an ephemeral `/project show`, with anything the bot
+    could not post about it."""
+    payload = card(d)
+    return message(payload["text"], [problem_block(p) for p in problems] + payload["blocks"])
 
 
 def list_view(items: Sequence[Project], *, filter: str) -> Message:
@@ -147,3 +171,59 @@ def overdue_message(milestone: Milestone, d: ProjectDetail) -> Message:
         f"`/project milestone move {d.project.name} M{milestone.number} YYYY-MM-DD`."
     )
     return message(f"M{milestone.number} of {d.project.name} is overdue", [section(text)])
+
+
+def create_modal(*, channel_id: str) -> dict[str, Any]:
+    """The modal `/project create` opens when no name was typed."""
+    return {
+        "type": "modal",
+        "callback_id": ids.PROJECT_CREATE_MODAL,
+        "private_metadata": channel_id,
+        "title": {"type": "plain_text", "text": "Create a project"},
+        "submit": {"type": "plain_text", "text": "Create"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": ids.PROJECT_NAME_BLOCK,
+                "label": {"type": "plain_text", "text": "Name"},
+                "hint": {
+                    "type": "plain_text",
+                    "text": f"Letters, digits and -, up to {NAME_MAX_CHARS} characters; unique here.",
+                },
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ids.TEXT_INPUT,
+                    "placeholder": {"type": "plain_text", "text": "support-bot"},
+                },
+            },
+            workstream_select(),
+            {
+                "type": "input",
+                "block_id": ids.PROJECT_DESCRIPTION_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Description"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ids.TEXT_INPUT,
+                    "multiline": True,
+                    "max_length": DESCRIPTION_MAX_CHARS,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": ids.PROJECT_MEMBERS_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Members"},
+                "hint": {"type": "plain_text", "text": "You become the owner and first member."},
+                "element": {"type": "multi_users_select", "action_id": ids.USERS_INPUT},
+            },
+        ],
+    }
+
+
+def created_confirmation(name: str) -> str:
+    return (
+        f":white_check_mark: Project *{escape(name)}* created; its card is being posted here. "
+        f"Next: `/project member add {name} @user`, `/project milestone add {name} YYYY-MM-DD <title>`."
+    )

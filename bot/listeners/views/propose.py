@@ -12,8 +12,8 @@ from slack_sdk.errors import SlackApiError
 from bot import ids
 from bot.blocks.experiments import proposed_confirmation
 from bot.services import services_of
-from workflow import experiments
-from workflow.errors import InvalidInput
+from workflow import experiments, projects
+from workflow.errors import InvalidInput, WorkflowError
 
 
 def submit_propose(ack: Ack, body: dict[str, Any], client: WebClient, context: Any, logger: Logger) -> None:
@@ -26,18 +26,29 @@ def submit_propose(ack: Ack, body: dict[str, Any], client: WebClient, context: A
     except InvalidInput as error:
         ack(response_action="errors", errors={ids.HYPOTHESIS_BLOCK: error.message})
         return
+    project = (values.get(ids.PROJECT_BLOCK, {}).get(ids.PROJECT_INPUT, {}).get("selected_option") or {}).get(
+        "value"
+    )
     services = services_of(context)
     team_id, user_id = body["team"]["id"], body["user"]["id"]
     channel_id = view.get("private_metadata") or None
-    with services.db.session() as session:
-        experiment = experiments.propose(
-            session,
-            team_id=team_id,
-            owner_id=user_id,
-            hypothesis=hypothesis,
-            workstream=selected.get("value", ""),
-            channel_id=channel_id,
-        )
+    proposal = {
+        "team_id": team_id,
+        "owner_id": user_id,
+        "hypothesis": hypothesis,
+        "workstream": selected.get("value", ""),
+        "channel_id": channel_id,
+    }
+    if project:
+        try:
+            with services.db.session() as session:
+                experiment, _ = projects.propose_into(session, name=project, **proposal)
+        except WorkflowError as error:  # the project was archived meanwhile: nothing written
+            ack(response_action="errors", errors={ids.PROJECT_BLOCK: error.message})
+            return
+    else:
+        with services.db.session() as session:
+            experiment = experiments.propose(session, **proposal)
     ack()
     if channel_id is None:
         return

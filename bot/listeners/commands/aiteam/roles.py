@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 
-from slack_sdk.errors import SlackApiError
-
 from bot.blocks.roles import role_changed, roster_view
+from bot.listeners.commands.admins import is_workspace_admin, slack_user
 from bot.listeners.commands.router import CommandRequest
 from bot.text import parse_user
 from workflow import roles
-from workflow.errors import InvalidInput, WorkflowError
+from workflow.errors import InvalidInput
 from workflow.permissions import may_manage_roles
 
 # `add <@U123|name with spaces> technical_lead`: the mention may hold spaces, so split around it.
@@ -25,15 +24,6 @@ def show_roles(request: CommandRequest) -> None:
     request.reply(payload["text"], payload["blocks"])
 
 
-def _slack_user(request: CommandRequest, user_id: str) -> dict | None:
-    try:
-        return request.client.users_info(user=user_id)["user"]
-    except SlackApiError as error:
-        if error.response.get("error") == "user_not_found":
-            return None
-        raise
-
-
 def _workspace_admin(request: CommandRequest) -> bool:
     """Whether Slack says the person is a workspace admin or owner; asked only when it matters."""
     with request.services.db.read() as session:
@@ -45,14 +35,7 @@ def _workspace_admin(request: CommandRequest) -> bool:
             policy=request.services.policy,
         ):
             return False
-    try:
-        user = _slack_user(request, request.user_id) or {}
-    except SlackApiError as error:
-        code = error.response.get("error", "unknown_error")
-        raise WorkflowError(
-            f"I couldn't ask Slack whether you are a workspace admin ({code}); nothing changed. Try again."
-        ) from error
-    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+    return is_workspace_admin(request)
 
 
 def change_role(request: CommandRequest) -> None:
@@ -93,7 +76,7 @@ def _change(request: CommandRequest, *, verb: str, user_id: str, role: str) -> N
                 workspace_admin=workspace_admin,
                 policy=request.services.policy,
             )
-        target = _slack_user(request, user_id)
+        target = slack_user(request, user_id)
         if target is None or target.get("deleted"):
             raise InvalidInput("I can't find that person in this workspace.")
         if target.get("is_bot"):

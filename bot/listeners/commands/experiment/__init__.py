@@ -4,7 +4,8 @@ from bot.listeners.commands.experiment import browse, lifecycle, propose
 from bot.listeners.commands.router import Subcommand
 
 USAGE = """*`/experiment` commands*
-• `/experiment propose <hypothesis>`: propose an experiment (no text opens a form)
+• `/experiment propose [project:<name>] <hypothesis>`: propose an experiment, serving that project \
+if named (no text opens a form)
 • `/experiment submit EXP-1 <artifact links or notes>`: send it to review (owner); include \
 `rollback: <plan>` for the deployment plan. Also resubmits after changes were requested.
 • `/experiment promote EXP-1`: ask for production sign-off once reviewed (owner), or see what is missing

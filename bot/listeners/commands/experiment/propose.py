@@ -1,31 +1,50 @@
-"""`/experiment propose`: inline with a hypothesis, or through the modal without one."""
+"""`/experiment propose`: inline with a hypothesis (optionally `project:<name>` first), or through
+the modal without one."""
 
 from __future__ import annotations
 
 from bot.blocks.experiments import propose_modal, proposed_confirmation
 from bot.listeners.commands.router import CommandRequest
-from workflow import experiments
+from storage.models import Experiment
+from workflow import experiments, projects
+
+PROJECT_PREFIX = "project:"
 
 
 def propose(request: CommandRequest) -> None:
     if not request.rest:
         request.later(_open_modal)
         return
-    # One transaction: the experiment, its audit record and its queued card. The card is
-    # posted after the ack by the delivery worker.
+    first, _, rest = request.rest.partition(" ")
+    # One transaction: the experiment, its audit record, its link and its queued cards. The
+    # cards are posted after the ack by the delivery worker.
     with request.services.db.session() as session:
-        experiment = experiments.propose(
-            session,
-            team_id=request.team_id,
-            owner_id=request.user_id,
-            hypothesis=request.rest,
-            channel_id=request.channel_id,
-        )
+        experiment: Experiment
+        if first.lower().startswith(PROJECT_PREFIX):
+            experiment, _ = projects.propose_into(
+                session,
+                team_id=request.team_id,
+                owner_id=request.user_id,
+                name=projects.validate_name(first[len(PROJECT_PREFIX) :]),
+                hypothesis=rest,
+                channel_id=request.channel_id,
+            )
+        else:
+            experiment = experiments.propose(
+                session,
+                team_id=request.team_id,
+                owner_id=request.user_id,
+                hypothesis=request.rest,
+                channel_id=request.channel_id,
+            )
     request.reply(proposed_confirmation(experiment))
 
 
 def _open_modal(request: CommandRequest) -> None:
-    # The trigger lives 3 s from the command: the answers pool starts this at once.
+    # The trigger lives 3 s from the command: the answers pool starts this at once; reading the
+    # project names first is one short query.
+    with request.services.db.read() as session:
+        names = projects.active_names(session, team_id=request.team_id)
     request.client.views_open(
-        trigger_id=request.trigger_id, view=propose_modal(channel_id=request.channel_id)
+        trigger_id=request.trigger_id, view=propose_modal(channel_id=request.channel_id, projects=names)
     )

@@ -5,7 +5,7 @@ from bot.listeners.commands.router import Subcommand
 
 USAGE = """*`/project` commands*
 • `/project create <name> [workstream]`: start a project (letters, digits, `-`; up to 40 characters) \
-and post its card here; you become its owner
+and post its card here; you become its owner (no text opens a form)
 • `/project member add <name> @user [@user…]` / `/project member remove <name> @user`: the owner or an admin
 • `/project milestone add <name> <YYYY-MM-DD> <title>`: any member; milestones are `M1`, `M2`…
 • `/project milestone done <name> M1` / `/project milestone move <name> M1 <YYYY-MM-DD>`: any member

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.blocks.projects import detail_view, history_view, list_view
 from bot.listeners.commands.router import CommandRequest
 from storage.types import utcnow
-from workflow import projects
+from workflow import delivery, projects
 from workflow.errors import InvalidInput
 
 
@@ -14,7 +14,10 @@ def show(request: CommandRequest) -> None:
         raise InvalidInput("Say which project: `/project show <name>`.")
     with request.services.db.read() as session:
         project = projects.get(session, team_id=request.team_id, name=request.args[0])
-        payload = detail_view(projects.detail(session, project, today=projects.today_utc(utcnow())))
+        payload = detail_view(
+            projects.detail(session, project, today=projects.today_utc(utcnow())),
+            delivery.problems_of_project(session, project),
+        )
     request.reply(payload["text"], payload["blocks"])
 
 

@@ -1,8 +1,13 @@
-"""`/project` subcommands that change a project. Each is one transaction answered in the ack;
-the project card is updated by the delivery worker."""
+"""`/project` subcommands that change a project. Each is one transaction answered in the ack,
+except an owner-or-admin step by someone the database knows as neither, which first asks Slack
+whether they are a workspace admin or owner; the project card is updated by the delivery worker."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from bot.blocks.projects import create_modal, created_confirmation
+from bot.listeners.commands.admins import is_workspace_admin
 from bot.listeners.commands.router import CommandRequest
 from bot.text import escape, parse_user, truncate
 from storage.types import utcnow
@@ -26,7 +31,8 @@ def _users(tokens: list[str]) -> list[str]:
 def create(request: CommandRequest) -> None:
     args = request.args
     if not args:
-        raise InvalidInput("Name the project: `/project create <name> [workstream]`.")
+        request.later(_open_create_modal)
+        return
     if len(args) > 2:
         raise InvalidInput(
             f"`{truncate(request.rest, 60)}` is not a project name: use letters, digits and `-` only, "
@@ -42,10 +48,31 @@ def create(request: CommandRequest) -> None:
             channel_id=request.channel_id,
         )
         name = project.name
-    request.reply(
-        f":white_check_mark: Project *{escape(name)}* created; its card is being posted here. "
-        f"Next: `/project member add {name} @user`, `/project milestone add {name} YYYY-MM-DD <title>`."
-    )
+    request.reply(created_confirmation(name))
+
+
+def _open_create_modal(request: CommandRequest) -> None:
+    # The trigger lives 3 s from the command: the answers pool starts this at once.
+    request.client.views_open(trigger_id=request.trigger_id, view=create_modal(channel_id=request.channel_id))
+
+
+def _as_owner_or_admin(
+    request: CommandRequest, name: str, step: Callable[[CommandRequest, bool], None]
+) -> None:
+    """Run a step for the project's owner or an admin: in the ack when the database decides it,
+    else after asking Slack whether the person is a workspace admin or owner (`step` gets that)."""
+    with request.services.db.read() as session:
+        ask = projects.needs_workspace_admin(
+            session,
+            team_id=request.team_id,
+            name=name,
+            user_id=request.user_id,
+            policy=request.services.policy,
+        )
+    if not ask:
+        step(request, False)
+        return
+    request.later(lambda r: step(r, is_workspace_admin(r)))
 
 
 def member(request: CommandRequest) -> None:
@@ -55,6 +82,14 @@ def member(request: CommandRequest) -> None:
             "Use `/project member add <name> @user [@user…]` or `/project member remove <name> @user`."
         )
     verb, name, users = args[0].lower(), args[1], _users(args[2:])
+    if verb == "remove" and len(users) != 1:
+        raise InvalidInput("Remove one person at a time: `/project member remove <name> @user`.")
+    _as_owner_or_admin(request, name, lambda r, admin: _member(r, verb, name, users, workspace_admin=admin))
+
+
+def _member(
+    request: CommandRequest, verb: str, name: str, users: list[str], *, workspace_admin: bool
+) -> None:
     with request.services.db.session() as session:
         if verb == "add":
             outcome = projects.add_members(
@@ -64,10 +99,9 @@ def member(request: CommandRequest) -> None:
                 name=name,
                 user_ids=users,
                 policy=request.services.policy,
+                workspace_admin=workspace_admin,
             )
         else:
-            if len(users) != 1:
-                raise InvalidInput("Remove one person at a time: `/project member remove <name> @user`.")
             outcome = projects.remove_member(
                 session,
                 team_id=request.team_id,
@@ -75,6 +109,7 @@ def member(request: CommandRequest) -> None:
                 name=name,
                 user_id=users[0],
                 policy=request.services.policy,
+                workspace_admin=workspace_admin,
             )
     if not outcome.changed:
         request.reply(f":information_source: {escape(outcome.note or 'Nothing changed.')}")
@@ -157,6 +192,10 @@ def unlink(request: CommandRequest) -> None:
 def archive(request: CommandRequest) -> None:
     if len(request.args) != 1:
         raise InvalidInput("Use `/project archive <name>`.")
+    _as_owner_or_admin(request, request.args[0], _archive)
+
+
+def _archive(request: CommandRequest, workspace_admin: bool) -> None:
     with request.services.db.session() as session:
         projects.archive(
             session,
@@ -164,5 +203,6 @@ def archive(request: CommandRequest) -> None:
             actor_id=request.user_id,
             name=request.args[0],
             policy=request.services.policy,
+            workspace_admin=workspace_admin,
         )
     request.reply(f":white_check_mark: *{escape(request.args[0])}* is archived; its history stays.")
