@@ -21,7 +21,7 @@ from storage.db import Database
 from storage.models import AuditEvent, Ceremony, CeremonyRun, StandupMember
 from tests.fakeslack import TEAM_ID, FakeSlack
 from tests.harness import BotServer, all_text
-from workflow import ceremonies, standups
+from workflow import calendar, ceremonies, standups
 from workflow.tick import PassReport
 
 CHANNEL = "C0TEAM"
@@ -217,3 +217,34 @@ def test_each_persons_daylight_saving_is_their_own() -> None:
     # Unknown (or not a timezone): the ceremony's own.
     assert standups.person_time(ceremony, after, None).strftime("%H:%M") == "09:30"
     assert standups.person_time(ceremony, after, "Mars/Olympus").strftime("%H:%M") == "09:30"
+
+
+def test_a_holiday_on_the_standups_date_skips_it_once_for_everyone(bot: BotServer, tick: Tick) -> None:
+    bot.command("/ceremony", "edit standup local on")
+    with bot.db.session() as session:
+        calendar.add_holiday(session, team_id=TEAM_ID, actor_id="UTOKYO", day_text="2027-01-04", name=None)
+    for moment in (TOKYO, BERLIN, CEREMONY):
+        tick(moment)
+    assert _channel_posts(bot) == [] and _dms(bot) == []
+    with bot.db.read() as session:
+        (run,) = session.exec(select(CeremonyRun)).all()
+    assert run.status == "skipped" and run.local_day == date(2027, 1, 4)
+
+
+def test_someone_away_when_their_morning_comes_is_not_asked_and_listed_away(
+    bot: BotServer, tick: Tick
+) -> None:
+    bot.command("/ceremony", "edit standup local on")
+    with bot.db.session() as session:
+        calendar.set_away(
+            session,
+            team_id=TEAM_ID,
+            user_id="UBERLIN",
+            request=calendar.AwayRequest(date(2027, 1, 4), "skiing"),
+            now=TOKYO - timedelta(days=1),
+        )
+    for moment in (TOKYO, BERLIN, BERLIN + timedelta(minutes=60), BERLIN + timedelta(minutes=120)):
+        tick(moment)
+    assert _dms(bot) == ["DUTOKYO", "DUTOKYO"]  # the prompt and the follow-up
+    (update,) = bot.slack.calls_to("chat.update")
+    assert "*Away:* <@UBERLIN>" in all_text(update.args["blocks"])
