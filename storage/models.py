@@ -213,6 +213,8 @@ class Ceremony(SQLModel, table=True):
     paused: bool = False
     # Standups: answers are collected for this long after the reminder, then summarised.
     close_minutes: int = Field(default=120, sa_column_kwargs={"server_default": "120"})
+    # Standups: ask each participant at the ceremony's time in their own timezone (`local on`).
+    local: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     created_by: str = Field(max_length=32)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
@@ -222,7 +224,12 @@ class CeremonyRun(SQLModel, table=True):
     """One occurrence of a ceremony. The unique (ceremony, due_at) pair is the claim that
     makes a reminder post at most once however many scheduler passes race for it."""
 
-    __table_args__ = (UniqueConstraint("ceremony_id", "due_at", name="uq_run_ceremony_due"),)
+    __table_args__ = (
+        UniqueConstraint("ceremony_id", "due_at", name="uq_run_ceremony_due"),
+        # A `local` standup's day: its run is due at the first participant's time, which moves
+        # when a timezone is learned, so the day is the claim (NULL for every other run).
+        Index("uq_run_ceremony_local_day", "ceremony_id", "local_day", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True, max_length=32)
@@ -241,6 +248,8 @@ class CeremonyRun(SQLModel, table=True):
     closed_at: datetime | None = _ts(nullable=True)
     # Retros: the board of notes, posted once in the reminder's thread and updated in place.
     board_ts: str | None = Field(default=None, max_length=32)
+    # `local` standups: the date (in the ceremony's timezone) whose morning this run is.
+    local_day: date | None = Field(default=None, sa_type=Date, nullable=True)
 
 
 # Rows waiting to be sent, among which a coalesce key is unique (a partial index).
@@ -360,6 +369,26 @@ class StandupPrompt(SQLModel, table=True):
     away: bool = False
     dm_channel: str | None = Field(default=None, max_length=32)
     dm_ts: str | None = Field(default=None, max_length=32)
+    # `local` standups: when this person is asked (their own morning) and their follow-up is due,
+    # and when a pass claimed each; None for a standup that asks everyone with the reminder.
+    ask_at: datetime | None = _ts(nullable=True)
+    asked_at: datetime | None = _ts(nullable=True)
+    followup_at: datetime | None = _ts(nullable=True)
+    followed_up_at: datetime | None = _ts(nullable=True)
+
+
+class StandupMember(SQLModel, table=True):
+    """A standup's participant as last looked up in Slack, with their timezone (`users.info`
+    `tz`), so a scheduler pass (which never calls Slack) can tell when their morning is."""
+
+    __table_args__ = (UniqueConstraint("ceremony_id", "user_id", name="uq_member_ceremony_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    ceremony_id: int = Field(foreign_key="ceremony.id", index=True, ondelete="CASCADE")
+    user_id: str = Field(max_length=32)
+    tz: str | None = Field(default=None, max_length=64)
+    seen_at: datetime = _ts()
 
 
 class StandupAnswer(SQLModel, table=True):

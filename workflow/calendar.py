@@ -147,6 +147,11 @@ def upcoming_holidays(session: Session, *, team_id: str, today: date) -> Sequenc
     return queries.holidays(session, team_id=team_id, from_day=today)
 
 
+def holiday_of(session: Session, *, team_id: str, day: date) -> Holiday | None:
+    """The holiday on `day`, if any."""
+    return queries.holiday_on(session, team_id=team_id, day=day)
+
+
 def holiday_on(session: Session, *, team_id: str, moment: datetime, timezone: str) -> Holiday | None:
     """The holiday on the date `moment` falls on in `timezone`, if any."""
     return queries.holiday_on(session, team_id=team_id, day=today(timezone, moment))

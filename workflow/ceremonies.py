@@ -111,8 +111,10 @@ def record(session: Session, ceremony: Ceremony, *, actor_id: str, action: str, 
 
 
 def _describe(ceremony: Ceremony) -> str:
+    local = ", local" if ceremony.local else ""
     return (
-        f"{ceremony.schedule} {ceremony.timezone}, {ceremony.duration_minutes} min, in {ceremony.channel_id}"
+        f"{ceremony.schedule} {ceremony.timezone}{local}, {ceremony.duration_minutes} min, "
+        f"in {ceremony.channel_id}"
     )
 
 
@@ -203,7 +205,19 @@ def add(
     return ceremony
 
 
-EDIT_FIELDS = ("schedule", "timezone", "channel", "duration", "close")
+EDIT_FIELDS = ("schedule", "timezone", "channel", "duration", "close", "local")
+
+
+def parse_local(name: str, values: Sequence[str]) -> bool:
+    """`local on|off`: whether a standup asks each participant in their own timezone."""
+    value = values[0].strip().lower() if len(values) == 1 else ""
+    if value not in ("on", "off"):
+        shown = " ".join(values)[:40]
+        raise InvalidInput(
+            f"`local` is `on` (each participant asked at the standup's time in their own timezone) "
+            f"or `off` (one time for all), not `{shown}`: `/ceremony edit {name[:NAME_MAX_CHARS]} local on`."
+        )
+    return value == "on"
 
 
 def edit(
@@ -243,6 +257,8 @@ def edit(
                 f"Say the minutes after the reminder: `/ceremony edit {ceremony.name} close 120`."
             )
         ceremony.close_minutes = validate_close(values[0])
+    elif field == "local" and ceremony.kind == STANDUP:
+        ceremony.local = parse_local(ceremony.name, values)
     else:
         raise InvalidInput(
             f"You can edit {', '.join(EDIT_FIELDS)}; e.g. `/ceremony edit {ceremony.name} duration 30`."

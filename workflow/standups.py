@@ -8,6 +8,14 @@ then `record_prompts` claims one prompt per person (unique per run and person) a
 for each who is not away. Everything is queued in the transaction that claims it, so each DM,
 follow-up and summary goes out once however many passes race.
 
+With `local on` each participant is asked at the standup's time in their own timezone. A pass
+(which never calls Slack) reads the timezones stored when the bot last looked people up
+(`record_members`: when `local on` is set and whenever prompts are sent; unknown: the ceremony's
+own) and claims the day's run (unique per ceremony and `local_day`) at the first participant's
+time; the reminder goes out then. Its prompts carry each person's `ask_at`; a pass claims each
+due one (a conditional update of `asked_at`) with its DM. The close is counted from the last
+prompt, and each person's follow-up falls halfway from their prompt to the close.
+
 An answer is stored per run and person; answering again replaces it, and its thread reply is
 edited, never posted twice. An answer after the close is accepted, marked late, and updates the
 summary. A blocker naming `EXP-<n>` is posted in that experiment's thread once per run and person.
@@ -19,7 +27,8 @@ import logging
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -30,7 +39,7 @@ from storage import experiments as experiment_queries
 from storage import standups as queries
 from storage.db import Database
 from storage.models import Ceremony, CeremonyRun, Experiment, StandupAnswer, StandupBlocker, StandupPrompt
-from workflow import calendar, ceremonies, delivery
+from workflow import calendar, ceremonies, delivery, schedules
 from workflow.errors import InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
@@ -84,6 +93,154 @@ def set_participants(
     return ceremony
 
 
+# -- each member's own morning (`local on`) --------------------------------------------------------
+
+
+def is_local(ceremony: Ceremony) -> bool:
+    return ceremony.kind == ceremonies.STANDUP and ceremony.local
+
+
+def record_members(
+    session: Session, *, ceremony: Ceremony, zones: dict[str, str | None], now: datetime
+) -> None:
+    """Remember the participants as just looked up in Slack, with their timezones."""
+    assert ceremony.id is not None
+    queries.set_members(session, team_id=ceremony.team_id, ceremony_id=ceremony.id, zones=zones, now=now)
+
+
+def _zone(ceremony: Ceremony, tz: str | None) -> ZoneInfo:
+    if tz:
+        try:
+            return schedules.zone(tz)
+        except Exception:
+            log.warning("unknown timezone %r: using the ceremony's own", tz)
+    return schedules.zone(ceremony.timezone)
+
+
+def person_time(ceremony: Ceremony, day: date, tz: str | None) -> datetime:
+    """When the standup of `day` falls in `tz` (the ceremony's own when unknown), in UTC. Wall-clock
+    time there, so each person's daylight-saving changes are their own."""
+    zone = _zone(ceremony, tz)
+    schedule = schedules.load(ceremony.schedule)
+    fire = next(schedule.occurrences(zone, after=datetime.combine(day, time(0), zone)), None)
+    if fire is None or fire.date() != day:
+        fire = datetime.combine(day, schedule.at, zone)
+    return fire.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class LocalDue:
+    day: date  # in the ceremony's timezone
+    first: datetime  # the first participant's time, UTC
+
+
+def local_zones(session: Session, *, ceremony: Ceremony) -> set[str | None]:
+    """The timezones of the participants as stored (None: unknown, the ceremony's own)."""
+    assert ceremony.id is not None
+    known = queries.members(session, ceremony_id=ceremony.id)
+    people = participants(session, ceremony=ceremony) or list(known)
+    return {known.get(p) for p in people} or {None}
+
+
+def local_due(session: Session, *, ceremony: Ceremony, now: datetime) -> LocalDue | None:
+    """The latest day of a `local` standup whose first participant's time has come (not before the
+    ceremony's last change), from the stored timezones."""
+    zones = local_zones(session, ceremony=ceremony)
+    tz = schedules.zone(ceremony.timezone)
+    schedule = schedules.load(ceremony.schedule)
+    latest = None
+    for fire in schedule.occurrences(tz, after=now - timedelta(days=2)):
+        if fire > now + timedelta(days=2):
+            break
+        first = min(person_time(ceremony, fire.date(), z) for z in zones)
+        if ceremony.updated_at <= first <= now:
+            latest = LocalDue(fire.date(), first)
+    return latest
+
+
+def local_run_exists(session: Session, *, ceremony: Ceremony, day: date) -> bool:
+    assert ceremony.id is not None
+    return queries.local_run_of(session, ceremony_id=ceremony.id, day=day) is not None
+
+
+def _schedule_local_close(session: Session, *, run: CeremonyRun, ceremony: Ceremony, now: datetime) -> None:
+    """The close, counted from the last participant's prompt; each follow-up halfway there."""
+    assert run.id is not None
+    prompts = [p for p in queries.prompts(session, run_id=run.id) if p.ask_at is not None]
+    start = run.posted_at or now
+    last = max([start, *(p.ask_at for p in prompts if p.ask_at is not None)])
+    run.closes_at = last + timedelta(minutes=ceremony.close_minutes)
+    session.add(run)
+    for prompt in prompts:
+        if prompt.followed_up_at is None and prompt.ask_at is not None:
+            asked = max(prompt.ask_at, start)
+            prompt.followup_at = asked + (run.closes_at - asked) / 2
+            session.add(prompt)
+
+
+def queue_local_asks(db: Database, *, now: datetime, timezone: str) -> list[int]:
+    """Claim each prompt whose person's time has come and queue their DM unless they are away."""
+    with db.read() as session:
+        due = queries.due_prompts(session, due_column="ask_at", done_column="asked_at", now=now)
+    done = []
+    for prompt_id in due:
+        with db.session() as session:
+            if not queries.claim_prompt_step(session, prompt_id=prompt_id, done_column="asked_at", now=now):
+                continue
+            prompt = session.get(StandupPrompt, prompt_id)
+            run = session.get(CeremonyRun, prompt.run_id) if prompt else None
+            ceremony = session.get(Ceremony, run.ceremony_id) if run else None
+            if prompt is None or run is None or ceremony is None or run.closed_at is not None:
+                continue
+            if calendar.away_among(
+                session, team_id=run.team_id, user_ids=[prompt.user_id], today=calendar.today(timezone, now)
+            ):
+                prompt.away = True
+                session.add(prompt)
+                continue
+            delivery.standup_dm(
+                session,
+                team_id=run.team_id,
+                prompt_id=prompt_id,
+                user_id=prompt.user_id,
+                followup=False,
+                actor_id=ceremony.created_by,
+            )
+        done.append(prompt_id)
+    return done
+
+
+def queue_local_followups(db: Database, *, now: datetime, timezone: str) -> list[int]:
+    """Claim each prompt whose own follow-up is due; DM the person if they have not answered and
+    are not away."""
+    with db.read() as session:
+        due = queries.due_prompts(session, due_column="followup_at", done_column="followed_up_at", now=now)
+    done = []
+    for prompt_id in due:
+        with db.session() as session:
+            if not queries.claim_prompt_step(
+                session, prompt_id=prompt_id, done_column="followed_up_at", now=now
+            ):
+                continue
+            prompt = session.get(StandupPrompt, prompt_id)
+            if prompt is None or prompt.away or prompt.asked_at is None:
+                continue
+            if queries.answer_of(session, run_id=prompt.run_id, user_id=prompt.user_id) is not None:
+                continue
+            if calendar.away_among(
+                session,
+                team_id=prompt.team_id,
+                user_ids=[prompt.user_id],
+                today=calendar.today(timezone, now),
+            ):
+                continue
+            delivery.standup_dm(
+                session, team_id=prompt.team_id, prompt_id=prompt_id, user_id=prompt.user_id, followup=True
+            )
+        done.append(prompt_id)
+    return done
+
+
 # -- the run: prompts ------------------------------------------------------------------------------
 
 
@@ -95,7 +252,9 @@ def on_reminder_posted(session: Session, *, run_id: int, now: datetime) -> None:
         return
     close = timedelta(minutes=ceremony.close_minutes)
     run.closes_at = now + close
-    run.followup_at = now + close / 2
+    # A `local` run's follow-ups are each person's own, set with the prompts (and the close moved
+    # to the last prompt's); this close holds until then.
+    run.followup_at = None if run.local_day is not None else now + close / 2
     session.add(run)
     delivery.standup_prompts(session, team_id=run.team_id, run_id=run_id, actor_id=ceremony.created_by)
 
@@ -116,14 +275,24 @@ def prompt_target(session: Session, *, run_id: int) -> PromptTarget | None:
 
 
 def record_prompts(
-    session: Session, *, run_id: int, user_ids: Sequence[str], now: datetime, timezone: str
+    session: Session,
+    *,
+    run_id: int,
+    user_ids: Sequence[str],
+    now: datetime,
+    timezone: str,
+    zones: dict[str, str | None] | None = None,
 ) -> list[str]:
     """Claim a prompt per participant not yet prompted and queue their DM unless they are away.
-    Returns whom a DM was queued for."""
+    For a `local` run, someone whose time (in `zones`) has not come yet gets the prompt with its
+    `ask_at`, and a later pass asks them. Returns whom a DM was queued for."""
     run = session.get(CeremonyRun, run_id)
     ceremony = session.get(Ceremony, run.ceremony_id) if run else None
     if run is None or ceremony is None:
         return []
+    if zones is not None:
+        record_members(session, ceremony=ceremony, zones=zones, now=now)
+    local_day = run.local_day
     known = {p.user_id for p in queries.prompts(session, run_id=run_id)}
     fresh = [u for u in dict.fromkeys(user_ids) if u not in known]
     away = calendar.away_among(
@@ -131,10 +300,21 @@ def record_prompts(
     )
     asked = []
     for user_id in fresh:
-        prompt = StandupPrompt(team_id=run.team_id, run_id=run_id, user_id=user_id, away=user_id in away)
+        ask_at = None
+        if local_day is not None:
+            ask_at = person_time(ceremony, local_day, (zones or {}).get(user_id))
+        now_or_later = ask_at is None or ask_at <= now
+        prompt = StandupPrompt(
+            team_id=run.team_id,
+            run_id=run_id,
+            user_id=user_id,
+            away=now_or_later and user_id in away,
+            ask_at=ask_at,
+            asked_at=now if ask_at is not None and now_or_later else None,
+        )
         session.add(prompt)
         session.flush()  # the unique (run, user) insert is the claim
-        if not prompt.away:
+        if now_or_later and not prompt.away:
             assert prompt.id is not None
             delivery.standup_dm(
                 session,
@@ -145,6 +325,8 @@ def record_prompts(
                 actor_id=ceremony.created_by,
             )
             asked.append(user_id)
+    if local_day is not None:
+        _schedule_local_close(session, run=run, ceremony=ceremony, now=now)
     return asked
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -71,6 +71,9 @@ class PassReport:
     # Milestones whose one overdue reminder this pass claimed.
     overdue: list[int] = field(default_factory=list)
     followed_up: list[int] = field(default_factory=list)  # standup runs
+    # `local` standups: prompts asked, and followed up, at each person's own time.
+    asked: list[int] = field(default_factory=list)
+    prompts_followed_up: list[int] = field(default_factory=list)
     closed: list[int] = field(default_factory=list)  # standup runs
 
     @property
@@ -82,6 +85,7 @@ class PassReport:
 class _Due:
     ceremony: Ceremony
     due_at: datetime  # UTC
+    local_day: date | None = None  # a `local` standup's day: its claim
 
 
 def label(ceremony: Ceremony, due_at: datetime) -> str:
@@ -92,6 +96,8 @@ def label(ceremony: Ceremony, due_at: datetime) -> str:
 def _due(active: Sequence[Ceremony], now: datetime) -> list[_Due]:
     found = []
     for ceremony in active:
+        if standups.is_local(ceremony):
+            continue  # each member's own morning: `queue_local_reminders`
         try:
             tz = schedules.zone(ceremony.timezone)
             latest = schedules.load(ceremony.schedule).latest_at_or_before(
@@ -120,10 +126,15 @@ def _new_run(
 
 
 def _queue_run(
-    session: Session, ceremony: Ceremony, due_at: datetime, now: datetime, actor_id: str | None
+    session: Session,
+    ceremony: Ceremony,
+    due_at: datetime,
+    now: datetime,
+    actor_id: str | None,
+    local_day: date | None = None,
 ) -> None:
     """Insert the run (the claim) and the delivery that will post it, in the caller's transaction."""
-    run = _new_run(ceremony, due_at, now, RunStatus.QUEUED, attempts=1)
+    run = _new_run(ceremony, due_at, now, RunStatus.QUEUED, attempts=1, local_day=local_day)
     session.add(run)
     session.flush()  # the unique (ceremony, due_at) insert is the claim
     assert run.id is not None
@@ -155,6 +166,38 @@ def queue_reminders(db: Database, *, now: datetime, config: TickConfig, report: 
             report.failed.append(name)
 
 
+def queue_local_reminders(db: Database, *, now: datetime, config: TickConfig, report: PassReport) -> None:
+    """`local` standups: the reminder of a day is due at its first participant's time, from the
+    stored timezones; the run's unique (ceremony, local_day) is the claim."""
+    found = []
+    with db.read() as session:
+        for ceremony in runs.active(session):
+            if not standups.is_local(ceremony):
+                continue
+            try:
+                due = standups.local_due(session, ceremony=ceremony, now=now)
+                if due is not None and not standups.local_run_exists(session, ceremony=ceremony, day=due.day):
+                    found.append(_Due(ceremony, due.first, due.day))
+            except Exception:
+                log.exception("local standup %s/%s: its due time failed", ceremony.team_id, ceremony.name)
+    for item in found:
+        name = label(item.ceremony, item.due_at)
+        try:
+            _claim(db, item, now=now, config=config, report=report, label=name)
+        except IntegrityError:
+            continue  # another pass claimed it first
+        except Exception:
+            log.exception("queueing %s failed unexpectedly", name)
+            report.failed.append(name)
+
+
+def _holiday_of(session: Session, ceremony: Ceremony, due_at: datetime, day: date | None) -> Holiday | None:
+    """The holiday on the occurrence's date in the ceremony's timezone (a `local` run's own day)."""
+    if day is not None:
+        return calendar.holiday_of(session, team_id=ceremony.team_id, day=day)
+    return calendar.holiday_on(session, team_id=ceremony.team_id, moment=due_at, timezone=ceremony.timezone)
+
+
 def _claim(
     db: Database, item: _Due, *, now: datetime, config: TickConfig, report: PassReport, label: str
 ) -> None:
@@ -163,22 +206,23 @@ def _claim(
         ceremony = session.get(Ceremony, item.ceremony.id)
         if ceremony is None or ceremony.paused:
             return
-        holiday = calendar.holiday_on(
-            session, team_id=ceremony.team_id, moment=item.due_at, timezone=ceremony.timezone
-        )
+        holiday = _holiday_of(session, ceremony, item.due_at, item.local_day)
+        extra = {"local_day": item.local_day}
         if holiday is not None:
-            session.add(_new_run(ceremony, item.due_at, now, RunStatus.SKIPPED, error=_holiday(holiday)))
+            session.add(
+                _new_run(ceremony, item.due_at, now, RunStatus.SKIPPED, error=_holiday(holiday), **extra)
+            )
             session.flush()
             log.info("skipped %s: %s", label, _holiday(holiday))
             report.skipped.append(label)
             return
         if now - item.due_at > config.window:
-            session.add(_new_run(ceremony, item.due_at, now, RunStatus.SKIPPED, error=MISSED))
+            session.add(_new_run(ceremony, item.due_at, now, RunStatus.SKIPPED, error=MISSED, **extra))
             session.flush()
             log.warning("skipped %s: missed by more than the %s grace window", label, config.grace)
             report.skipped.append(label)
             return
-        _queue_run(session, ceremony, item.due_at, now, actor_id=None)
+        _queue_run(session, ceremony, item.due_at, now, actor_id=None, local_day=item.local_day)
     report.queued.append(label)
 
 
@@ -236,10 +280,13 @@ def run_pass(db: Database, *, now: datetime, config: TickConfig) -> PassReport:
     now = now.astimezone(UTC)
     report = PassReport()
     queue_reminders(db, now=now, config=config, report=report)
+    queue_local_reminders(db, now=now, config=config, report=report)
     queue_nudges(db, now=now, config=config, report=report)
     queue_overdue_milestones(db, now=now, report=report)
     try:
         report.followed_up += standups.queue_followups(db, now=now, timezone=config.timezone)
+        report.asked += standups.queue_local_asks(db, now=now, timezone=config.timezone)
+        report.prompts_followed_up += standups.queue_local_followups(db, now=now, timezone=config.timezone)
         report.closed += standups.queue_closes(db, now=now)
     except Exception:
         log.exception("standup follow-ups or closes failed unexpectedly")
@@ -278,9 +325,7 @@ def reminder_to_post(
     if not on_request:
         # The pass checked the day when it claimed the run; a holiday added since (while the
         # reminder waited for its turn, or for Slack) is checked again here.
-        holiday = calendar.holiday_on(
-            session, team_id=ceremony.team_id, moment=run.due_at, timezone=ceremony.timezone
-        )
+        holiday = _holiday_of(session, ceremony, run.due_at, run.local_day)
         if holiday is not None:
             runs.finish(session, run_id=run_id, status=RunStatus.SKIPPED, at=now, error=_holiday(holiday))
             log.info("skipped %s at send time: %s", label(ceremony, run.due_at), _holiday(holiday))

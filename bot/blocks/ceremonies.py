@@ -238,7 +238,8 @@ def list_view(listed: Sequence[Listed]) -> Message:
 
 def _brief(ceremony: Ceremony) -> str:
     return (
-        f"*{escape(ceremony.name)}* `{escape(ceremony.schedule)}` {ceremony.timezone}, "
+        f"*{escape(ceremony.name)}* `{escape(ceremony.schedule)}` {ceremony.timezone}"
+        f"{' (each participant in their own timezone)' if ceremony.local else ''}, "
         f"{ceremony.duration_minutes} min, in {channel_mention(ceremony.channel_id)}"
     )
 

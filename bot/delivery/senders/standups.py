@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import standup_people
 from bot.blocks.ceremonies import reminder_message
 from bot.blocks.standups import answer_reply, dm_message, with_summary
 from bot.delivery.senders.posting import SendContext, post
@@ -14,30 +15,29 @@ from workflow import (
 )
 
 
-def _channel_humans(ctx: SendContext, channel_id: str) -> list[str]:
-    """The channel's members who are people: no bots, no deactivated accounts."""
-    members: list[str] = []
-    cursor = None
-    while True:
-        page = ctx.client.conversations_members(channel=channel_id, limit=1000, cursor=cursor)
-        members += page.get("members") or []
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            break
-    infos = [ctx.client.users_info(user=user_id)["user"] for user_id in dict.fromkeys(members)]
-    return standups.humans(infos)
-
-
 def send_standup_prompts(ctx: SendContext, row: Delivery) -> str | None:
     assert row.subject_id is not None
     with ctx.db.read() as session:
         target = standups.prompt_target(session, run_id=row.subject_id)
     if target is None:
         return "the standup is closed or gone"
-    people = target.explicit or _channel_humans(ctx, target.ceremony.channel_id)
+    zones: dict[str, str | None] | None = None
+    if target.explicit and target.run.local_day is None:
+        people = target.explicit  # one time for all: no need to know where they are
+    else:
+        # Looked up now, and their timezones remembered for the passes that ask each in turn.
+        zones = standup_people.look_up(
+            ctx.client, channel_id=target.ceremony.channel_id, explicit=target.explicit
+        )
+        people = list(zones)
     with ctx.db.session() as session:
         asked = standups.record_prompts(
-            session, run_id=row.subject_id, user_ids=people, now=ctx.now, timezone=ctx.config.timezone
+            session,
+            run_id=row.subject_id,
+            user_ids=people,
+            now=ctx.now,
+            timezone=ctx.config.timezone,
+            zones=zones,
         )
     return f"asked {len(asked)} of {len(people)}"
 

@@ -10,7 +10,8 @@ USAGE = """*`/ceremony` commands*
 `/ceremony add design-sync #design weekly tue 11:00 Europe/Berlin`
 • `/ceremony list`: every ceremony with its next reminder, in its own timezone
 • `/ceremony edit <name> schedule <schedule> [timezone]` | `timezone <tz>` | `channel #channel` | \
-`duration <minutes>` | `close <minutes>` (standups: when answers are summarised, default 120)
+`duration <minutes>` | `close <minutes>` (standups: when answers are summarised, default 120) | \
+`local on|off` (standups: ask each participant at its time in their own timezone; default off)
 • `/ceremony participants <standup> [@a @b … | channel]`: who the standup asks (default: the \
 channel's people)
 • `/ceremony pause <name>`, `/ceremony resume <name>`, `/ceremony remove <name>`

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError
 
+from bot import standup_people
 from bot.blocks.ceremonies import changed_confirmation, setup_confirmation
 from bot.listeners.commands.router import CommandRequest
 from bot.text import parse_channel
-from workflow import ceremonies, schedules
+from storage.types import utcnow
+from workflow import ceremonies, schedules, standups
 from workflow.errors import InvalidInput
 
 
@@ -103,9 +105,16 @@ def edit(request: CommandRequest) -> None:
     if len(args) < 3:
         raise InvalidInput(
             "Usage: `/ceremony edit <name> schedule <schedule> [timezone]`, `timezone <tz>`, "
-            "`channel #channel` or `duration <minutes>`."
+            "`channel #channel`, `duration <minutes>`, or for a standup `close <minutes>` or `local on|off`."
         )
     name, field, values = args[0], args[1], args[2:]
+    if field.lower() == "local":
+        # Checked in the ack; `on` looks the participants' timezones up in Slack first.
+        if ceremonies.parse_local(name, values):
+            request.later(lambda r: _local_on(r, name=name, values=values))
+        else:
+            _edit(request, name=name, field=field, values=values, channel_id=None)
+        return
     if field.lower() != "channel":
         _edit(request, name=name, field=field, values=values, channel_id=None)
         return
@@ -130,6 +139,34 @@ def _edit(
             values=values,
             channel_id=channel_id,
         )
+        text = changed_confirmation(ceremony, "Changed")
+    request.reply(text)
+
+
+def _local_on(request: CommandRequest, *, name: str, values: list[str]) -> None:
+    """`local on`: learn where each participant is (`users.info` `tz`) so the scheduler, which
+    never calls Slack, knows their mornings; then store it. Timezones Slack would not give now
+    are learned when the prompts are sent (meanwhile: the ceremony's own)."""
+    db = request.services.db
+    with db.read() as session:
+        ceremony = standups.standup(session, team_id=request.team_id, name=name)
+        channel_id, explicit = ceremony.channel_id, standups.participants(session, ceremony=ceremony)
+    try:
+        zones = standup_people.look_up(request.client, channel_id=channel_id, explicit=explicit)
+    except SlackApiError as error:
+        request.logger.warning("local on: looking the participants up failed: %s", error)
+        zones = None
+    with db.session() as session:
+        ceremony = ceremonies.edit(
+            session,
+            team_id=request.team_id,
+            actor_id=request.user_id,
+            name=name,
+            field="local",
+            values=values,
+        )
+        if zones is not None:
+            standups.record_members(session, ceremony=ceremony, zones=zones, now=utcnow())
         text = changed_confirmation(ceremony, "Changed")
     request.reply(text)
 
