@@ -99,7 +99,13 @@ def claim(
         candidates = [r for r in candidates if r not in claimed]
         if not candidates:
             break
-        paced = {(r.team_id, r.channel_id) for r in candidates if r.kind in PACED and r.channel_id}
+        # With pacing off there are no buckets to take from; a paused channel's rows were left
+        # out of the candidates already.
+        paced = (
+            {(r.team_id, r.channel_id) for r in candidates if r.kind in PACED and r.channel_id}
+            if pace.rate > 0
+            else set()
+        )
         channels = queries.paces(session, paced, lock=True)
         in_flight = queries.sending_per_channel(session, channels={c for _, c in paced}, now=now)
         for row in candidates:
