@@ -34,6 +34,11 @@ GRANTED_SCOPES = (
 )
 
 
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 resets connections when the bot posts many cards at once.
+    request_queue_size = 128
+
+
 @dataclass
 class Call:
     method: str
@@ -69,7 +74,7 @@ class FakeSlack:
         self.auth_error: str | None = None
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

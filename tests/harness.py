@@ -32,6 +32,8 @@ SIGNING_SECRET = "test-signing-secret"
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 resets connections when 40 "people" arrive at once.
+    request_queue_size = 128
 
 
 class TrackingExecutor(ThreadPoolExecutor):
