@@ -10,9 +10,9 @@ from sqlmodel import Session
 
 from storage import agenda as queries
 from storage import ceremonies as runs
-from storage.models import Ceremony, Experiment
+from storage.models import Ceremony, Experiment, Learning
 from workflow import ceremonies as c
-from workflow import projects, retros, schedules, standups
+from workflow import learnings, projects, retros, schedules, standups
 from workflow import vocabulary as v
 from workflow.projects import MilestoneDue, ProjectStatus
 
@@ -61,6 +61,8 @@ class Reminder:
     # Experiment review: a line per active project, and how many active projects there are.
     projects: Sequence[ProjectStatus] = ()
     projects_total: int = 0
+    # Experiment review: learnings recorded since the last review, oldest first.
+    learnings: Sequence[tuple[Learning, Experiment]] = ()
 
     @property
     def focus(self) -> str | None:
@@ -106,9 +108,8 @@ def build(session: Session, ceremony: Ceremony, *, due_at: datetime, late: bool)
     # Milestones are dated in the ceremony's own calendar.
     today = due_at.astimezone(schedules.zone(ceremony.timezone)).date()
     if ceremony.kind == c.EXPERIMENT_REVIEW:
-        blocked = standups.blocked_between(
-            session, team_id=team_id, since=retro_since(session, ceremony, due_at), until=due_at
-        )
+        since = retro_since(session, ceremony, due_at)
+        blocked = standups.blocked_between(session, team_id=team_id, since=since, until=due_at)
         lines, total = projects.status_lines(session, team_id=team_id, today=today)
         return Reminder(
             ceremony,
@@ -118,6 +119,7 @@ def build(session: Session, ceremony: Ceremony, *, due_at: datetime, late: bool)
             blocked=blocked,
             projects=lines,
             projects_total=total,
+            learnings=learnings.written_between(session, team_id=team_id, since=since, until=due_at),
         )
     if ceremony.kind == c.ETHICS_REVIEW:
         return Reminder(ceremony, due_at, late, _ethics_sections(session, team_id))

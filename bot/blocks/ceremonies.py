@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.blocks import Block, Message, context, divider, header, message, section
 from bot.blocks.experiments import card_link
+from bot.blocks.learnings import since_review_block
 from bot.blocks.projects import next_milestone_text, project_milestone_line
 from bot.blocks.retros import carried_blocks, note_button
 from bot.blocks.standups import share_button
@@ -148,6 +149,8 @@ def reminder_message(reminder: Reminder, *, run_id: int | None = None) -> Messag
         blocks.append(section(EMPTY[ceremony.kind]))
     if ceremony.kind == c.EXPERIMENT_REVIEW and reminder.blocked:
         blocks.append(blocked_block(reminder.blocked))
+    if ceremony.kind == c.EXPERIMENT_REVIEW and reminder.learnings:
+        blocks.append(since_review_block(reminder.learnings))
     if reminder.milestones:
         blocks.append(_milestones_block(reminder.milestones))
     if reminder.projects:
