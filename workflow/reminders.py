@@ -32,6 +32,8 @@ REVIEW_SECTIONS = (v.IN_REVIEW, v.CHANGES_REQUESTED, v.REVIEWED, v.APPROVED)
 ETHICS_REVIEW_STATUSES = (v.REVIEW_PENDING, v.REVIEW_CHANGES_REQUESTED)
 SUBMITTED_STATUSES = (v.IN_REVIEW, v.CHANGES_REQUESTED, v.REVIEWED)
 RETRO_SECTIONS = (v.PRODUCTION, v.REJECTED, v.WITHDRAWN)
+# Ethics review: submitted experiments with no recorded bias check yet.
+NO_BIAS_CHECK = "ethics_no_bias_check"
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,10 @@ def _ethics_sections(session: Session, team_id: str) -> list[Section]:
             limit=ITEMS_PER_SECTION,
         )
         sections.append(Section(f"ethics_{status}", items, total))
+    items, total = queries.without_bias_check(
+        session, team_id=team_id, experiment_statuses=SUBMITTED_STATUSES, limit=ITEMS_PER_SECTION
+    )
+    sections.append(Section(NO_BIAS_CHECK, items, total))
     return sections
 
 

@@ -19,7 +19,7 @@ from workflow import vocabulary as v
 from workflow.ceremonies import Listed, SetupResult
 from workflow.nudges import Nudge
 from workflow.projects import STANDUP_DAYS_AHEAD, MilestoneDue, ProjectStatus
-from workflow.reminders import ITEMS_PER_SECTION, Reminder, Section
+from workflow.reminders import ITEMS_PER_SECTION, NO_BIAS_CHECK, Reminder, Section
 from workflow.standups import Blocked
 
 # Leaves room for the header, intro and context blocks under Slack's 50.
@@ -54,6 +54,7 @@ SECTION_TITLE = {
     v.APPROVED: "Approved, awaiting production sign-off",
     f"ethics_{v.REVIEW_PENDING}": "Ethics review pending",
     f"ethics_{v.REVIEW_CHANGES_REQUESTED}": "Ethics changes requested",
+    NO_BIAS_CHECK: ":mag: No bias check recorded yet",
     v.PRODUCTION: ":rocket: Promoted to production",
     v.REJECTED: ":no_entry: Rejected",
     v.WITHDRAWN: ":wastebasket: Withdrawn",

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot import ids
 from bot.blocks import Block, Message, context, divider, fields, header, message, section
+from bot.blocks.bias_checks import UNCHECKED_APPROVAL, approved_unchecked, checks_block
 from bot.blocks.deliveries import problem_block
 from bot.blocks.learnings import learning_lines
 from bot.text import escape, truncate, user_mention
@@ -65,6 +66,8 @@ def _review_lines(d: ExperimentDetail) -> list[str]:
         line = f"{review.kind.capitalize()}: {REVIEW_LABEL.get(review.status, review.status)}"
         if review.reviewer_id:
             line += f" by {user_mention(review.reviewer_id)}"
+        if approved_unchecked(review.kind, review.status, d.bias_checks):
+            line += f" ({UNCHECKED_APPROVAL})"
         lines.append(line)
     return lines
 
@@ -140,6 +143,9 @@ def detail_view(
     if d.metrics:
         metric_text = ", ".join(f"`{escape(m.name)}` = {m.value:g}" for m in d.metrics)
         blocks.append(section(f"*Metrics*\n{metric_text}"))
+    checks = checks_block(d.bias_checks)
+    if checks is not None:
+        blocks.append(checks)
     blocks += learning_lines(learned)
     where = f" · card: {card_link(e)}" if e.message_ts else ""
     blocks.append(

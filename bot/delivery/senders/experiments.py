@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.blocks import Message
+from bot.blocks.bias_checks import check_message
 from bot.blocks.ceremonies import nudge_message
 from bot.blocks.experiments import card
 from bot.blocks.learnings import learning_message, prompt_message
@@ -17,7 +18,7 @@ from bot.blocks.review import (
 )
 from bot.blocks.standups import blocked_notice
 from bot.delivery.senders.posting import NothingToSend, SendContext, post
-from storage.models import Delivery, Experiment, Learning
+from storage.models import BiasCheck, Delivery, Experiment, Learning
 from workflow import (
     delivery,
     experiments,
@@ -108,6 +109,12 @@ def send_notice(ctx: SendContext, row: Delivery) -> str | None:
             if learning is None:
                 return "the learning was deleted"
             payload = learning_message(learning, e)
+    elif args.get("notice") == Notice.BIAS_CHECK:
+        with ctx.db.read() as session:
+            check = session.get(BiasCheck, int(args["check_id"]))
+            if check is None:
+                return "the bias check was deleted"
+            payload = check_message(check, e)
     elif args.get("notice") == Notice.BLOCKED:
         payload = blocked_notice(e, user_id=args["actor_id"], blockers=args["blockers"])
     else:
