@@ -121,14 +121,23 @@ def claim_nudge(
 
 
 def without_bias_check(
-    session: Session, *, team_id: str, experiment_statuses: Collection[str], limit: int
+    session: Session,
+    *,
+    team_id: str,
+    review_statuses: Collection[str],
+    experiment_statuses: Collection[str],
+    limit: int,
 ) -> tuple[Sequence[Experiment], int]:
-    """Experiments in one of `experiment_statuses` with no bias check recorded, oldest first."""
+    """Experiments whose ethics review is in one of `review_statuses` and that have no bias check
+    recorded, oldest first."""
     query = (
         select(Experiment)
+        .join(Review, col(Review.experiment_id) == col(Experiment.id))
         .where(
             Experiment.team_id == team_id,
             col(Experiment.status).in_(experiment_statuses),
+            Review.kind == "ethics",
+            col(Review.status).in_(review_statuses),
             ~exists().where(col(BiasCheck.experiment_id) == col(Experiment.id)),
         )
         .order_by(col(Experiment.status_changed_at), col(Experiment.number))

@@ -32,7 +32,7 @@ REVIEW_SECTIONS = (v.IN_REVIEW, v.CHANGES_REQUESTED, v.REVIEWED, v.APPROVED)
 ETHICS_REVIEW_STATUSES = (v.REVIEW_PENDING, v.REVIEW_CHANGES_REQUESTED)
 SUBMITTED_STATUSES = (v.IN_REVIEW, v.CHANGES_REQUESTED, v.REVIEWED)
 RETRO_SECTIONS = (v.PRODUCTION, v.REJECTED, v.WITHDRAWN)
-# Ethics review: submitted experiments with no recorded bias check yet.
+# Ethics review: of the experiments whose ethics review is open, those with no bias check yet.
 NO_BIAS_CHECK = "ethics_no_bias_check"
 
 
@@ -92,7 +92,11 @@ def _ethics_sections(session: Session, team_id: str) -> list[Section]:
         )
         sections.append(Section(f"ethics_{status}", items, total))
     items, total = queries.without_bias_check(
-        session, team_id=team_id, experiment_statuses=SUBMITTED_STATUSES, limit=ITEMS_PER_SECTION
+        session,
+        team_id=team_id,
+        review_statuses=ETHICS_REVIEW_STATUSES,
+        experiment_statuses=SUBMITTED_STATUSES,
+        limit=ITEMS_PER_SECTION,
     )
     sections.append(Section(NO_BIAS_CHECK, items, total))
     return sections
