@@ -155,7 +155,8 @@ def decide(
     )
     session.add(review)
     target = v.CHANGES_REQUESTED if decision == v.Decision.REQUEST_CHANGES else v.REJECTED
-    lifecycle.move(session, experiment, target, actor_id=actor_id, detail=f"{kind} review: {review.reason}")
+    # The decision and its reason go in the thread before what the move queues after a close
+    # (the learning prompt); the notice renders the status at send time.
     delivery.notice(
         session,
         experiment,
@@ -164,6 +165,7 @@ def decide(
         what=f"{kind} review",
         reason=review.reason,
     )
+    lifecycle.move(session, experiment, target, actor_id=actor_id, detail=f"{kind} review: {review.reason}")
     return Outcome(experiment, moved_to=target)
 
 

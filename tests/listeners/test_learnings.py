@@ -81,6 +81,10 @@ def test_the_prompt_appears_once_at_close_and_the_modal_records_a_learning(team:
     bot.submit_view(reason, {ids.REASON_BLOCK: {ids.REASON_INPUT: {"value": "No case"}}}, user="UBIZ")
     bot.delivered()
     assert len(_prompts(bot)) == 1
+    # The rejection and its reason come first; then the prompt asks what we learned.
+    replies = [all_text(m.get("blocks")) for m in bot.slack.thread(CHANNEL, card_ts(bot))]
+    rejected = next(i for i, text in enumerate(replies) if "rejected EXP-1" in text)
+    assert rejected < next(i for i, text in enumerate(replies) if "What did we learn?" in text)
     # A later refresh of the card (a redraw) does not ask again.
     assert "was rejected" in bot.command("/experiment", "promote EXP-1", user=OWNER).text
     bot.delivered()
