@@ -86,8 +86,8 @@ def require_status(experiment: Experiment, step: str, *allowed: str) -> None:
 def move(
     session: Session, experiment: Experiment, target: str, *, actor_id: str, detail: str | None = None
 ) -> None:
-    """Change status, record it and queue the card's update; a transition the lifecycle does not
-    allow is a bug upstream."""
+    """Change status, record it and queue the card's update (and, when the experiment closes, the
+    reply asking what we learned); a transition the lifecycle does not allow is a bug upstream."""
     if target not in TRANSITIONS[experiment.status]:
         raise InvalidTransition(f"{describe(experiment)}; it can't become {target.replace('_', ' ')}.")
     previous = experiment.status
