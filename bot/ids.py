@@ -105,3 +105,21 @@ RETRO_ANONYMOUS_BLOCK: Final = "retro_anonymous"
 RETRO_ANONYMOUS_INPUT: Final = "retro_anonymous_input"
 RETRO_ANONYMOUS_VALUE: Final = "anonymous"
 ACTION_DONE: Final = "retro_action_done"
+
+# Learnings: the Record a learning button in a closed experiment's thread (value: its number),
+# and its modal (private metadata: the number).
+RECORD_LEARNING: Final = "learning_record"
+LEARNING_MODAL: Final = "learning"
+LEARNING_TEXT_BLOCK: Final = "learning_text"
+LEARNING_DIFFERENTLY_BLOCK: Final = "learning_differently"
+LEARNING_TAGS_BLOCK: Final = "learning_tags"
+
+# Bias checks: the Record bias checks button under the ethics review (value: the experiment's
+# number), and its modal (private metadata: the number).
+RECORD_BIAS_CHECK: Final = "bias_check_record"
+BIAS_CHECK_MODAL: Final = "bias_check"
+BIAS_CHECKS_BLOCK: Final = "bias_checks"
+BIAS_DATA_BLOCK: Final = "bias_data"
+BIAS_FINDINGS_BLOCK: Final = "bias_findings"
+BIAS_RESULT_BLOCK: Final = "bias_result"
+CHOICE_INPUT: Final = "choice_input"

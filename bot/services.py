@@ -30,7 +30,11 @@ class Services:
 
 
 def policy_of(settings: Settings) -> Policy:
-    return Policy(allow_self_approval=settings.allow_self_approval, admin_user_ids=settings.admin_user_ids)
+    return Policy(
+        allow_self_approval=settings.allow_self_approval,
+        admin_user_ids=settings.admin_user_ids,
+        require_bias_check=settings.require_bias_check,
+    )
 
 
 def services_of(context: Any) -> Services:

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     admin_user_ids: Annotated[frozenset[str], NoDecode] = frozenset()
     # Small teams sometimes have nobody else to ask; off by default (separation of duties).
     allow_self_approval: bool = False
+    # The ethics review is approved only after a bias check with result passed is recorded.
+    require_bias_check: bool = False
     nudge_after_hours: float = Field(default=24, gt=0)
     nudge_every_hours: float = Field(default=24, gt=0)
     reminder_grace_minutes: int = Field(default=60, ge=0)

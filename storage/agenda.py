@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, update
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, exists, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from storage.models import Experiment, Review
+from storage.models import BiasCheck, Experiment, Review
 
 
 def _page(
@@ -118,3 +118,28 @@ def claim_nudge(
         .values(last_nudged_at=now)
     )
     return result.rowcount == 1
+
+
+def without_bias_check(
+    session: Session,
+    *,
+    team_id: str,
+    review_statuses: Collection[str],
+    experiment_statuses: Collection[str],
+    limit: int,
+) -> tuple[Sequence[Experiment], int]:
+    """Experiments whose ethics review is in one of `review_statuses` and that have no bias check
+    recorded, oldest first."""
+    query = (
+        select(Experiment)
+        .join(Review, col(Review.experiment_id) == col(Experiment.id))
+        .where(
+            Experiment.team_id == team_id,
+            col(Experiment.status).in_(experiment_statuses),
+            Review.kind == "ethics",
+            col(Review.status).in_(review_statuses),
+            ~exists().where(col(BiasCheck.experiment_id) == col(Experiment.id)),
+        )
+        .order_by(col(Experiment.status_changed_at), col(Experiment.number))
+    )
+    return _page(session, query, limit)

@@ -441,3 +441,32 @@ class RetroNote(SQLModel, table=True):
     created_at: datetime = _ts()
     done_at: datetime | None = _ts(nullable=True)
     done_by: str | None = Field(default=None, max_length=32)
+
+
+class Learning(SQLModel, table=True):
+    """What the team learned from an experiment, written by anyone, usually once it has closed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    experiment_id: int = Field(foreign_key="experiment.id", index=True, ondelete="CASCADE")
+    author_id: str = Field(max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    differently: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Lowercase words, comma-separated with no spaces ("rag,latency"), so a search can match them.
+    tags: str = Field(default="", max_length=500)
+    created_at: datetime = _ts(index=True)
+
+
+class BiasCheck(SQLModel, table=True):
+    """Bias checks an ethics reviewer ran on an experiment: which, on what data, found what."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    experiment_id: int = Field(foreign_key="experiment.id", index=True, ondelete="CASCADE")
+    reviewer_id: str = Field(max_length=32)
+    # The keys of the checks run, comma-separated ("subgroup_performance,privacy_pii").
+    checks: str = Field(max_length=200)
+    data: str = Field(sa_column=Column(Text, nullable=False))  # the evaluation data or slice
+    findings: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    result: str = Field(max_length=16)  # passed | concerns
+    created_at: datetime = _ts()

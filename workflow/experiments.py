@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from storage import audit
+from storage import bias_checks as bias_queries
 from storage import experiments as queries
 from storage.experiments import Slot
-from storage.models import Approval, ChecklistItem, Experiment, Metric, Review
+from storage.models import Approval, BiasCheck, ChecklistItem, Experiment, Metric, Review
 from storage.types import utcnow
 from workflow import delivery, estimates
 from workflow import vocabulary as v
@@ -143,6 +144,7 @@ class ExperimentDetail:
     checklist: Sequence[ChecklistItem]
     approvals: Sequence[Approval]
     metrics: Sequence[Metric]
+    bias_checks: Sequence[BiasCheck] = ()
 
     @property
     def ref(self) -> str:
@@ -167,6 +169,7 @@ def detail(session: Session, experiment: Experiment) -> ExperimentDetail:
         checklist=queries.checklist(session, experiment_id=experiment.id),
         approvals=queries.approvals(session, experiment_id=experiment.id),
         metrics=queries.metrics(session, experiment_id=experiment.id),
+        bias_checks=bias_queries.of_experiment(session, experiment_id=experiment.id),
     )
 
 

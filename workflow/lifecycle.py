@@ -14,6 +14,7 @@ from storage import audit
 from storage.models import Experiment
 from workflow import delivery
 from workflow import vocabulary as v
+from workflow.delivery import Notice
 from workflow.errors import InvalidTransition
 from workflow.experiments import ref, touch
 
@@ -85,8 +86,8 @@ def require_status(experiment: Experiment, step: str, *allowed: str) -> None:
 def move(
     session: Session, experiment: Experiment, target: str, *, actor_id: str, detail: str | None = None
 ) -> None:
-    """Change status, record it and queue the card's update; a transition the lifecycle does not
-    allow is a bug upstream."""
+    """Change status, record it and queue the card's update (and, when the experiment closes, the
+    reply asking what we learned); a transition the lifecycle does not allow is a bug upstream."""
     if target not in TRANSITIONS[experiment.status]:
         raise InvalidTransition(f"{describe(experiment)}; it can't become {target.replace('_', ' ')}.")
     previous = experiment.status
@@ -103,6 +104,9 @@ def move(
     delivery.refresh_experiment(session, experiment, actor_id=actor_id)
     # The project card lists its experiments' statuses.
     delivery.refresh_projects_of(session, experiment, actor_id=actor_id)
+    if target in v.CLOSED_STATUSES:
+        # Queued after the card's update, so the prompt replies under the card as it now is.
+        delivery.notice(session, experiment, Notice.LEARNING_PROMPT, actor_id=actor_id)
 
 
 def changed(

@@ -20,6 +20,8 @@ class Policy:
 
     allow_self_approval: bool = False
     admin_user_ids: Collection[str] = field(default_factory=frozenset)
+    # REQUIRE_BIAS_CHECK: the ethics review is approved only after a passed bias check.
+    require_bias_check: bool = False
 
 
 def role_label(role: str) -> str:

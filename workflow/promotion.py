@@ -142,10 +142,11 @@ def reject_promotion(
     experiment = get(session, team_id=team_id, number=number, for_update=True)
     check_reject_promotion(session, experiment, actor_id=actor_id, policy=policy)
     reason = validate_reason(reason)
-    lifecycle.move(session, experiment, v.REJECTED, actor_id=actor_id, detail=f"at sign-off: {reason}")
+    # The rejection and its reason go in the thread before the learning prompt the move queues.
     delivery.notice(
         session, experiment, delivery.Notice.DECISION, actor_id=actor_id, what="sign-off", reason=reason
     )
+    lifecycle.move(session, experiment, v.REJECTED, actor_id=actor_id, detail=f"at sign-off: {reason}")
     return Outcome(experiment, moved_to=v.REJECTED)
 
 

@@ -10,9 +10,9 @@ from sqlmodel import Session
 
 from storage import agenda as queries
 from storage import ceremonies as runs
-from storage.models import Ceremony, Experiment
+from storage.models import Ceremony, Experiment, Learning
 from workflow import ceremonies as c
-from workflow import projects, retros, schedules, standups
+from workflow import learnings, projects, retros, schedules, standups
 from workflow import vocabulary as v
 from workflow.projects import MilestoneDue, ProjectStatus
 
@@ -32,6 +32,8 @@ REVIEW_SECTIONS = (v.IN_REVIEW, v.CHANGES_REQUESTED, v.REVIEWED, v.APPROVED)
 ETHICS_REVIEW_STATUSES = (v.REVIEW_PENDING, v.REVIEW_CHANGES_REQUESTED)
 SUBMITTED_STATUSES = (v.IN_REVIEW, v.CHANGES_REQUESTED, v.REVIEWED)
 RETRO_SECTIONS = (v.PRODUCTION, v.REJECTED, v.WITHDRAWN)
+# Ethics review: of the experiments whose ethics review is open, those with no bias check yet.
+NO_BIAS_CHECK = "ethics_no_bias_check"
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class Reminder:
     # Experiment review: a line per active project, and how many active projects there are.
     projects: Sequence[ProjectStatus] = ()
     projects_total: int = 0
+    # Experiment review: learnings recorded since the last review, oldest first.
+    learnings: Sequence[tuple[Learning, Experiment]] = ()
 
     @property
     def focus(self) -> str | None:
@@ -87,6 +91,14 @@ def _ethics_sections(session: Session, team_id: str) -> list[Section]:
             limit=ITEMS_PER_SECTION,
         )
         sections.append(Section(f"ethics_{status}", items, total))
+    items, total = queries.without_bias_check(
+        session,
+        team_id=team_id,
+        review_statuses=ETHICS_REVIEW_STATUSES,
+        experiment_statuses=SUBMITTED_STATUSES,
+        limit=ITEMS_PER_SECTION,
+    )
+    sections.append(Section(NO_BIAS_CHECK, items, total))
     return sections
 
 
@@ -106,9 +118,8 @@ def build(session: Session, ceremony: Ceremony, *, due_at: datetime, late: bool)
     # Milestones are dated in the ceremony's own calendar.
     today = due_at.astimezone(schedules.zone(ceremony.timezone)).date()
     if ceremony.kind == c.EXPERIMENT_REVIEW:
-        blocked = standups.blocked_between(
-            session, team_id=team_id, since=retro_since(session, ceremony, due_at), until=due_at
-        )
+        since = retro_since(session, ceremony, due_at)
+        blocked = standups.blocked_between(session, team_id=team_id, since=since, until=due_at)
         lines, total = projects.status_lines(session, team_id=team_id, today=today)
         return Reminder(
             ceremony,
@@ -118,6 +129,7 @@ def build(session: Session, ceremony: Ceremony, *, due_at: datetime, late: bool)
             blocked=blocked,
             projects=lines,
             projects_total=total,
+            learnings=learnings.written_between(session, team_id=team_id, since=since, until=due_at),
         )
     if ceremony.kind == c.ETHICS_REVIEW:
         return Reminder(ceremony, due_at, late, _ethics_sections(session, team_id))

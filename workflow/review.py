@@ -9,7 +9,7 @@ from sqlmodel import Session
 from storage import experiments as queries
 from storage.models import ChecklistItem, Experiment, Review
 from storage.types import utcnow
-from workflow import delivery, lifecycle
+from workflow import bias_checks, delivery, lifecycle
 from workflow import vocabulary as v
 from workflow.errors import InvalidInput, InvalidTransition
 from workflow.experiments import get, ref
@@ -17,6 +17,7 @@ from workflow.outcome import Outcome
 from workflow.permissions import Policy, require_not_owner, require_owner, require_role
 
 DECISIONS = tuple(v.Decision)
+ETHICS = "ethics"
 OPEN_STATUSES = tuple(s for s in v.STATUSES if s not in v.CLOSED_STATUSES)
 
 
@@ -154,7 +155,8 @@ def decide(
     )
     session.add(review)
     target = v.CHANGES_REQUESTED if decision == v.Decision.REQUEST_CHANGES else v.REJECTED
-    lifecycle.move(session, experiment, target, actor_id=actor_id, detail=f"{kind} review: {review.reason}")
+    # The decision and its reason go in the thread before what the move queues after a close
+    # (the learning prompt); the notice renders the status at send time.
     delivery.notice(
         session,
         experiment,
@@ -163,6 +165,7 @@ def decide(
         what=f"{kind} review",
         reason=review.reason,
     )
+    lifecycle.move(session, experiment, target, actor_id=actor_id, detail=f"{kind} review: {review.reason}")
     return Outcome(experiment, moved_to=target)
 
 
@@ -204,6 +207,8 @@ def check_decision(
             f"The {kind} review of {ref(experiment.number)} was already decided "
             f"({review.status.replace('_', ' ')}); it reopens if the owner resubmits."
         )
+    if decision == v.Decision.APPROVE and kind == ETHICS and policy.require_bias_check:
+        bias_checks.require_passed(session, experiment)
     return review
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.blocks import Block, Message, context, divider, header, message, section
 from bot.blocks.experiments import card_link
+from bot.blocks.learnings import since_review_block
 from bot.blocks.projects import next_milestone_text, project_milestone_line
 from bot.blocks.retros import carried_blocks, note_button
 from bot.blocks.standups import share_button
@@ -18,7 +19,7 @@ from workflow import vocabulary as v
 from workflow.ceremonies import Listed, SetupResult
 from workflow.nudges import Nudge
 from workflow.projects import STANDUP_DAYS_AHEAD, MilestoneDue, ProjectStatus
-from workflow.reminders import ITEMS_PER_SECTION, Reminder, Section
+from workflow.reminders import ITEMS_PER_SECTION, NO_BIAS_CHECK, Reminder, Section
 from workflow.standups import Blocked
 
 # Leaves room for the header, intro and context blocks under Slack's 50.
@@ -53,6 +54,7 @@ SECTION_TITLE = {
     v.APPROVED: "Approved, awaiting production sign-off",
     f"ethics_{v.REVIEW_PENDING}": "Ethics review pending",
     f"ethics_{v.REVIEW_CHANGES_REQUESTED}": "Ethics changes requested",
+    NO_BIAS_CHECK: ":mag: No bias check recorded yet",
     v.PRODUCTION: ":rocket: Promoted to production",
     v.REJECTED: ":no_entry: Rejected",
     v.WITHDRAWN: ":wastebasket: Withdrawn",
@@ -148,6 +150,8 @@ def reminder_message(reminder: Reminder, *, run_id: int | None = None) -> Messag
         blocks.append(section(EMPTY[ceremony.kind]))
     if ceremony.kind == c.EXPERIMENT_REVIEW and reminder.blocked:
         blocks.append(blocked_block(reminder.blocked))
+    if ceremony.kind == c.EXPERIMENT_REVIEW and reminder.learnings:
+        blocks.append(since_review_block(reminder.learnings))
     if reminder.milestones:
         blocks.append(_milestones_block(reminder.milestones))
     if reminder.projects:

@@ -8,9 +8,11 @@ from typing import Any
 
 from bot import ids
 from bot.blocks import Block, Message, context, divider, fields, header, message, section
+from bot.blocks.bias_checks import UNCHECKED_APPROVAL, approved_unchecked, checks_block
 from bot.blocks.deliveries import problem_block
+from bot.blocks.learnings import learning_lines
 from bot.text import escape, truncate, user_mention
-from storage.models import Experiment
+from storage.models import Experiment, Learning
 from workflow import estimates
 from workflow import vocabulary as v
 from workflow.delivery import Problem
@@ -64,6 +66,8 @@ def _review_lines(d: ExperimentDetail) -> list[str]:
         line = f"{review.kind.capitalize()}: {REVIEW_LABEL.get(review.status, review.status)}"
         if review.reviewer_id:
             line += f" by {user_mention(review.reviewer_id)}"
+        if approved_unchecked(review.kind, review.status, d.bias_checks):
+            line += f" ({UNCHECKED_APPROVAL})"
         lines.append(line)
     return lines
 
@@ -120,6 +124,7 @@ def detail_view(
     *,
     estimate_now: estimates.Estimate | None = None,
     project: str | None = None,
+    learned: Sequence[Learning] = (),
 ) -> Message:
     """Everything about one experiment, for an ephemeral `/experiment show`, with anything the
     bot could not post about it, and today's estimate when it differs from the one fixed at proposal."""
@@ -138,6 +143,10 @@ def detail_view(
     if d.metrics:
         metric_text = ", ".join(f"`{escape(m.name)}` = {m.value:g}" for m in d.metrics)
         blocks.append(section(f"*Metrics*\n{metric_text}"))
+    checks = checks_block(d.bias_checks)
+    if checks is not None:
+        blocks.append(checks)
+    blocks += learning_lines(learned)
     where = f" · card: {card_link(e)}" if e.message_ts else ""
     blocks.append(
         context(f"Updated {e.updated_at:%Y-%m-%d %H:%M} UTC{where} · `/experiment history {d.ref}`")

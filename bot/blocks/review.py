@@ -7,6 +7,7 @@ from typing import Any
 
 from bot import ids
 from bot.blocks import Block, Message, context, divider, message, section
+from bot.blocks.bias_checks import UNCHECKED_APPROVAL, approved_unchecked, checks_block, record_button
 from bot.blocks.experiments import REVIEW_LABEL, status_label
 from bot.text import channel_mention, escape, truncate, user_mention
 from storage.models import AuditEvent
@@ -75,6 +76,8 @@ def review_message(d: ExperimentDetail) -> Message:
         line = f"*{review.kind.capitalize()} review*: {REVIEW_LABEL.get(review.status, review.status)}"
         if review.reviewer_id and review.decided_at:
             line += f" by {user_mention(review.reviewer_id)} on {_when(review.decided_at)}"
+        if approved_unchecked(review.kind, review.status, d.bias_checks):
+            line += f" · _{UNCHECKED_APPROVAL}_"
         if review.reason:
             line += f"\n> {truncate(escape(review.reason), 1000)}"
         blocks.append(section(line))
@@ -91,6 +94,12 @@ def review_message(d: ExperimentDetail) -> Message:
                     ],
                 }
             )
+        if review.kind == "ethics":
+            checks = checks_block(d.bias_checks)
+            if checks is not None:
+                blocks.append(checks)
+            if e.status not in v.CLOSED_STATUSES:
+                blocks.append(record_button(e.number))
     reviewers = ", ".join(f"`{v.REVIEWER_ROLE[k]}`" for k in v.REVIEW_KINDS)
     blocks.append(
         context(

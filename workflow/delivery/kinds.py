@@ -32,6 +32,9 @@ class Notice(StrEnum):
     DECISION = "decision"  # changes requested or rejected, with the reason
     RESUBMITTED = "resubmitted"
     BLOCKED = "blocked"  # a standup blocker naming the experiment
+    LEARNING_PROMPT = "learning_prompt"  # the experiment closed: Record a learning
+    LEARNING = "learning"  # a learning was recorded (its id in `learning_id`)
+    BIAS_CHECK = "bias_check"  # bias checks were recorded (its id in `check_id`)
 
 
 # Kinds that post into a channel, so count against its pace.

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.blocks import Message
+from bot.blocks.bias_checks import check_message
 from bot.blocks.ceremonies import nudge_message
 from bot.blocks.experiments import card
+from bot.blocks.learnings import learning_message, prompt_message
 from bot.blocks.review import (
     decision_notice,
     deployment_message,
@@ -16,7 +18,7 @@ from bot.blocks.review import (
 )
 from bot.blocks.standups import blocked_notice
 from bot.delivery.senders.posting import NothingToSend, SendContext, post
-from storage.models import Delivery, Experiment
+from storage.models import BiasCheck, Delivery, Experiment, Learning
 from workflow import (
     delivery,
     experiments,
@@ -99,6 +101,20 @@ def send_notice(ctx: SendContext, row: Delivery) -> str | None:
     args = delivery.args_of(row)
     if args.get("notice") == Notice.RESUBMITTED:
         payload = resubmitted_notice(d)
+    elif args.get("notice") == Notice.LEARNING_PROMPT:
+        payload = prompt_message(e)
+    elif args.get("notice") == Notice.LEARNING:
+        with ctx.db.read() as session:
+            learning = session.get(Learning, int(args["learning_id"]))
+            if learning is None:
+                return "the learning was deleted"
+            payload = learning_message(learning, e)
+    elif args.get("notice") == Notice.BIAS_CHECK:
+        with ctx.db.read() as session:
+            check = session.get(BiasCheck, int(args["check_id"]))
+            if check is None:
+                return "the bias check was deleted"
+            payload = check_message(check, e)
     elif args.get("notice") == Notice.BLOCKED:
         payload = blocked_notice(e, user_id=args["actor_id"], blockers=args["blockers"])
     else:

@@ -3,7 +3,7 @@
 from slack_bolt import App
 
 from bot import ids
-from bot.listeners.actions import retros, review, standups
+from bot.listeners.actions import bias_checks, learnings, retros, review, standups
 from bot.listeners.actions.click import click_listener
 
 
@@ -17,3 +17,5 @@ def register(app: App) -> None:
     app.action(ids.SHARE_UPDATE)(click_listener(standups.share_update))
     app.action(ids.ADD_NOTE)(click_listener(retros.add_note))
     app.action(ids.ACTION_DONE)(click_listener(retros.action_done))
+    app.action(ids.RECORD_LEARNING)(click_listener(learnings.record_learning))
+    app.action(ids.RECORD_BIAS_CHECK)(click_listener(bias_checks.record_bias_check))

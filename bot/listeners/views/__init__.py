@@ -3,7 +3,7 @@
 from slack_bolt import App
 
 from bot import ids
-from bot.listeners.views import projects, propose, reason, retros, standups
+from bot.listeners.views import bias_checks, learnings, projects, propose, reason, retros, standups
 
 
 def register(app: App) -> None:
@@ -12,3 +12,5 @@ def register(app: App) -> None:
     app.view(ids.REASON_MODAL)(reason.submit_reason)
     app.view(ids.STANDUP_MODAL)(standups.submit_answer)
     app.view(ids.RETRO_NOTE_MODAL)(retros.submit_note)
+    app.view(ids.LEARNING_MODAL)(learnings.submit_learning)
+    app.view(ids.BIAS_CHECK_MODAL)(bias_checks.submit_bias_check)

@@ -1,6 +1,6 @@
 """`/experiment`: one module per group of subcommands; this table is where they meet."""
 
-from bot.listeners.commands.experiment import browse, lifecycle, propose
+from bot.listeners.commands.experiment import browse, learnings, lifecycle, propose
 from bot.listeners.commands.router import Subcommand
 
 USAGE = """*`/experiment` commands*
@@ -14,6 +14,9 @@ if named (no text opens a form)
 • `/experiment list [proposed|in_review|approved|production|mine|all]`: list experiments
 • `/experiment show EXP-1`: everything about one experiment
 • `/experiment history EXP-1`: its audit trail, every step with who and when
+• `/experiment learn EXP-1 <what we learned>`: record a learning (closed experiments also get a \
+*Record a learning* button in their thread)
+• `/experiment learnings [words…]`: the newest learnings, or those matching every word (text and tags)
 • `/experiment help`: this text
 Reviews, the checklist and sign-offs are buttons in the experiment card's thread."""
 
@@ -27,6 +30,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "list": browse.list_experiments,
     "show": browse.show,
     "history": browse.show_history,
+    "learn": learnings.learn,
+    "learnings": learnings.search,
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.blocks.experiments import detail_view, list_view
 from bot.blocks.review import history_view
 from bot.listeners.commands.router import CommandRequest
-from workflow import delivery, estimates, experiments, projects
+from workflow import delivery, estimates, experiments, learnings, projects
 from workflow.errors import InvalidInput
 from workflow.history import history
 
@@ -41,6 +41,7 @@ def show(request: CommandRequest) -> None:
                 project_id=project.id if project else None,
             ),
             project=project.name if project else None,
+            learned=learnings.of_experiment(session, experiment),
         )
     request.reply(payload["text"], payload["blocks"])
 
