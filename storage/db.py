@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+# Where a unit of work finds the engine for its side transactions (see Database._side).
+SIDE_ENGINE = "side_engine"
 # Execution option that marks a read-only unit of work.
 _READ_ONLY = "aiteam_read_only"
 
@@ -94,6 +96,13 @@ class Database:
         # to 100 ms each), first come not first served. Writers of one process queue here
         # instead, in order, so SQLite only arbitrates between processes.
         self._writer = threading.RLock() if self.is_sqlite else contextlib.nullcontext()
+        # PostgreSQL: a small pool of its own for the short, independent transactions a unit of
+        # work takes on the side (an experiment's number). Drawn from the main pool, a thread
+        # holding one connection and waiting for a second could wait for ever once every
+        # connection is held by such a thread.
+        self._side = (
+            None if self.is_sqlite else create_engine(url, pool_size=2, max_overflow=8, pool_pre_ping=True)
+        )
 
     def on_enqueue(self, callback: Callable[[], None]) -> None:
         """Call `callback` after any unit of work that queued a delivery has committed."""
@@ -107,6 +116,7 @@ class Database:
     def session(self) -> Iterator[Session]:
         """A unit of work: commits on success, rolls back on any exception."""
         with self._writer, Session(self.engine, expire_on_commit=False) as session:
+            session.info[SIDE_ENGINE] = self._side
             try:
                 yield session
                 session.commit()
@@ -136,6 +146,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._side is not None:
+            self._side.dispose()
 
 
 def alembic_config(url: str) -> Config:

@@ -9,6 +9,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.db import SIDE_ENGINE
 from storage.models import Approval, ChecklistItem, Experiment, Metric, Review, Workspace
 
 
@@ -22,10 +23,10 @@ def next_number(session: Session, *, team_id: str) -> int:
     of the one before. A proposal that fails after this leaves a gap in the numbers. SQLite
     lets one writer in at a time anyway, so there it stays in the proposal's transaction.
     """
-    bind = session.get_bind()
-    if bind.dialect.name != "postgresql":
+    side = session.info.get(SIDE_ENGINE)
+    if side is None:
         return _bump(session, team_id)
-    with Session(bind) as own:
+    with Session(side) as own:
         number = _bump(own, team_id)
         own.commit()
     return number

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from workflow.delivery import Failure
 
@@ -26,6 +27,16 @@ PERMANENT: dict[str, str] = {
     "msg_too_long": "the message was too long (a bug: please report it)",
     "user_not_found": "the person is not in the workspace",
 }
+# Exceptions another attempt may not meet: no answer from Slack, a lost connection, the database
+# briefly away or its pool busy.
+TRANSIENT_ERRORS = (
+    SlackClientError,
+    OSError,
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    PoolTimeout,
+)
 # The error recorded when a sender raised something no Slack call raises: a bug of ours.
 BUG = "bot_error"
 # Codes Slack returns for its own trouble: try again later.
@@ -54,7 +65,7 @@ def classify(error: Exception) -> Failure:
             return Failure(f"missing_scope: {str(response.get('needed'))[:100]}", permanent=True)
         # Unknown codes are permanent: retrying a request Slack refuses only hides the refusal.
         return Failure(code, permanent=True)
-    if isinstance(error, SlackClientError | OSError | OperationalError):
+    if isinstance(error, TRANSIENT_ERRORS):
         # No answer, a lost connection, or the database briefly away: try again.
         return Failure(f"{type(error).__name__}: {error}"[:300])
     # Anything else is a bug: retrying would loop on it, so show it instead.
