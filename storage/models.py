@@ -140,7 +140,6 @@ class Project(SQLModel, table=True):
     # Where the project card lives; it is updated in place after every change.
     channel_id: str | None = Field(default=None, max_length=32)
     message_ts: str | None = Field(default=None, max_length=32)
-    version: int = 0
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 

@@ -189,7 +189,6 @@ def _require_member(session: Session, project: Project, user_id: str, step: str)
 
 def _changed(session: Session, project: Project, *, actor_id: str, action: str, detail: str | None) -> None:
     project.updated_at = utcnow()
-    project.version += 1
     session.add(project)
     audit.record(
         session,

@@ -8,10 +8,10 @@ from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.blocks.projects import created_confirmation
+from bot.listeners.views.confirm import confirm_later
 from bot.services import services_of
 from workflow import projects
 from workflow import vocabulary as v
@@ -62,11 +62,6 @@ def submit_create(ack: Ack, body: dict[str, Any], client: WebClient, context: An
     ack()
     if channel_id is None:
         return
-
-    def confirm() -> None:
-        try:
-            client.chat_postEphemeral(channel=channel_id, user=user_id, text=created_confirmation(created))
-        except SlackApiError:
-            logger.exception("could not confirm project %s to %s", created, user_id)
-
-    services.answers.submit(confirm)
+    confirm_later(
+        services, client, logger, channel_id=channel_id, user_id=user_id, text=created_confirmation(created)
+    )

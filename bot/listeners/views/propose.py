@@ -7,10 +7,10 @@ from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.blocks.experiments import proposed_confirmation
+from bot.listeners.views.confirm import confirm_later
 from bot.services import services_of
 from workflow import experiments, projects
 from workflow.errors import InvalidInput, WorkflowError
@@ -52,12 +52,11 @@ def submit_propose(ack: Ack, body: dict[str, Any], client: WebClient, context: A
     ack()
     if channel_id is None:
         return
-    note = proposed_confirmation(experiment)
-
-    def confirm() -> None:
-        try:
-            client.chat_postEphemeral(channel=channel_id, user=user_id, text=note)
-        except SlackApiError:
-            logger.exception("could not confirm EXP-%s to %s", experiment.number, user_id)
-
-    services.answers.submit(confirm)
+    confirm_later(
+        services,
+        client,
+        logger,
+        channel_id=channel_id,
+        user_id=user_id,
+        text=proposed_confirmation(experiment),
+    )

@@ -36,7 +36,6 @@ def upgrade() -> None:
         _ts("archived_at", nullable=True),
         sa.Column("channel_id", sa.String(length=32), nullable=True),
         sa.Column("message_ts", sa.String(length=32), nullable=True),
-        sa.Column("version", sa.Integer(), nullable=False),
         _ts("created_at"),
         _ts("updated_at"),
         sa.PrimaryKeyConstraint("id"),

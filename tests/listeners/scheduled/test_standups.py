@@ -5,53 +5,20 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
 from bot import ids
-from bot.delivery.worker import drain
-from bot.runtime import worker_config
-from bot.scheduler import run_once
-from bot.slack import make_delivery_client
-from storage.db import Database
 from storage.models import Experiment, StandupAnswer
-from tests.fakeslack import TEAM_ID, FakeSlack
+from tests.fakeslack import TEAM_ID
 from tests.harness import BotServer, all_text
+from tests.listeners.scheduled import Tick, scheduler_pass
 from workflow import calendar, ceremonies, experiments
-from workflow.tick import PassReport
 
 CHANNEL = "C0TEAM"
 MONDAY = datetime.fromisoformat("2026-11-23T09:30:00+00:00")  # the standup's time, UTC
-Tick = Callable[[datetime], PassReport]
-
-
-@pytest.fixture
-def bot_db(db: Database) -> Database:
-    return db
-
-
-@pytest.fixture
-def bot(slack: FakeSlack, bot_db: Database) -> Iterator[BotServer]:
-    """The bot without its own delivery worker: each `tick` sends what is due at its time."""
-    server = BotServer(slack, bot_db).start(deliver=False)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def tick(bot: BotServer) -> Tick:
-    client = make_delivery_client(bot.settings)
-    config = worker_config(bot.settings)
-
-    def run(now: datetime) -> PassReport:
-        report = run_once(bot.settings, bot.db, now=now)
-        drain(client, bot.db, config, now=now)
-        return report
-
-    return run
 
 
 @pytest.fixture(autouse=True)
@@ -222,15 +189,10 @@ def test_explicit_participants_replace_the_channel_and_a_non_user_is_refused(
 
 
 def test_concurrent_passes_give_one_of_everything(bot: BotServer) -> None:
-    client = make_delivery_client(bot.settings)
-    config = worker_config(bot.settings)
+    passes = [scheduler_pass(bot) for _ in range(4)]
 
     def race(now: datetime) -> None:
-        def one() -> None:
-            run_once(bot.settings, bot.db, now=now)
-            drain(client, bot.db, config, now=now)
-
-        threads = [threading.Thread(target=one) for _ in range(4)]
+        threads = [threading.Thread(target=one, args=(now,)) for one in passes]
         for t in threads:
             t.start()
         for t in threads:

@@ -6,23 +6,17 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
 from bot import ids
-from bot.delivery.worker import drain
-from bot.runtime import worker_config
-from bot.scheduler import run_once
-from bot.slack import make_delivery_client
-from storage.db import Database
 from storage.models import AuditEvent, Ceremony, CeremonyRun, StandupMember
-from tests.fakeslack import TEAM_ID, FakeSlack
+from tests.fakeslack import TEAM_ID
 from tests.harness import BotServer, all_text
+from tests.listeners.scheduled import Tick, scheduler_pass
 from workflow import calendar, ceremonies, standups
-from workflow.tick import PassReport
 
 CHANNEL = "C0TEAM"
 # Monday 4 January 2027, 09:30 in each participant's own timezone, in UTC.
@@ -30,32 +24,6 @@ TOKYO = datetime.fromisoformat("2027-01-04T00:30:00+00:00")  # 09:30 JST (+09:00
 BERLIN = datetime.fromisoformat("2027-01-04T08:30:00+00:00")  # 09:30 CET (+01:00)
 CEREMONY = datetime.fromisoformat("2027-01-04T09:30:00+00:00")  # 09:30 in the ceremony's UTC
 MINUTE = timedelta(minutes=1)
-Tick = Callable[[datetime], PassReport]
-
-
-@pytest.fixture
-def bot(slack: FakeSlack, db: Database) -> Iterator[BotServer]:
-    """The bot without its own delivery worker: each `tick` sends what is due at its time."""
-    server = BotServer(slack, db).start(deliver=False)
-    yield server
-    server.stop()
-
-
-def _pass(bot: BotServer) -> Tick:
-    client = make_delivery_client(bot.settings)
-    config = worker_config(bot.settings)
-
-    def run(now: datetime) -> PassReport:
-        report = run_once(bot.settings, bot.db, now=now)
-        drain(client, bot.db, config, now=now)
-        return report
-
-    return run
-
-
-@pytest.fixture
-def tick(bot: BotServer) -> Tick:
-    return _pass(bot)
 
 
 @pytest.fixture(autouse=True)
@@ -154,7 +122,7 @@ def test_each_is_asked_at_their_own_0930_and_the_close_counts_from_the_last(
 
 def test_concurrent_passes_give_one_of_everything(bot: BotServer) -> None:
     bot.command("/ceremony", "edit standup local on")
-    passes = [_pass(bot) for _ in range(4)]
+    passes = [scheduler_pass(bot) for _ in range(4)]
 
     def race(now: datetime) -> None:
         threads = [threading.Thread(target=one, args=(now,)) for one in passes]

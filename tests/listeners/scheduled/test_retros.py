@@ -5,54 +5,22 @@ Scheduler passes at chosen times against the fake Slack, on both databases."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
 from bot import ids
-from bot.delivery.worker import drain
-from bot.runtime import worker_config
-from bot.scheduler import run_once
-from bot.slack import make_delivery_client
-from storage.db import Database
 from storage.models import AuditEvent, Delivery, RetroNote
-from tests.fakeslack import TEAM_ID, FakeSlack
+from tests.fakeslack import TEAM_ID
 from tests.harness import BotServer, Response, all_text
+from tests.listeners.scheduled import Tick
 from workflow import ceremonies
-from workflow.tick import PassReport
 
 CHANNEL = "C0TEAM"
 RETRO_1 = datetime.fromisoformat("2026-11-27T16:00:00+00:00")  # a Friday
 RETRO_2 = RETRO_1 + timedelta(weeks=2)
 RETRO_3 = RETRO_2 + timedelta(weeks=2)
-Tick = Callable[[datetime], PassReport]
-
-
-@pytest.fixture
-def bot_db(db: Database) -> Database:
-    return db
-
-
-@pytest.fixture
-def bot(slack: FakeSlack, bot_db: Database) -> Iterator[BotServer]:
-    server = BotServer(slack, bot_db).start(deliver=False)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def tick(bot: BotServer) -> Tick:
-    client = make_delivery_client(bot.settings)
-    config = worker_config(bot.settings)
-
-    def run(now: datetime) -> PassReport:
-        report = run_once(bot.settings, bot.db, now=now)
-        drain(client, bot.db, config, now=now)
-        return report
-
-    return run
 
 
 @pytest.fixture(autouse=True)

@@ -5,22 +5,16 @@ or due in the next 2 days, and the experiment review has a line per active proje
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from bot import ids
-from bot.delivery.worker import drain
-from bot.runtime import worker_config
-from bot.scheduler import run_once
-from bot.slack import make_delivery_client
-from storage.db import Database
 from storage.types import utcnow
-from tests.fakeslack import TEAM_ID, FakeSlack
+from tests.fakeslack import TEAM_ID
 from tests.harness import BotServer, all_text
+from tests.listeners.scheduled import Tick
 from workflow import ceremonies, projects
-from workflow.tick import PassReport
 
 CHANNEL = "C0TEAM"
 OTHER = "C0OTHER"
@@ -28,37 +22,10 @@ TODAY = utcnow().date()
 # The ceremonies' time today: milestones can only be added for today or later, so the pass runs
 # on the real date.
 DUE = datetime.combine(TODAY, time(9, 30), UTC)
-Tick = Callable[[datetime], PassReport]
 
 
 def _day(days: int) -> str:
     return (TODAY + timedelta(days=days)).isoformat()
-
-
-@pytest.fixture
-def bot_db(db: Database) -> Database:
-    return db
-
-
-@pytest.fixture
-def bot(slack: FakeSlack, bot_db: Database) -> Iterator[BotServer]:
-    """The bot without its own delivery worker: each `tick` sends what is due at its time."""
-    server = BotServer(slack, bot_db).start(deliver=False)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def tick(bot: BotServer) -> Tick:
-    client = make_delivery_client(bot.settings)
-    config = worker_config(bot.settings)
-
-    def run(now: datetime) -> PassReport:
-        report = run_once(bot.settings, bot.db, now=now)
-        drain(client, bot.db, config, now=now)
-        return report
-
-    return run
 
 
 def _ceremony(bot: BotServer, name: str, kind: str, channel: str) -> None:
