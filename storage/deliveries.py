@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 
-from sqlalchemy import and_, exists, func, or_, text, update
+from sqlalchemy import Integer, Select, String, and_, bindparam, exists, func, or_, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -52,14 +53,51 @@ def enqueue(session: Session, row: Delivery) -> bool:
     return session.execute(statement).rowcount == 1
 
 
-def _claimable(now: datetime) -> object:
-    return or_(
-        and_(
+# Built once: building a statement costs more than running it against an index, and these run
+# on every claim. Values come in as bound parameters.
+_EARLIER = aliased(Delivery)
+_BLOCKED = exists().where(
+    _EARLIER.stream == Delivery.stream,
+    col(_EARLIER.id) < col(Delivery.id),
+    col(_EARLIER.state).in_(UNDELIVERED),
+)
+
+
+@lru_cache(maxsize=32)
+def _heads(*, expired: bool, paced: bool, full: bool, skip: bool, lock: bool) -> Select[tuple[Delivery]]:
+    """Stream heads among pending rows that are due, or (`expired`) among rows whose claimant's
+    lease ran out. Each walks `ix_delivery_state_id` in id order and stops at `limit`, so a
+    claim costs the same whatever the backlog."""
+    now = bindparam("now")
+    if expired:
+        conditions = [col(Delivery.state) == State.SENDING, col(Delivery.claimed_until) < now]
+    else:
+        conditions = [
             col(Delivery.state) == State.PENDING,
             or_(col(Delivery.not_before).is_(None), col(Delivery.not_before) <= now),
-        ),
-        and_(col(Delivery.state) == State.SENDING, col(Delivery.claimed_until) < now),
-    )
+        ]
+    conditions.append(~_BLOCKED)
+    if paced:
+        waiting = [col(ChannelPace.paused_until) > now]
+        if full:
+            waiting.append(col(ChannelPace.theoretical_at) > bindparam("full_until"))
+        held = exists().where(
+            ChannelPace.team_id == Delivery.team_id,
+            ChannelPace.channel_id == Delivery.channel_id,
+            or_(*waiting),
+        )
+        conditions.append(~and_(col(Delivery.kind).in_(bindparam("paced_kinds", expanding=True)), held))
+    if skip:
+        conditions.append(
+            or_(
+                col(Delivery.channel_id).is_(None),
+                col(Delivery.channel_id).not_in(bindparam("skip_channels", expanding=True)),
+            )
+        )
+    query = select(Delivery).where(*conditions).order_by(col(Delivery.id)).limit(bindparam("limit"))
+    if lock:
+        query = query.with_for_update(skip_locked=True, of=Delivery)
+    return query
 
 
 def ready_heads(
@@ -78,31 +116,24 @@ def ready_heads(
     empty (its theoretical time is past `full_until`), so a busy channel's backlog never
     crowds the other channels' rows out of the batch.
     """
-    earlier = aliased(Delivery)
-    blocked = exists().where(
-        earlier.stream == Delivery.stream,
-        col(earlier.id) < col(Delivery.id),
-        col(earlier.state).in_(UNDELIVERED),
-    )
-    conditions = [_claimable(now), ~blocked]
+    params: dict[str, object] = {"now": now, "limit": limit}
     if paced_kinds:
-        waiting = [col(ChannelPace.paused_until) > now]
-        if full_until is not None:
-            waiting.append(col(ChannelPace.theoretical_at) > full_until)
-        held = exists().where(
-            ChannelPace.team_id == Delivery.team_id,
-            ChannelPace.channel_id == Delivery.channel_id,
-            or_(*waiting),
-        )
-        conditions.append(~and_(col(Delivery.kind).in_(paced_kinds), held))
+        params["paced_kinds"] = sorted(paced_kinds)
+    if full_until is not None:
+        params["full_until"] = full_until
     if skip_channels:
-        conditions.append(
-            or_(col(Delivery.channel_id).is_(None), col(Delivery.channel_id).not_in(skip_channels))
+        params["skip_channels"] = sorted(skip_channels)
+    rows: list[Delivery] = []
+    for expired in (False, True):
+        statement = _heads(
+            expired=expired,
+            paced=bool(paced_kinds),
+            full=full_until is not None,
+            skip=bool(skip_channels),
+            lock=skip_locked,
         )
-    query = select(Delivery).where(*conditions).order_by(col(Delivery.id)).limit(limit)
-    if skip_locked:
-        query = query.with_for_update(skip_locked=True, of=Delivery)
-    return session.exec(query).all()
+        rows.extend(session.execute(statement, params).scalars())
+    return sorted(rows, key=lambda row: row.id or 0)[:limit]
 
 
 def sending_per_channel(session: Session, *, channels: Collection[str], now: datetime) -> dict[str, int]:
@@ -174,36 +205,83 @@ def pause_channel(session: Session, *, team_id: str, channel_id: str, until: dat
         session.add(pace)
 
 
-def finish(session: Session, *, delivery_id: int, worker: str, now: datetime, **values: object) -> bool:
-    """Record the outcome of a claimed row; False if the claim was lost (taken over) meanwhile."""
-    result = session.execute(
-        update(Delivery)
-        .where(
-            col(Delivery.id) == delivery_id,
-            col(Delivery.state) == State.SENDING,
-            col(Delivery.claimed_by) == worker,
-        )
-        .values(updated_at=now, claimed_until=None, **values)
+_FINISH = (
+    update(Delivery)
+    .where(
+        col(Delivery.id) == bindparam("delivery_id"),
+        col(Delivery.state) == State.SENDING,
+        col(Delivery.claimed_by) == bindparam("worker"),
+    )
+    .values(
+        state=bindparam("to_state"),
+        updated_at=bindparam("now"),
+        claimed_until=None,
+        not_before=bindparam("to_not_before"),
+        delivered_at=bindparam("to_delivered_at"),
+        last_error=bindparam("to_last_error"),
+        attempts=func.coalesce(bindparam("to_attempts", type_=Integer), Delivery.attempts),
+    )
+)
+
+
+def finish(
+    session: Session,
+    *,
+    delivery_id: int,
+    worker: str,
+    now: datetime,
+    state: State,
+    not_before: datetime | None = None,
+    delivered_at: datetime | None = None,
+    last_error: str | None = None,
+    attempts: int | None = None,
+) -> bool:
+    """Record the outcome of a claimed row; False if the claim was lost (taken over) meanwhile.
+
+    `attempts` None keeps the count the claim made."""
+    result = session.connection().execute(
+        _FINISH,
+        {
+            "delivery_id": delivery_id,
+            "worker": worker,
+            "to_state": state,
+            "now": now,
+            "to_not_before": not_before,
+            "to_delivered_at": delivered_at,
+            "to_last_error": last_error,
+            "to_attempts": attempts,
+        },
     )
     return result.rowcount == 1
 
 
+_SUPERSEDE = (
+    update(Delivery)
+    .where(
+        col(Delivery.coalesce_key) == bindparam("key"),
+        col(Delivery.state) == State.FAILED,
+        col(Delivery.id) < bindparam("before_id"),
+    )
+    .values(
+        state=State.DELIVERED,
+        updated_at=bindparam("now"),
+        last_error=bindparam("note", type_=String) + func.coalesce(Delivery.last_error, ""),
+    )
+    .returning(Delivery.actor_id)
+)
+
+
 def supersede_failed(session: Session, *, coalesce_key: str, before_id: int, now: datetime) -> list[str]:
     """Close the failures a newer delivery of the same key made good; returns their actors."""
-    closed = session.execute(
-        update(Delivery)
-        .where(
-            col(Delivery.coalesce_key) == coalesce_key,
-            col(Delivery.state) == State.FAILED,
-            col(Delivery.id) < before_id,
-        )
-        .values(
-            state=State.DELIVERED,
-            updated_at=now,
-            last_error=f"superseded by delivery {before_id}: " + func.coalesce(Delivery.last_error, ""),
-        )
-        .returning(Delivery.actor_id)
-    ).all()
+    closed = session.connection().execute(
+        _SUPERSEDE,
+        {
+            "key": coalesce_key,
+            "before_id": before_id,
+            "now": now,
+            "note": f"superseded by delivery {before_id}: ",
+        },
+    )
     return [actor for (actor,) in closed if actor]
 
 

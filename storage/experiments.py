@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from enum import StrEnum
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -81,30 +81,40 @@ def list_for_team(
     return rows, total
 
 
+# The rows hanging off one experiment, read on every render of its card: built once.
+_OF_EXPERIMENT = {"experiment_id": bindparam("experiment_id")}
+_REVIEWS = (
+    select(Review).where(Review.experiment_id == _OF_EXPERIMENT["experiment_id"]).order_by(col(Review.id))
+)
+_CHECKLIST = (
+    select(ChecklistItem)
+    .where(ChecklistItem.experiment_id == _OF_EXPERIMENT["experiment_id"])
+    .order_by(col(ChecklistItem.id))
+)
+_APPROVALS = (
+    select(Approval)
+    .where(Approval.experiment_id == _OF_EXPERIMENT["experiment_id"])
+    .order_by(col(Approval.id))
+)
+_METRICS = (
+    select(Metric).where(Metric.experiment_id == _OF_EXPERIMENT["experiment_id"]).order_by(col(Metric.name))
+)
+
+
 def reviews(session: Session, *, experiment_id: int) -> Sequence[Review]:
-    return session.exec(
-        select(Review).where(Review.experiment_id == experiment_id).order_by(col(Review.id))
-    ).all()
+    return session.exec(_REVIEWS, params={"experiment_id": experiment_id}).all()
 
 
 def checklist(session: Session, *, experiment_id: int) -> Sequence[ChecklistItem]:
-    return session.exec(
-        select(ChecklistItem)
-        .where(ChecklistItem.experiment_id == experiment_id)
-        .order_by(col(ChecklistItem.id))
-    ).all()
+    return session.exec(_CHECKLIST, params={"experiment_id": experiment_id}).all()
 
 
 def approvals(session: Session, *, experiment_id: int) -> Sequence[Approval]:
-    return session.exec(
-        select(Approval).where(Approval.experiment_id == experiment_id).order_by(col(Approval.id))
-    ).all()
+    return session.exec(_APPROVALS, params={"experiment_id": experiment_id}).all()
 
 
 def metrics(session: Session, *, experiment_id: int) -> Sequence[Metric]:
-    return session.exec(
-        select(Metric).where(Metric.experiment_id == experiment_id).order_by(col(Metric.name))
-    ).all()
+    return session.exec(_METRICS, params={"experiment_id": experiment_id}).all()
 
 
 class Slot(StrEnum):
@@ -116,12 +126,16 @@ class Slot(StrEnum):
     DEPLOYMENT = "deployment_message_ts"
 
 
+# One statement per slot, built once: the worker stores a ts after every post.
+_STORE_TS = {
+    slot: update(Experiment)
+    .where(col(Experiment.id) == bindparam("experiment_id"), getattr(Experiment, slot.value).is_(None))
+    .values({slot.value: bindparam("ts")})
+    for slot in Slot
+}
+
+
 def store_ts(session: Session, *, experiment_id: int, slot: Slot, ts: str) -> bool:
     """Record where a message was posted, unless one is recorded already (False then)."""
-    column = getattr(Experiment, slot.value)
-    result = session.execute(
-        update(Experiment)
-        .where(col(Experiment.id) == experiment_id, column.is_(None))
-        .values({slot.value: ts})
-    )
+    result = session.connection().execute(_STORE_TS[slot], {"experiment_id": experiment_id, "ts": ts})
     return result.rowcount == 1

@@ -265,7 +265,8 @@ class Delivery(SQLModel, table=True):
     """
 
     __table_args__ = (
-        Index("ix_delivery_ready", "state", "not_before"),
+        # Claims walk each state's rows in id order (storage/deliveries.py `_heads`).
+        Index("ix_delivery_state_id", "state", "id"),
         Index("ix_delivery_stream", "stream", "id"),
         # At most one waiting row per coalesce key: a second intent finds it and adds nothing.
         Index(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -9,6 +11,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
+from storage import deliveries
 from storage.db import Database, alembic_config
 
 
@@ -127,3 +130,38 @@ def test_upgrading_to_projects_keeps_every_experiment_and_its_audit_trail(db: Da
     assert {"project", "projectmember", "milestone", "projectexperiment"} <= set(
         inspect(db.engine).get_table_names()
     )
+
+
+def test_upgrading_the_claim_index_keeps_the_queue_and_its_order(db: Database) -> None:
+    """A queue written by the previous release (revision 0007) is claimed, after the upgrade, in
+    the same order and with nothing lost."""
+    command.downgrade(alembic_config(db.url), "0007")
+    at = "2026-12-01 09:30:00"
+    rows = [
+        # id, stream, state, claimed_until
+        (1, "experiment:1", "delivered", "NULL"),
+        (2, "experiment:1", "pending", "NULL"),  # head of experiment 1
+        (3, "experiment:2", "sending", "'2026-12-01 09:31:00'"),  # its claimant died
+        (4, "experiment:2", "pending", "NULL"),  # waits for 3
+        (5, "run:7", "failed", "NULL"),
+        (6, "run:8", "pending", "NULL"),
+    ]
+    with db.engine.begin() as conn:
+        for row_id, stream, state, claimed_until in rows:
+            conn.execute(
+                text(
+                    "INSERT INTO delivery (id, team_id, kind, subject_id, channel_id, stream, state, "
+                    "attempts, claimed_until, created_at, updated_at) VALUES "
+                    f"({row_id}, 'T1', 'experiment', 1, 'C1', '{stream}', '{state}', 0, {claimed_until}, "
+                    f"'{at}', '{at}')"
+                )
+            )
+    db.migrate()
+    assert "ix_delivery_state_id" in {i["name"] for i in inspect(db.engine).get_indexes("delivery")}
+    with db.engine.connect() as conn:
+        after = conn.execute(text("SELECT id, stream, state FROM delivery ORDER BY id")).all()
+    assert [tuple(r) for r in after] == [(r[0], r[1], r[2]) for r in rows]
+    now = datetime(2026, 12, 1, 10, 0, tzinfo=UTC) + timedelta(seconds=1)
+    with db.read() as session:
+        heads = deliveries.ready_heads(session, now=now, limit=10, skip_locked=False)
+    assert [r.id for r in heads] == [2, 3, 6]
