@@ -36,21 +36,24 @@ class State(StrEnum):
 UNDELIVERED = (State.PENDING, State.SENDING)
 
 
+# One statement per dialect: the partial unique index on waiting rows' keys decides, race-free.
+_ENQUEUE = {
+    dialect: insert(Delivery.__table__).on_conflict_do_nothing(  # type: ignore[arg-type]
+        index_elements=["coalesce_key"], index_where=text(WAITING_KEY)
+    )
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
 def enqueue(session: Session, row: Delivery) -> bool:
     """Queue `row`; False when a waiting row with its coalesce key already covers it."""
     session.info[ENQUEUED] = True
     if row.coalesce_key is None:
         session.add(row)
         return True
-    # One statement: the partial unique index on waiting rows' keys decides, race-free.
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    values = row.model_dump(exclude={"id"})
-    statement = (
-        insert(Delivery)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["coalesce_key"], index_where=text(WAITING_KEY))
-    )
-    return session.execute(statement).rowcount == 1
+    connection = session.connection()
+    statement = _ENQUEUE[connection.dialect.name]
+    return connection.execute(statement, row.model_dump(exclude={"id"})).rowcount == 1
 
 
 # Built once: building a statement costs more than running it against an index, and these run

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import Select, and_, bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.db import SIDE_ENGINE
-from storage.models import Approval, ChecklistItem, Experiment, Metric, Review, Workspace
+from storage.models import (
+    Approval,
+    AuditEvent,
+    ChecklistItem,
+    Experiment,
+    Metric,
+    ProjectExperiment,
+    Review,
+    Workspace,
+)
 
 
 def next_number(session: Session, *, team_id: str) -> int:
@@ -32,14 +42,16 @@ def next_number(session: Session, *, team_id: str) -> int:
     return number
 
 
+_BUMP = (
+    update(Workspace)
+    .where(col(Workspace.team_id) == bindparam("team"))
+    .values(experiment_seq=Workspace.experiment_seq + 1)
+    .returning(Workspace.experiment_seq)
+)
+
+
 def _bump(session: Session, team_id: str) -> int:
-    bump = (
-        update(Workspace)
-        .where(col(Workspace.team_id) == team_id)
-        .values(experiment_seq=Workspace.experiment_seq + 1)
-        .returning(Workspace.experiment_seq)
-    )
-    number = session.execute(bump).scalar_one_or_none()
+    number = session.connection().execute(_BUMP, {"team": team_id}).scalar_one_or_none()
     if number is not None:
         return number
     try:
@@ -48,7 +60,60 @@ def _bump(session: Session, team_id: str) -> int:
         return 1
     except IntegrityError:
         # Another transaction created the workspace row first; bump theirs.
-        return session.execute(bump).scalar_one()
+        return session.connection().execute(_BUMP, {"team": team_id}).scalar_one()
+
+
+def _finished_query(*, of_project: bool) -> Select[tuple[str, datetime, datetime, datetime | None]]:
+    reached_at = (
+        select(AuditEvent.experiment_id, AuditEvent.created_at)
+        .where(AuditEvent.team_id == bindparam("team_id"), AuditEvent.action == bindparam("reached"))
+        .subquery()
+    )
+    query = (
+        select(
+            Experiment.status,
+            Experiment.created_at,
+            Experiment.status_changed_at,
+            reached_at.c.created_at,
+        )
+        .outerjoin(reached_at, and_(reached_at.c.experiment_id == Experiment.id))
+        .where(
+            Experiment.team_id == bindparam("team_id"),
+            Experiment.workstream == bindparam("workstream"),
+            col(Experiment.status).in_(bindparam("statuses", expanding=True)),
+        )
+    )
+    if of_project:
+        query = query.join(
+            ProjectExperiment, col(ProjectExperiment.experiment_id) == col(Experiment.id)
+        ).where(ProjectExperiment.project_id == bindparam("project_id"))
+    return query
+
+
+# Read on every proposal (its estimate): built once.
+_FINISHED = {of_project: _finished_query(of_project=of_project) for of_project in (False, True)}
+
+
+def finished_in_workstream(
+    session: Session,
+    *,
+    team_id: str,
+    workstream: str,
+    statuses: Collection[str],
+    reached_action: str,
+    project_id: int | None = None,
+) -> Sequence[tuple[str, datetime, datetime, datetime | None]]:
+    """(status, proposed at, status changed at, reached `reached_action` at) of the workstream's
+    experiments in `statuses`, of one project if given: columns, not whole rows."""
+    params: dict[str, object] = {
+        "team_id": team_id,
+        "workstream": workstream,
+        "statuses": list(statuses),
+        "reached": reached_action,
+    }
+    if project_id is not None:
+        params["project_id"] = project_id
+    return session.exec(_FINISHED[project_id is not None], params=params).all()
 
 
 def get_by_number(

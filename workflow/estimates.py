@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from storage.models import AuditEvent, Experiment, ProjectExperiment
+from storage import experiments as queries
+from storage.models import Experiment
 from workflow import vocabulary as v
 
 MIN_SAMPLES = 3
@@ -61,33 +61,17 @@ def history(
 ) -> History:
     """The finished experiments of a workstream (of one project, if given) and how long the ones
     that reached production took from proposal."""
-    reached_at = (
-        select(AuditEvent.experiment_id, AuditEvent.created_at)
-        .where(AuditEvent.team_id == team_id, AuditEvent.action == v.status_action(v.PRODUCTION))
-        .subquery()
+    rows = queries.finished_in_workstream(
+        session,
+        team_id=team_id,
+        workstream=workstream,
+        statuses=_FINISHED,
+        reached_action=v.status_action(v.PRODUCTION),
+        project_id=project_id,
     )
-    # Columns, not whole rows: this runs on every proposal.
-    query = (
-        select(
-            Experiment.status,
-            Experiment.created_at,
-            Experiment.status_changed_at,
-            reached_at.c.created_at,
-        )
-        .outerjoin(reached_at, and_(reached_at.c.experiment_id == Experiment.id))
-        .where(
-            Experiment.team_id == team_id,
-            Experiment.workstream == workstream,
-            col(Experiment.status).in_(_FINISHED),
-        )
-    )
-    if project_id is not None:
-        query = query.join(
-            ProjectExperiment, col(ProjectExperiment.experiment_id) == col(Experiment.id)
-        ).where(ProjectExperiment.project_id == project_id)
     durations = []
     finished = 0
-    for status, created_at, status_changed_at, produced_at in session.exec(query).all():
+    for status, created_at, status_changed_at, produced_at in rows:
         created_at, status_changed_at = _utc(created_at), _utc(status_changed_at)
         if before is not None and status_changed_at > before:
             continue
