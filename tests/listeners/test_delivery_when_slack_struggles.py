@@ -18,7 +18,8 @@ from storage.db import Database
 from tests.fakeslack import FakeSlack
 from tests.harness import BotServer, Response, all_text
 from tests.listeners.review_helpers import CHANNEL, OWNER, card_ts, thread_reply
-from workflow import experiments
+from workflow import delivery, experiments
+from workflow.delivery import State
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -146,3 +147,45 @@ def test_rows_claimed_by_a_process_killed_mid_delivery_are_delivered_by_another_
         assert all(
             e.message_ts for e in experiments.list_experiments(session, team_id="T0TEAM", user_id="U").items
         )
+
+
+def _propose_directly(db: Database, count: int, prefix: str) -> None:
+    for i in range(count):
+        with db.session() as session:
+            experiments.propose(
+                session, team_id="T0TEAM", owner_id=OWNER, hypothesis=f"{prefix} {i}", channel_id=CHANNEL
+            )
+
+
+def _states(db: Database) -> Counter[str]:
+    with db.read() as session:
+        return Counter(row.state for row in delivery.listing(session, states=list(State), limit=100))
+
+
+def test_one_thread_works_through_a_backlog_in_order(slack: FakeSlack, db: Database) -> None:
+    """A thread claims its next row as it records the last: the backlog still goes out oldest
+    first, each card once."""
+    _propose_directly(db, 6, "Backlog")
+    bot = BotServer(slack, db, delivery_threads=1).start()
+    try:
+        bot.delivered()
+    finally:
+        bot.stop()
+    posted = [
+        all_text(c.args["blocks"]).split("*Hypothesis*\n")[1].split("\n")[0]
+        for c in slack.calls_to("chat.postMessage")
+    ]
+    assert posted == [f"Backlog {i}" for i in range(6)]
+
+
+def test_a_stopping_worker_claims_nothing_more(slack: FakeSlack, db: Database) -> None:
+    """The row in flight is finished and recorded; the rest stay pending for the next process
+    instead of waiting out a lease."""
+    _propose_directly(db, 3, "Stopping")
+    slack.slow("chat.postMessage", 1.0)
+    bot = BotServer(slack, db, delivery_threads=1).start()
+    try:
+        slack.wait_for("chat.postMessage", 1, timeout=10)
+    finally:
+        bot.stop()
+    assert _states(db) == Counter({State.DELIVERED: 1, State.PENDING: 2})
