@@ -16,6 +16,7 @@ from bot.charts import PNG_SIGNATURE
 from bot.delivery.senders import SendContext
 from bot.delivery.senders.charts import send_retro_chart
 from bot.runtime import worker_config
+from bot.scheduler import run_once
 from bot.slack import make_delivery_client
 from storage.models import AuditEvent, Delivery, Experiment
 from tests.fakeslack import TEAM_ID
@@ -166,3 +167,15 @@ def test_a_quiet_fortnight_gets_the_line_but_no_chart(bot: BotServer, tick: Tick
     with bot.db.read() as session:
         (row,) = session.exec(select(Delivery).where(Delivery.kind == Kind.RETRO_CHART)).all()
         assert row.state == "delivered"  # nothing to chart is not a failure
+
+
+def test_the_pass_only_queues_the_chart_behind_its_reminder(bot: BotServer) -> None:
+    _ship(bot, 1, RETRO - 12 * DAY, (1, 3, 1, 4))
+    run_once(bot.settings, bot.db, now=RETRO)
+    # Nothing is drawn or sent by the pass: the delivery worker does that, after the reminder.
+    assert bot.slack.calls_to("files.getUploadURLExternal") == []
+    with bot.db.read() as session:
+        reminder, chart = session.exec(select(Delivery).order_by(Delivery.id)).all()
+    assert (reminder.kind, chart.kind) == (Kind.REMINDER, Kind.RETRO_CHART)
+    assert chart.stream == reminder.stream and chart.state == reminder.state == "pending"
+    assert chart.subject_id == reminder.subject_id
