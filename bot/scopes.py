@@ -12,6 +12,7 @@ BOT_SCOPES: Final = (
     "channels:read",  # conversations.info on public channels (/ceremony setup, doctor)
     "groups:read",  # the same, private channels; and conversations.members (standup participants)
     "im:write",  # conversations.open: standup prompts and follow-ups by DM
+    "files:write",  # files_upload_v2: the retro's flow chart, in its reminder's thread
     # After a post whose answer was lost, look for it (by its metadata) before posting again.
     "channels:history",
     "groups:history",

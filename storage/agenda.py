@@ -30,6 +30,27 @@ def waiting(session: Session, *, team_id: str, status: str, limit: int) -> tuple
     return _page(session, query, limit)
 
 
+def count_by_status(session: Session, *, team_id: str, statuses: Collection[str]) -> dict[str, int]:
+    """How many of the team's experiments are in each of `statuses` (absent ones count 0)."""
+    rows = session.exec(
+        select(Experiment.status, func.count())
+        .where(Experiment.team_id == team_id, col(Experiment.status).in_(statuses))
+        .group_by(col(Experiment.status))
+    ).all()
+    found = dict(rows)
+    return {status: found.get(status, 0) for status in statuses}
+
+
+def longest_waiting(session: Session, *, team_id: str, statuses: Collection[str]) -> Experiment | None:
+    """The experiment that has been in one of `statuses` the longest."""
+    return session.exec(
+        select(Experiment)
+        .where(Experiment.team_id == team_id, col(Experiment.status).in_(statuses))
+        .order_by(col(Experiment.status_changed_at), col(Experiment.number))
+        .limit(1)
+    ).first()
+
+
 def with_review(
     session: Session,
     *,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -36,4 +37,30 @@ def for_experiment(session: Session, *, team_id: str, experiment_id: int) -> Seq
         select(AuditEvent)
         .where(AuditEvent.team_id == team_id, AuditEvent.experiment_id == experiment_id)
         .order_by(col(AuditEvent.created_at), col(AuditEvent.id))
+    ).all()
+
+
+def trail_of_experiments_moved(
+    session: Session, *, team_id: str, actions: Collection[str], since: datetime | None, until: datetime
+) -> Sequence[AuditEvent]:
+    """The `actions` events before `until` of the team's experiments that had one in
+    [since, until) (no lower bound when `since` is None), oldest first. Earlier events come too:
+    a stage that ends in the window may have started before it."""
+    moved = select(AuditEvent.experiment_id).where(
+        AuditEvent.team_id == team_id,
+        col(AuditEvent.action).in_(actions),
+        col(AuditEvent.created_at) < until,
+        col(AuditEvent.experiment_id).is_not(None),
+    )
+    if since is not None:
+        moved = moved.where(col(AuditEvent.created_at) >= since)
+    return session.exec(
+        select(AuditEvent)
+        .where(
+            AuditEvent.team_id == team_id,
+            col(AuditEvent.action).in_(actions),
+            col(AuditEvent.created_at) < until,
+            col(AuditEvent.experiment_id).in_(moved),
+        )
+        .order_by(col(AuditEvent.experiment_id), col(AuditEvent.created_at), col(AuditEvent.id))
     ).all()

@@ -31,6 +31,7 @@ GRANTED_SCOPES = (
     "channels:history",
     "groups:history",
     "im:write",
+    "files:write",
 )
 
 
@@ -72,6 +73,10 @@ class FakeSlack:
         # When set, auth.test always answers `ok: false` with this error (e.g. "invalid_auth"),
         # unlike `fail`, which counts calls: for bots in another process that call it often.
         self.auth_error: str | None = None
+        # Files by id: what files.getUploadURLExternal handed out, the bytes uploaded to its URL,
+        # and where files.completeUploadExternal shared it.
+        self.files: dict[str, dict[str, Any]] = {}
+        self._file_ids = itertools.count(1)
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
         self._server = _Server(("127.0.0.1", 0), self._handler())
@@ -209,7 +214,35 @@ class FakeSlack:
                 if ch == channel and m.get("thread_ts") == thread_ts
             ]
 
+    def shared_files(self, channel: str, thread_ts: str | None = None) -> list[dict[str, Any]]:
+        """Files shared into a channel (into one thread, if given), with their uploaded bytes."""
+        with self._lock:
+            return [
+                f
+                for f in self.files.values()
+                if f.get("channel") == channel and (thread_ts is None or f.get("thread_ts") == thread_ts)
+            ]
+
     # -- serving -------------------------------------------------------------------------
+    def _complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        shared = []
+        for item in json.loads(args.get("files") or "[]"):
+            found = self.files.get(item.get("id", ""))
+            if found is None or "content" not in found:
+                return {"ok": False, "error": "file_not_found"}
+            found.update(
+                title=item.get("title"), channel=args.get("channel_id"), thread_ts=args.get("thread_ts")
+            )
+            shared.append({"id": found["id"], "name": found["name"], "title": found["title"]})
+        if args.get("channel_id"):
+            # Sharing posts a message carrying the files, in the thread when given.
+            ts = f"{1700000000 + next(self._ts)}.000100"
+            msg: dict[str, Any] = {"channel": args["channel_id"], "ts": ts, "files": shared, "text": ""}
+            if args.get("thread_ts"):
+                msg["thread_ts"] = args["thread_ts"]
+            self.messages[(args["channel_id"], ts)] = msg
+        return {"ok": True, "files": shared}
+
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
             if self.auth_error is not None:
@@ -245,6 +278,12 @@ class FakeSlack:
                 if ch == channel and (thread is None or m.get("thread_ts") == thread or ts == thread)
             ]
             return {"ok": True, "messages": found[: int(args.get("limit") or 100)]}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._file_ids):08d}"
+            self.files[file_id] = {"id": file_id, "name": args.get("filename"), "length": int(args["length"])}
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(args)
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{1700000000 + next(self._ts)}.000200"}
         if method == "users.info":
@@ -287,7 +326,11 @@ class FakeSlack:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
+                body = self.rfile.read(length)
+                if self.path.startswith("/upload/"):
+                    self._upload(body)
+                    return
+                raw = body.decode()
                 if "json" in (self.headers.get("Content-Type") or ""):
                     args = json.loads(raw) if raw else {}
                 else:
@@ -321,5 +364,29 @@ class FakeSlack:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+
+            def _upload(self, content: bytes) -> None:
+                """The upload URL files.getUploadURLExternal handed out: raw bytes, answered as
+                files.slack.com does (200 and a short text)."""
+                file_id = self.path[len("/upload/") :]
+                with fake._lock:
+                    fake.calls.append(
+                        Call("upload", {"file_id": file_id, "size": len(content)}, dict(self.headers))
+                    )
+                    fault = fake._take_fault("upload", {})
+                    found = fake.files.get(file_id)
+                    if found is not None and fault is None:
+                        found["content"] = content
+                    fake._lock.notify_all()
+                if fault is not None:
+                    status = fault.status if fault.status != 200 else 500
+                else:
+                    status = 200 if found is not None else 404
+                reply = b"OK - " + str(len(content)).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
 
         return Handler

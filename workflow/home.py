@@ -1,19 +1,19 @@
 """What one person's App Home shows: what waits on them, their experiments and projects, their
-projects' milestones due soon, the workspace's latest, and anything the bot could never deliver
-for them."""
+projects' milestones due soon, the team's flow over the last 30 days, the workspace's latest, and
+anything the bot could never deliver for them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session
 
 from storage import experiments as queries
 from storage.models import Away, Experiment
 from storage.types import utcnow
-from workflow import calendar, delivery, projects
+from workflow import calendar, delivery, insights, projects
 from workflow import vocabulary as v
 from workflow.delivery import Problem
 from workflow.permissions import Policy
@@ -34,14 +34,24 @@ class Home:
     projects: Sequence[MyProject] = ()
     # Open milestones of the person's projects due in the next HOME_DAYS_AHEAD days.
     milestones: Sequence[MilestoneDue] = ()
+    flow: insights.Flow | None = None  # the team's, over `insights.HOME_WINDOW`
 
 
-def home(session: Session, *, team_id: str, user_id: str, policy: Policy, today: date | None = None) -> Home:
+def home(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    policy: Policy,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> Home:
     mine, _ = queries.list_for_team(
         session, team_id=team_id, owner_id=user_id, statuses=OPEN_STATUSES, limit=10
     )
     recent, _ = queries.list_for_team(session, team_id=team_id, limit=10)
-    today = today or utcnow().date()
+    now = now or utcnow()
+    today = today or now.date()
     mine_projects = projects.projects_of_person(session, team_id=team_id, user_id=user_id)
     due = projects.milestones_due(
         session,
@@ -60,4 +70,5 @@ def home(session: Session, *, team_id: str, user_id: str, policy: Policy, today:
         away=calendar.away_status(session, team_id=team_id, user_id=user_id, today=today),
         projects=mine_projects,
         milestones=due,
+        flow=insights.team_flow(session, team_id=team_id, window=insights.HOME_WINDOW, now=now),
     )

@@ -99,7 +99,7 @@ def move(
         experiment_id=experiment.id,
         actor_id=actor_id,
         action=v.status_action(target),
-        detail=f"{previous} → {target}" + (f": {detail}" if detail else ""),
+        detail=v.transition_detail(previous, target, detail),
     )
     delivery.refresh_experiment(session, experiment, actor_id=actor_id)
     # The project card lists its experiments' statuses.

@@ -10,9 +10,10 @@ from sqlmodel import Session
 
 from storage import agenda as queries
 from storage import ceremonies as runs
-from storage.models import Ceremony, Experiment, Learning
+from storage.ceremonies import RunStatus
+from storage.models import Ceremony, CeremonyRun, Experiment, Learning
 from workflow import ceremonies as c
-from workflow import learnings, projects, retros, schedules, standups
+from workflow import insights, learnings, projects, retros, schedules, standups
 from workflow import vocabulary as v
 from workflow.projects import MilestoneDue, ProjectStatus
 
@@ -65,6 +66,8 @@ class Reminder:
     projects_total: int = 0
     # Experiment review: learnings recorded since the last review, oldest first.
     learnings: Sequence[tuple[Learning, Experiment]] = ()
+    # Retrospective: the team's flow since the last retro (its opening line and its chart).
+    flow: insights.Flow | None = None
 
     @property
     def focus(self) -> str | None:
@@ -142,10 +145,38 @@ def build(session: Session, ceremony: Ceremony, *, due_at: datetime, late: bool)
             )
             sections.append(Section(status, items, total))
         actions = retros.carried(session, ceremony, due_at=due_at)
-        return Reminder(ceremony, due_at, late, sections, since=since, actions=actions)
+        flow = insights.flow(session, team_id=team_id, since=since, until=due_at)
+        return Reminder(ceremony, due_at, late, sections, since=since, actions=actions, flow=flow)
     if ceremony.kind == c.STANDUP:
         due = projects.standup_milestones(
             session, team_id=team_id, channel_id=ceremony.channel_id, today=today
         )
         return Reminder(ceremony, due_at, late, milestones=due)
     return Reminder(ceremony, due_at, late)
+
+
+@dataclass(frozen=True)
+class RetroChart:
+    """What the chart in a retro reminder's thread shows, and where it goes."""
+
+    ceremony: Ceremony
+    run: CeremonyRun
+    flow: insights.Flow
+
+    @property
+    def thread_ts(self) -> str:
+        assert self.run.message_ts is not None
+        return self.run.message_ts
+
+
+def retro_chart(session: Session, *, run_id: int) -> RetroChart | None:
+    """The flow over the same period as the retro's reminder, once the reminder is posted (the
+    chart replies under it); None if it never was."""
+    run = session.get(CeremonyRun, run_id)
+    ceremony = session.get(Ceremony, run.ceremony_id) if run else None
+    if run is None or ceremony is None or run.status != RunStatus.POSTED or run.message_ts is None:
+        return None
+    since = retro_since(session, ceremony, run.due_at)
+    return RetroChart(
+        ceremony, run, insights.flow(session, team_id=ceremony.team_id, since=since, until=run.due_at)
+    )

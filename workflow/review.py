@@ -165,7 +165,9 @@ def decide(
         what=f"{kind} review",
         reason=review.reason,
     )
-    lifecycle.move(session, experiment, target, actor_id=actor_id, detail=f"{kind} review: {review.reason}")
+    lifecycle.move(
+        session, experiment, target, actor_id=actor_id, detail=v.review_decision(kind, review.reason)
+    )
     return Outcome(experiment, moved_to=target)
 
 

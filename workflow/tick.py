@@ -133,7 +133,8 @@ def _queue_run(
     actor_id: str | None,
     local_day: date | None = None,
 ) -> None:
-    """Insert the run (the claim) and the delivery that will post it, in the caller's transaction."""
+    """Insert the run (the claim) and the deliveries that will post it (a retro's with its chart),
+    in the caller's transaction."""
     run = _new_run(ceremony, due_at, now, RunStatus.QUEUED, attempts=1, local_day=local_day)
     session.add(run)
     session.flush()  # the unique (ceremony, due_at) insert is the claim
@@ -141,6 +142,9 @@ def _queue_run(
     delivery.reminder(
         session, team_id=ceremony.team_id, run_id=run.id, channel_id=ceremony.channel_id, actor_id=actor_id
     )
+    if ceremony.kind == ceremonies.RETROSPECTIVE:
+        # Queued with the reminder, behind it in the run's stream: the chart replies in its thread.
+        delivery.retro_chart(session, team_id=ceremony.team_id, run_id=run.id, channel_id=ceremony.channel_id)
 
 
 def queue_reminders(db: Database, *, now: datetime, config: TickConfig, report: PassReport) -> None:

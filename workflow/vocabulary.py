@@ -107,3 +107,20 @@ def review_action(kind: str) -> str:
 
 def signoff_action(role: str) -> str:
     return f"{AuditAction.SIGNOFF}:{role}"
+
+
+def transition_detail(previous: str, target: str, why: str | None = None) -> str:
+    """The detail of a status change's audit record: `in_review → rejected: <why>`."""
+    return f"{previous} → {target}" + (f": {why}" if why else "")
+
+
+def review_decision(kind: str, reason: str) -> str:
+    """Why a review decision changed the status (changes requested, rejected): `ethics review: <reason>`."""
+    return f"{kind} review: {reason}"
+
+
+def decided_review(detail: str | None) -> str | None:
+    """The review whose decision made a status change, read back from the detail that
+    `transition_detail` and `review_decision` built; None for any other change."""
+    _, _, why = (detail or "").partition(": ")
+    return next((kind for kind in REVIEW_KINDS if why.startswith(review_decision(kind, ""))), None)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.blocks import Block, Message, context, divider, header, message, section
 from bot.blocks.experiments import card_link
+from bot.blocks.insights import retro_line
 from bot.blocks.learnings import since_review_block
 from bot.blocks.projects import next_milestone_text, project_milestone_line
 from bot.blocks.retros import carried_blocks, note_button
@@ -139,6 +140,9 @@ def reminder_message(reminder: Reminder, *, run_id: int | None = None) -> Messag
         header(name if ceremony.kind == c.CUSTOM else f"{name}: {minutes}"),
         section(f"{icon} *{escape(name)}* starts now · *{minutes}*{focus}\n{invitation}"),
     ]
+    if ceremony.kind == c.RETROSPECTIVE and reminder.flow is not None and reminder.since is not None:
+        since = _local(reminder.since, ceremony.timezone)
+        blocks.append(section(f":bar_chart: *Since {since:%a %d %b}:* {retro_line(reminder.flow)}"))
     if ceremony.kind == c.RETROSPECTIVE:
         blocks += carried_blocks(reminder.actions)
     if ceremony.kind == c.RETROSPECTIVE and reminder.since is not None:

@@ -9,6 +9,7 @@ from bot.blocks import Block, context, divider, header, section
 from bot.blocks.calendar import away_line
 from bot.blocks.deliveries import problem_block
 from bot.blocks.experiments import card_link, status_label
+from bot.blocks.insights import home_blocks
 from bot.blocks.projects import next_milestone_text, project_milestone_line
 from bot.text import escape, truncate, user_mention
 from storage.models import Experiment
@@ -68,6 +69,8 @@ def home_view(home: Home, *, today: date) -> dict[str, Any]:
     blocks += [divider(), section(f"*Milestones due in the next {HOME_DAYS_AHEAD} days*")]
     lines = [f"• {project_milestone_line(d.milestone, d.project, d.today)}" for d in home.milestones]
     blocks.append(section("\n".join(lines)) if lines else context("None in your projects."))
+    if home.flow is not None:
+        blocks += [divider(), *home_blocks(home.flow)]
     blocks += [divider(), section("*Latest in this workspace*")]
     blocks += [_experiment_line(e) for e in home.recent] or [context("No experiments yet.")]
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}

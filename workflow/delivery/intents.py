@@ -201,6 +201,21 @@ def retro_board(session: Session, *, team_id: str, run_id: int, channel_id: str)
     )
 
 
+def retro_chart(session: Session, *, team_id: str, run_id: int, channel_id: str) -> None:
+    """Queue uploading the retro's flow chart, after the reminder it replies under (same stream).
+    It is drawn when it is sent, by the delivery worker, never in the scheduler's pass."""
+    queries.enqueue(
+        session,
+        Delivery(
+            team_id=team_id,
+            kind=Kind.RETRO_CHART,
+            subject_id=run_id,
+            channel_id=channel_id,
+            stream=run_stream(run_id),
+        ),
+    )
+
+
 def refresh_home(session: Session, *, team_id: str, user_id: str) -> None:
     """Queue publishing the person's App Home (once, however often it is asked for meanwhile)."""
     key = f"home:{team_id}:{user_id}"

@@ -24,6 +24,7 @@ class Kind(StrEnum):
     STANDUP_ANSWER = "standup_answer"  # post or edit an answer's reply in the reminder's thread
     STANDUP_SUMMARY = "standup_summary"  # edit the reminder to add (or refresh) the summary
     RETRO_BOARD = "retro_board"  # post (or update) a retro's board of notes in its reminder's thread
+    RETRO_CHART = "retro_chart"  # upload the flow chart (time per stage) into a retro reminder's thread
 
 
 class Notice(StrEnum):
@@ -49,6 +50,7 @@ PACED = frozenset(
         Kind.STANDUP_ANSWER,
         Kind.STANDUP_SUMMARY,
         Kind.RETRO_BOARD,
+        Kind.RETRO_CHART,
     }
 )
 

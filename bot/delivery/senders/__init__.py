@@ -9,6 +9,7 @@ kind of delivery is one function in the module named for its subject, and one li
 from __future__ import annotations
 
 from bot.delivery.senders.ceremonies import send_reminder
+from bot.delivery.senders.charts import send_retro_chart
 from bot.delivery.senders.experiments import send_experiment, send_notice, send_nudge
 from bot.delivery.senders.home import send_home
 from bot.delivery.senders.posting import NothingToSend, SendContext, Sender
@@ -37,4 +38,5 @@ SENDERS: dict[Kind, Sender] = {
     Kind.STANDUP_ANSWER: send_standup_answer,
     Kind.STANDUP_SUMMARY: send_standup_summary,
     Kind.RETRO_BOARD: send_retro_board,
+    Kind.RETRO_CHART: send_retro_chart,
 }

@@ -15,7 +15,9 @@ def send_home(ctx: SendContext, row: Delivery) -> str | None:
     assert row.user_id is not None
     today = calendar.today(ctx.config.timezone, ctx.now)
     with ctx.db.read() as session:
-        mine = home.home(session, team_id=row.team_id, user_id=row.user_id, policy=ctx.policy, today=today)
+        mine = home.home(
+            session, team_id=row.team_id, user_id=row.user_id, policy=ctx.policy, today=today, now=ctx.now
+        )
         view = home_view(mine, today=today)
     ctx.client.views_publish(user_id=row.user_id, view=view)
     return None

@@ -1,6 +1,7 @@
-"""`/aiteam`: team roles. One module per group of subcommands; this table is where they meet."""
+"""`/aiteam`: roles, away days and flow insights. One module per group of subcommands; this
+table is where they meet."""
 
-from bot.listeners.commands.aiteam import away, roles
+from bot.listeners.commands.aiteam import away, insights, roles
 from bot.listeners.commands.router import Subcommand
 
 USAGE = """*`/aiteam` commands*
@@ -10,6 +11,8 @@ USAGE = """*`/aiteam` commands*
 • `/aiteam away [until YYYY-MM-DD] [reason]`: you're away (through that day, or until you're back): \
 no standup prompts, follow-ups or review nudges
 • `/aiteam back`: you're back
+• `/aiteam insights [30d|90d|all]`: where the team's work waits: time per stage, review waits per \
+review and reviewer, work in progress (default `30d`)
 • `/aiteam help`: this text
 Roles decide who may click what: reviewers decide reviews, `technical_lead`, `product_owner` and \
 `security` sign off production. Workspace admins and owners, `ADMIN_USER_IDS` and holders of `admin` \
@@ -20,6 +23,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "role": roles.change_role,
     "away": away.away,
     "back": away.back,
+    "insights": insights.show_insights,
 }
 
 
