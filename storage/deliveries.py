@@ -8,10 +8,11 @@ serialises writers, so the same statement inside its write transaction is just a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Integer, Select, String, and_, bindparam, exists, func, or_, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -36,24 +37,30 @@ class State(StrEnum):
 UNDELIVERED = (State.PENDING, State.SENDING)
 
 
-# One statement per dialect: the partial unique index on waiting rows' keys decides, race-free.
-_ENQUEUE = {
-    dialect: insert(Delivery.__table__).on_conflict_do_nothing(  # type: ignore[arg-type]
-        index_elements=["coalesce_key"], index_where=text(WAITING_KEY)
+def _enqueue_statement(insert: Callable[..., Any]) -> Any:
+    statement = insert(Delivery.__table__)
+    # The partial unique index on waiting rows' keys decides, race-free. On a conflict the
+    # waiting row is touched, not skipped: that locks it until this transaction commits, so no
+    # worker claims and renders it before the change it now covers is there to see.
+    return statement.on_conflict_do_update(
+        index_elements=["coalesce_key"],
+        index_where=text(WAITING_KEY),
+        set_={"updated_at": statement.excluded.updated_at},
     )
-    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
-}
 
 
-def enqueue(session: Session, row: Delivery) -> bool:
-    """Queue `row`; False when a waiting row with its coalesce key already covers it."""
+# One statement per dialect, built once.
+_ENQUEUE = {"postgresql": _enqueue_statement(pg_insert), "sqlite": _enqueue_statement(sqlite_insert)}
+
+
+def enqueue(session: Session, row: Delivery) -> None:
+    """Queue `row`, or let the waiting row with its coalesce key cover it."""
     session.info[ENQUEUED] = True
     if row.coalesce_key is None:
         session.add(row)
-        return True
+        return
     connection = session.connection()
-    statement = _ENQUEUE[connection.dialect.name]
-    return connection.execute(statement, row.model_dump(exclude={"id"})).rowcount == 1
+    connection.execute(_ENQUEUE[connection.dialect.name], row.model_dump(exclude={"id"}))
 
 
 # Built once: building a statement costs more than running it against an index, and these run

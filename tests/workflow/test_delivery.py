@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -71,6 +72,44 @@ def test_refreshes_coalesce_while_waiting_and_queue_anew_once_one_is_being_sent(
     rows = _rows(db)
     assert rows[0].id == claimed.id
     assert [r.state for r in rows] == ["sending", "pending"]
+
+
+def test_a_waiting_render_is_not_claimed_while_a_change_it_covers_is_uncommitted(db: Database) -> None:
+    """A change whose refresh was absorbed by a waiting row must be seen by that row's render:
+    the waiting row cannot be claimed (and rendered) until the change commits."""
+    e = _propose(db)  # its card waits, pending
+    absorbed, go = threading.Event(), threading.Event()
+    committed_at: list[float] = []
+
+    def change() -> None:
+        with db.session() as session:
+            experiments.redraw(session, team_id=TEAM_ID, number=e.number)
+            absorbed.set()
+            go.wait(5)
+        committed_at.append(time.monotonic())
+
+    changer = threading.Thread(target=change)
+    changer.start()
+    assert absorbed.wait(5)
+    claims: list[tuple[list[Delivery], float]] = []
+
+    def claim() -> None:
+        rows = _claim(db)
+        claims.append((rows, time.monotonic()))
+
+    claimer = threading.Thread(target=claim)
+    claimer.start()
+    claimer.join(0.5)  # SQLite: it waits for the write lock; PostgreSQL: it passes over the row
+    go.set()
+    changer.join(5)
+    claimer.join(5)
+    (rows, claimed_at), committed = claims[0], committed_at[0]
+    if rows:
+        assert claimed_at >= committed, "the waiting row was claimed before the change it covers"
+    else:
+        (row,) = _claim(db)  # once the change committed, the row is there to claim
+        assert row.subject_id == e.id
+    assert len(_rows(db)) == 1
 
 
 def test_only_the_first_row_of_a_stream_is_claimed_and_streams_go_in_parallel(db: Database) -> None:
