@@ -19,9 +19,12 @@ checkpoint so a burst does not leave it large.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +86,91 @@ def make_engine(url: str, *, pool_size: int | None = None, **kwargs: Any) -> Eng
     return engine
 
 
+@dataclass
+class _Waiter:
+    thread: int
+    background: bool
+    ready: threading.Event = field(default_factory=threading.Event)
+
+
+class _WriteTurns:
+    """Whose turn it is to write to SQLite, among this process's threads and the bot's processes.
+
+    SQLite lets one writer in at a time and makes the others poll with growing sleeps (up to
+    100 ms each), first come not first served: under load, a waiting process sleeps through
+    many of another's transactions, and a waiting thread can lose to later ones again and
+    again. So writers queue here instead:
+
+    - In the process, turns go in arrival order, except that a unit of work someone waits for
+      (an ack) goes before waiting background ones (a delivery's bookkeeping); those still get
+      every `BACKGROUND_EVERY`-th turn, so cards keep flowing during a burst.
+    - Across processes, a turn holds an exclusive `flock` on a file beside the database: the
+      kernel wakes the next process as soon as it is released.
+
+    A thread already holding the turn may open another unit of work (re-entrant).
+    """
+
+    BACKGROUND_EVERY = 3
+
+    def __init__(self, lock_path: Path | None) -> None:
+        self._mutex = threading.Lock()
+        self._owner: int | None = None
+        self._depth = 0
+        self._waiting: deque[_Waiter] = deque()
+        self._foreground_streak = 0
+        # Kept open for the life of the process: the lock belongs to the open file.
+        self._file = open(lock_path, "ab") if lock_path is not None else None  # noqa: SIM115
+
+    @contextmanager
+    def turn(self, *, background: bool) -> Iterator[None]:
+        me = threading.get_ident()
+        waiter: _Waiter | None = None
+        with self._mutex:
+            if self._owner == me:
+                self._depth += 1
+            elif self._owner is None and not self._waiting:
+                self._owner, self._depth = me, 1
+            else:
+                waiter = _Waiter(me, background)
+                self._waiting.append(waiter)
+        if waiter is not None:
+            waiter.ready.wait()  # the thread before us handed the turn over
+        outermost = self._depth == 1
+        try:
+            if outermost and self._file is not None:
+                fcntl.flock(self._file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                if outermost and self._file is not None:
+                    fcntl.flock(self._file, fcntl.LOCK_UN)
+        finally:
+            with self._mutex:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Give the turn to the next waiter (called with the mutex held)."""
+        if not self._waiting:
+            self._owner = None
+            return
+        foreground = next((w for w in self._waiting if not w.background), None)
+        background = next((w for w in self._waiting if w.background), None)
+        if foreground is not None and (
+            background is None or self._foreground_streak < self.BACKGROUND_EVERY - 1
+        ):
+            chosen = foreground
+            self._foreground_streak += background is not None
+        else:
+            chosen = background or foreground
+            self._foreground_streak = 0
+        assert chosen is not None
+        self._waiting.remove(chosen)
+        self._owner, self._depth = chosen.thread, 1
+        chosen.ready.set()
+
+
 class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
@@ -92,10 +180,7 @@ class Database:
             options["postgresql_readonly"] = True
         self._reader = self.engine.execution_options(**options)
         self._on_enqueue: list[Callable[[], None]] = []
-        # SQLite lets one writer in at a time and makes the others poll with growing sleeps (up
-        # to 100 ms each), first come not first served. Writers of one process queue here
-        # instead, in order, so SQLite only arbitrates between processes.
-        self._writer = threading.RLock() if self.is_sqlite else contextlib.nullcontext()
+        self._turns = _WriteTurns(_lock_path(url)) if self.is_sqlite else None
         # PostgreSQL: a small pool of its own for the short, independent transactions a unit of
         # work takes on the side (an experiment's number). Drawn from the main pool, a thread
         # holding one connection and waiting for a second could wait for ever once every
@@ -113,9 +198,13 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A unit of work: commits on success, rolls back on any exception."""
-        with self._writer, Session(self.engine, expire_on_commit=False) as session:
+    def session(self, *, background: bool = False) -> Iterator[Session]:
+        """A unit of work: commits on success, rolls back on any exception.
+
+        `background`: nobody is waiting on it (a delivery's bookkeeping); on SQLite, units of
+        work someone waits for write first (see `_WriteTurns`)."""
+        turn = self._turns.turn(background=background) if self._turns else contextlib.nullcontext()
+        with turn, Session(self.engine, expire_on_commit=False) as session:
             session.info[SIDE_ENGINE] = self._side
             try:
                 yield session
@@ -148,6 +237,14 @@ class Database:
         self.engine.dispose()
         if self._side is not None:
             self._side.dispose()
+
+
+def _lock_path(url: str) -> Path | None:
+    """The file whose `flock` takes turns between processes: beside the database file."""
+    database = make_url(url).database
+    if database in (None, "", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(f"{database}.writer-lock")
 
 
 def alembic_config(url: str) -> Config:

@@ -103,7 +103,7 @@ def send_one(
         failure = classify(error)
         if failure.error.startswith(BUG):
             log.exception("delivery %s (%s) hit a bug", row.id, row.kind)
-    with db.session() as session:
+    with db.session(background=True) as session:
         # What Slack said (a posted message's ts) is kept even if the claim was lost meanwhile.
         for write in ctx.writes:
             write(session)
@@ -143,7 +143,7 @@ def claim(
     queue costs no write lock on SQLite (needless when a commit just said something is due)."""
     if limit <= 0 or (look_first and not _anything_due(db, config.pace, now)):
         return []
-    with db.session() as session:
+    with db.session(background=True) as session:
         return claim_in(session, config, worker=worker, now=now, limit=limit)
 
 
