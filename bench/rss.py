@@ -1,8 +1,11 @@
 """Peak resident memory of a process tree, read from /proc (Linux), sampled in the background.
 
-Each process's own peak is its VmHWM; the tree's figure is the sum of those peaks over every
-process seen in the tree while sampling (gunicorn's master and its workers). Shared pages are
-counted once per process, as RSS always does.
+The figure is the largest sum, at one sampling moment, of the resident memory (VmRSS) of every
+process then in the tree (gunicorn's master and its workers): what a container's memory limit
+sees. Summing each process's own peak (VmHWM) instead would add peaks from different moments,
+and count the memory `python -m bot web` used for its checks and migrations before it replaced
+itself with gunicorn's master (the same pid keeps its high-water mark across `exec`). Shared
+pages are counted once per process, as RSS always does.
 """
 
 from __future__ import annotations
@@ -32,11 +35,11 @@ def tree(pid: int, *, limit: int = 256) -> list[int]:
     return pids
 
 
-def peak_kb(pid: int) -> int | None:
-    """VmHWM of `pid` in kB, or None if it is gone."""
+def rss_kb(pid: int) -> int | None:
+    """VmRSS of `pid` in kB, or None if it is gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     except (OSError, ValueError):
         return None
@@ -44,12 +47,14 @@ def peak_kb(pid: int) -> int | None:
 
 
 class TreePeak:
-    """Samples the tree under a root pid every `interval` s until stopped; `mb` is the sum of peaks."""
+    """Samples the tree under a root pid every `interval` s until stopped; `mb` is the largest
+    summed RSS seen at one moment."""
 
-    def __init__(self, root: int, interval: float = 0.25) -> None:
+    def __init__(self, root: int, interval: float = 0.1) -> None:
         self.root = root
         self.interval = interval
-        self._peaks: dict[int, int] = {}
+        self._peak_kb = 0
+        self._seen: set[int] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
 
@@ -58,17 +63,20 @@ class TreePeak:
         return self
 
     def sample(self) -> None:
+        total = 0
         for pid in tree(self.root):
-            kb = peak_kb(pid)
+            kb = rss_kb(pid)
             if kb is not None:
-                self._peaks[pid] = max(kb, self._peaks.get(pid, 0))
+                total += kb
+                self._seen.add(pid)
+        self._peak_kb = max(self._peak_kb, total)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             self.sample()
 
     def stop(self) -> float:
-        """Stop sampling (one last sample first) and return the summed peak in MB."""
+        """Stop sampling (one last sample first) and return the peak in MB."""
         self.sample()
         self._stop.set()
         self._thread.join(5)
@@ -76,8 +84,8 @@ class TreePeak:
 
     @property
     def mb(self) -> float:
-        return sum(self._peaks.values()) / 1024
+        return self._peak_kb / 1024
 
     @property
     def processes(self) -> int:
-        return len(self._peaks)
+        return len(self._seen)

@@ -46,7 +46,7 @@ def _serve_http(settings: Settings, *, scheduler: bool) -> None:
     from bot.web import serve
 
     settings.require("slack_bot_token", "slack_signing_secret")
-    serve(scheduler=scheduler)
+    serve(settings, scheduler=scheduler)
 
 
 def cmd_web(settings: Settings, _args: argparse.Namespace) -> int:

@@ -1,8 +1,10 @@
-"""gunicorn's configuration for `python -m bot web` (and `run` over HTTP), read from settings.
+"""gunicorn's configuration for `python -m bot web` (and `run` over HTTP).
 
 `python -m bot` checks and migrates first, then replaces itself with a fresh gunicorn master
-(`bot.web.serve`), so the master holds none of the bot's libraries or the migration's: each
-worker imports the bot after the fork and builds its own database pool and delivery worker.
+(`bot.web.serve`), passing the bind address, workers and threads from settings on gunicorn's
+command line. The master imports nothing of the bot (not even its settings) unless it runs the
+scheduler: each worker imports the bot after the fork and builds its own database pool and
+delivery worker.
 """
 
 from __future__ import annotations
@@ -10,16 +12,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from bot.settings import SCHEDULER_IN_MASTER, load_settings
+# Set by `python -m bot` (run, over HTTP) for gunicorn's master to run the scheduler, once.
+SCHEDULER_IN_MASTER = "AITEAM_SCHEDULER_IN_MASTER"
 
-_settings = load_settings()
-
-bind = f"{_settings.bind_host}:{_settings.port}"
-workers = _settings.web_concurrency
-# Listeners answer in the request's own thread (parse, one transaction, ack), so WEB_THREADS is
-# how many requests a worker serves at once.
+# Listeners answer in the request's own thread (parse, one transaction, ack), so the threads
+# (WEB_THREADS) are how many requests a worker serves at once.
 worker_class = "gthread"
-threads = _settings.web_threads
 timeout = 30
 accesslog = "-"
 # gunicorn 22+ opens a control socket in the home directory; the bot needs none.
@@ -30,5 +28,7 @@ def when_ready(_server: Any) -> None:
     if os.environ.get(SCHEDULER_IN_MASTER) == "1":
         from bot.scheduler import make_scheduler
         from bot.services import open_database
+        from bot.settings import load_settings
 
-        make_scheduler(_settings, open_database(_settings), blocking=False).start()
+        settings = load_settings()
+        make_scheduler(settings, open_database(settings), blocking=False).start()

@@ -13,10 +13,12 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 README_SETTINGS = "see README.md, section 'Settings'"
-# Set by `python -m bot` (run, over HTTP) for gunicorn's master to run the scheduler, once.
-SCHEDULER_IN_MASTER = "AITEAM_SCHEDULER_IN_MASTER"
 # The databases the migrations and the claim queries are written for.
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
+
+
+# Database connections the delivery threads of a process share (see `database_pool_size`).
+DELIVERY_CONNECTIONS = 8
 
 
 class Settings(BaseSettings):
@@ -43,11 +45,11 @@ class Settings(BaseSettings):
     reminder_grace_minutes: int = Field(default=60, ge=0)
     web_concurrency: int = Field(default=2, ge=1)
     # Sizing, per process (see README, "Sizing"): requests served at once, Slack calls made
-    # after an ack (modals, private answers), deliveries sent at once. The database pool is
-    # their sum plus two, so no thread ever waits for a connection.
+    # after an ack (modals, private answers), deliveries in flight at once (each mostly waits
+    # on Slack, holding no database connection meanwhile).
     web_threads: int = Field(default=8, ge=1, le=256)
     answer_threads: int = Field(default=4, ge=1, le=64)
-    delivery_threads: int = Field(default=8, ge=1, le=256)
+    delivery_threads: int = Field(default=64, ge=1, le=256)
     # Per-channel posting pace: Slack allows about one message a second per channel, with
     # short bursts. A rate of 0 turns pacing off (benchmarks against a fake Slack).
     delivery_rate_per_channel: float = Field(default=1.0, ge=0)
@@ -116,7 +118,10 @@ class Settings(BaseSettings):
 
     @property
     def database_pool_size(self) -> int:
-        return self.web_threads + self.answer_threads + self.delivery_threads + 2
+        """A connection for each request and answer thread, so none waits for one; delivery
+        threads hold one only for their short units of work, never across a Slack call, so they
+        share a few; plus the delivery loop and `/healthz`."""
+        return self.web_threads + self.answer_threads + min(self.delivery_threads, DELIVERY_CONNECTIONS) + 2
 
     def require(self, *names: str) -> None:
         """Raise SettingsError naming the first of `names` that is unset."""

@@ -98,14 +98,28 @@ def application() -> WSGIApp:
     return create_wsgi_app(load_settings())
 
 
-def serve(*, scheduler: bool) -> NoReturn:
+def serve(settings: Settings, *, scheduler: bool) -> NoReturn:
     """Replace this process with a fresh gunicorn master serving the bot (see bot/gunicorn_conf.py).
 
-    Settings come to gunicorn through the environment, as they came here. With `scheduler`, the
-    master also runs the scheduler (`python -m bot` over HTTP); `web` never does.
+    Settings come to the workers through the environment, as they came here; the master gets
+    only what it needs, on its command line. With `scheduler`, the master also runs the
+    scheduler (`python -m bot` over HTTP); `web` never does.
     """
     env = {**os.environ, SCHEDULER_IN_MASTER: "1" if scheduler else "0"}
-    argv = [sys.executable, "-m", "gunicorn", "--config", "python:bot.gunicorn_conf", "bot.web:application()"]
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:bot.gunicorn_conf",
+        "--bind",
+        f"{settings.bind_host}:{settings.port}",
+        "--workers",
+        str(settings.web_concurrency),
+        "--threads",
+        str(settings.web_threads),
+        "bot.web:application()",
+    ]
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, argv, env)
