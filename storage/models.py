@@ -470,3 +470,17 @@ class BiasCheck(SQLModel, table=True):
     findings: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     result: str = Field(max_length=16)  # passed | concerns
     created_at: datetime = _ts()
+
+
+class SentMessage(SQLModel, table=True):
+    """What the bot last sent into a message it keeps up to date (a card, a thread reply): a
+    digest of the rendered payload, so an update that would change nothing is not sent."""
+
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", "ts", name="uq_sent_team_channel_ts"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    ts: str = Field(max_length=32)
+    digest: str = Field(max_length=64)
+    updated_at: datetime = _ts()

@@ -121,8 +121,15 @@ def record_posted(session: Session, *, experiment_id: int, slot: Slot, ts: str) 
 
 
 def redraw(session: Session, *, team_id: str, number: int) -> None:
-    """Queue showing the card and thread as they are (after a refused click Slack drew anyway)."""
-    delivery.refresh_experiment(session, get(session, team_id=team_id, number=number), actor_id=None)
+    """Queue showing the card and thread as they are (after a refused click Slack drew anyway):
+    in full, since Slack no longer shows what was last sent."""
+    experiment = get(session, team_id=team_id, number=number)
+    if experiment.channel_id is not None:
+        posted = [getattr(experiment, slot.value) for slot in Slot]
+        delivery.forget_sent(
+            session, team_id=team_id, channel_id=experiment.channel_id, ts=[ts for ts in posted if ts]
+        )
+    delivery.refresh_experiment(session, experiment, actor_id=None)
 
 
 def touch(experiment: Experiment, *, status: str | None = None) -> None:

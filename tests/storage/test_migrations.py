@@ -165,3 +165,25 @@ def test_upgrading_the_claim_index_keeps_the_queue_and_its_order(db: Database) -
     with db.read() as session:
         heads = deliveries.ready_heads(session, now=now, limit=10, skip_locked=False)
     assert [r.id for r in heads] == [2, 3, 6]
+
+
+def test_upgrading_to_sent_digests_keeps_cards_and_sends_each_once_more(db: Database) -> None:
+    """Cards posted by the previous release (revision 0008) keep their ts; with no digest known
+    yet, their next update goes out in full."""
+    command.downgrade(alembic_config(db.url), "0008")
+    at = "2026-12-01 09:30:00"
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO experiment (id, team_id, number, hypothesis, workstream, owner_id, status, "
+                "timeline_weeks, channel_id, message_ts, review_message_ts, version, created_at, "
+                f"updated_at, status_changed_at) VALUES (1, 'T1', 1, 'H1', 'experimentation', 'U1', "
+                f"'in_review', 2, 'C1', '1.1', '1.2', 3, '{at}', '{at}', '{at}')"
+            )
+        )
+    db.migrate()
+    with db.engine.connect() as conn:
+        card = conn.execute(text("SELECT message_ts, review_message_ts FROM experiment")).one()
+        digests = conn.execute(text("SELECT count(*) FROM sentmessage")).scalar()
+    assert tuple(card) == ("1.1", "1.2")
+    assert digests == 0

@@ -18,7 +18,8 @@ here knows Slack: a send that failed is described by a `Failure`, classified by 
 
 Where things are: `kinds` (what a row asks for, streams), `intents` (one function per thing a
 change can owe Slack), `queue` (claiming, pacing, recording outcomes), `problems` (the backlog
-and what could never be delivered). Callers use this package: `delivery.refresh_experiment(...)`.
+and what could never be delivered), `sent` (what was last sent into the messages kept up to
+date). Callers use this package: `delivery.refresh_experiment(...)`.
 """
 
 from storage.deliveries import State
@@ -71,6 +72,7 @@ from workflow.delivery.queue import (
     record,
     retry,
 )
+from workflow.delivery.sent import forget_sent, remember_sent, sent_digests
 
 __all__ = [
     "CLAIM_ROUNDS",
@@ -93,6 +95,7 @@ __all__ = [
     "describe",
     "drop",
     "experiment_stream",
+    "forget_sent",
     "listing",
     "milestone_overdue",
     "notice",
@@ -106,11 +109,13 @@ __all__ = [
     "refresh_home",
     "refresh_project",
     "refresh_projects_of",
+    "remember_sent",
     "reminder",
     "retro_board",
     "retro_chart",
     "retry",
     "run_stream",
+    "sent_digests",
     "standup_answer",
     "standup_dm",
     "standup_prompts",

@@ -17,7 +17,7 @@ from bot.blocks.review import (
     signoff_message,
 )
 from bot.blocks.standups import blocked_notice
-from bot.delivery.senders.posting import NothingToSend, SendContext, post
+from bot.delivery.senders.posting import NothingToSend, SendContext, keep, post, sent
 from storage.models import BiasCheck, Delivery, Experiment, Learning
 from workflow import (
     delivery,
@@ -30,35 +30,68 @@ from workflow.experiments import ExperimentDetail, Slot
 
 
 def _detail(ctx: SendContext, row: Delivery) -> ExperimentDetail:
+    return _detail_and_sent(ctx, row, with_sent=False)[0]
+
+
+def _detail_and_sent(
+    ctx: SendContext, row: Delivery, *, with_sent: bool = True
+) -> tuple[ExperimentDetail, dict[str, str]]:
+    """The experiment as it is now, and what was last sent into its messages."""
     with ctx.db.read() as session:
         experiment = session.get(Experiment, row.subject_id)
         if experiment is None:
             raise NothingToSend("the experiment was deleted")
-        return experiments.detail(session, experiment)
-
-
-def _record(ctx: SendContext, experiment: Experiment, slot: Slot, ts: str) -> None:
-    assert experiment.id is not None
-    experiment_id = experiment.id
-    ctx.record(
-        lambda session: experiments.record_posted(session, experiment_id=experiment_id, slot=slot, ts=ts)
-    )
-    setattr(experiment, slot.value, ts)
+        d = experiments.detail(session, experiment)
+        known: dict[str, str] = {}
+        if with_sent and experiment.channel_id is not None:
+            posted = [getattr(experiment, slot.value) for slot in Slot]
+            known = sent(session, team_id=experiment.team_id, channel=experiment.channel_id, ts=posted)
+        return d, known
 
 
 def _key(experiment: Experiment, slot: Slot) -> str:
     return f"{experiment.team_id}:{experiment.id}:{slot.value}"
 
 
+def _keep(
+    ctx: SendContext,
+    d: ExperimentDetail,
+    slot: Slot,
+    payload: Message,
+    known: dict[str, str],
+    *,
+    thread_ts: str | None = None,
+) -> str:
+    """Post the slot's message, or bring it up to date if its render changed; its ts."""
+    e = d.experiment
+    assert e.channel_id is not None and e.id is not None
+    ts = getattr(e, slot.value)
+    kept = keep(
+        ctx,
+        team_id=e.team_id,
+        channel=e.channel_id,
+        key=_key(e, slot),
+        payload=payload,
+        ts=ts,
+        known=known,
+        thread_ts=thread_ts,
+    )
+    if ts is None:
+        experiment_id = e.id
+        ctx.record(
+            lambda session: experiments.record_posted(
+                session, experiment_id=experiment_id, slot=slot, ts=kept
+            )
+        )
+        setattr(e, slot.value, kept)
+    return kept
+
+
 def _ensure_card(ctx: SendContext, d: ExperimentDetail) -> str:
     """The card's ts, posting the card first if it is not in the channel yet."""
-    e = d.experiment
-    assert e.channel_id is not None
-    if e.message_ts is None:
-        ts = post(ctx, channel=e.channel_id, key=_key(e, Slot.CARD), payload=card(d))
-        _record(ctx, e, Slot.CARD, ts)
-    assert e.message_ts is not None
-    return e.message_ts
+    if d.experiment.message_ts is not None:
+        return d.experiment.message_ts
+    return _keep(ctx, d, Slot.CARD, card(d), {})
 
 
 def _deployment(d: ExperimentDetail) -> Message:
@@ -73,23 +106,17 @@ REPLIES: dict[Slot, Callable[[ExperimentDetail], Message]] = {
 
 
 def send_experiment(ctx: SendContext, row: Delivery) -> str | None:
-    """Post or update the card, then post or update each thread reply the experiment has reached."""
-    d = _detail(ctx, row)
+    """Post or update the card, then post or update each thread reply the experiment has reached;
+    a message whose render did not change since it was last sent is left alone."""
+    d, known = _detail_and_sent(ctx, row)
     e = d.experiment
     if e.channel_id is None:
         return "the experiment has no channel"
-    posted_now = e.message_ts is None
-    card_ts = _ensure_card(ctx, d)
-    if not posted_now:
-        ctx.client.chat_update(channel=e.channel_id, ts=card_ts, **card(d))
+    card_ts = _keep(ctx, d, Slot.CARD, card(d), known)
     due = d.replies_due()
     for slot, render in REPLIES.items():
-        ts = getattr(e, slot.value)
-        if ts is not None:
-            ctx.client.chat_update(channel=e.channel_id, ts=ts, **render(d))
-        elif slot in due:
-            ts = post(ctx, channel=e.channel_id, key=_key(e, slot), payload=render(d), thread_ts=card_ts)
-            _record(ctx, e, slot, ts)
+        if getattr(e, slot.value) is not None or slot in due:
+            _keep(ctx, d, slot, render(d), known, thread_ts=card_ts)
     return None
 
 

@@ -7,7 +7,9 @@ posting again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +21,7 @@ from sqlmodel import Session
 from bot.blocks import Message
 from storage.db import Database
 from storage.models import Delivery
+from workflow import delivery
 from workflow.permissions import Policy
 from workflow.tick import TickConfig
 
@@ -64,6 +67,44 @@ def post(ctx: SendContext, *, channel: str, key: str, payload: Message, thread_t
         **payload,
     )
     return str(response["ts"])
+
+
+def digest_of(payload: Message) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def sent(session: Session, *, team_id: str, channel: str, ts: Iterable[str | None]) -> dict[str, str]:
+    """What was last sent into these messages (by ts), for `keep`."""
+    return delivery.sent_digests(session, team_id=team_id, channel_id=channel, ts=[t for t in ts if t])
+
+
+def keep(
+    ctx: SendContext,
+    *,
+    team_id: str,
+    channel: str,
+    key: str,
+    payload: Message,
+    ts: str | None,
+    known: Mapping[str, str],
+    thread_ts: str | None = None,
+) -> str:
+    """Post `payload` (`ts` None), or bring the message `ts` up to date, unless `known` shows
+    this very payload was the last sent there; remember what was sent. Returns the ts."""
+    digest = digest_of(payload)
+    if ts is None:
+        ts = post(ctx, channel=channel, key=key, payload=payload, thread_ts=thread_ts)
+    elif known.get(ts) == digest:
+        return ts
+    else:
+        ctx.client.chat_update(channel=channel, ts=ts, **payload)
+    kept = ts
+    ctx.record(
+        lambda session: delivery.remember_sent(
+            session, team_id=team_id, channel_id=channel, ts=kept, digest=digest
+        )
+    )
+    return ts
 
 
 def find_post(ctx: SendContext, *, channel: str, key: str, thread_ts: str | None) -> str | None:

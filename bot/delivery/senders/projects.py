@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.blocks.projects import card as project_card
 from bot.blocks.projects import overdue_message
-from bot.delivery.senders.posting import NothingToSend, SendContext, post
+from bot.delivery.senders.posting import NothingToSend, SendContext, keep, post, sent
 from storage.models import Delivery, Project
 from workflow import (
     projects,
@@ -12,35 +12,59 @@ from workflow import (
 
 
 def _project_detail(ctx: SendContext, project_id: int | None) -> projects.ProjectDetail:
+    return _project_detail_and_sent(ctx, project_id)[0]
+
+
+def _project_detail_and_sent(
+    ctx: SendContext, project_id: int | None
+) -> tuple[projects.ProjectDetail, dict[str, str]]:
+    """The project as it is now, and what was last sent into its card."""
     with ctx.db.read() as session:
         project = session.get(Project, project_id)
         if project is None:
             raise NothingToSend("the project was deleted")
-        return projects.detail(session, project, today=ctx.now.date())
+        d = projects.detail(session, project, today=ctx.now.date())
+        known: dict[str, str] = {}
+        if project.channel_id is not None:
+            known = sent(
+                session, team_id=project.team_id, channel=project.channel_id, ts=[project.message_ts]
+            )
+        return d, known
+
+
+def _keep_project_card(ctx: SendContext, d: projects.ProjectDetail, known: dict[str, str]) -> str:
+    """Post the project card, or bring it up to date if its render changed; its ts."""
+    p = d.project
+    assert p.channel_id is not None and p.id is not None
+    ts = keep(
+        ctx,
+        team_id=p.team_id,
+        channel=p.channel_id,
+        key=f"{p.team_id}:project:{p.id}",
+        payload=project_card(d),
+        ts=p.message_ts,
+        known=known,
+    )
+    if p.message_ts is None:
+        project_id = p.id
+        ctx.record(lambda session: projects.record_posted(session, project_id=project_id, ts=ts))
+        p.message_ts = ts
+    return ts
 
 
 def _ensure_project_card(ctx: SendContext, d: projects.ProjectDetail) -> str:
     """The project card's ts, posting the card first if it is not in the channel yet."""
-    p = d.project
-    assert p.channel_id is not None and p.id is not None
-    if p.message_ts is None:
-        ts = post(ctx, channel=p.channel_id, key=f"{p.team_id}:project:{p.id}", payload=project_card(d))
-        project_id = p.id
-        ctx.record(lambda session: projects.record_posted(session, project_id=project_id, ts=ts))
-        p.message_ts = ts
-    return p.message_ts
+    if d.project.message_ts is not None:
+        return d.project.message_ts
+    return _keep_project_card(ctx, d, {})
 
 
 def send_project(ctx: SendContext, row: Delivery) -> str | None:
-    """Post the project card once, then bring it up to date in place."""
-    d = _project_detail(ctx, row.subject_id)
-    p = d.project
-    if p.channel_id is None:
+    """Post the project card once, then bring it up to date in place when its render changes."""
+    d, known = _project_detail_and_sent(ctx, row.subject_id)
+    if d.project.channel_id is None:
         return "the project has no channel"
-    posted_now = p.message_ts is None
-    ts = _ensure_project_card(ctx, d)
-    if not posted_now:
-        ctx.client.chat_update(channel=p.channel_id, ts=ts, **project_card(d))
+    _keep_project_card(ctx, d, known)
     return None
 
 
