@@ -46,8 +46,6 @@ class Experiment(SQLModel, table=True):
     review_message_ts: str | None = Field(default=None, max_length=32)
     approval_message_ts: str | None = Field(default=None, max_length=32)
     deployment_message_ts: str | None = Field(default=None, max_length=32)
-    # Bumped by every change, so a card publisher can tell that what it rendered is stale.
-    version: int = 0
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     status_changed_at: datetime = _ts()

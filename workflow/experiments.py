@@ -136,7 +136,6 @@ def touch(experiment: Experiment, *, status: str | None = None) -> None:
     """Mark a change; a new status also restarts the clock that nudges are measured from."""
     now = utcnow()
     experiment.updated_at = now
-    experiment.version += 1
     if status is not None and status != experiment.status:
         experiment.status = status
         experiment.status_changed_at = now

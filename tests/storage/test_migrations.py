@@ -187,3 +187,32 @@ def test_upgrading_to_sent_digests_keeps_cards_and_sends_each_once_more(db: Data
         digests = conn.execute(text("SELECT count(*) FROM sentmessage")).scalar()
     assert tuple(card) == ("1.1", "1.2")
     assert digests == 0
+
+
+def test_dropping_the_version_column_keeps_experiments_and_what_hangs_off_them(db: Database) -> None:
+    """Revision 0010 drops a column of `experiment`: rows that reference it survive."""
+    command.downgrade(alembic_config(db.url), "0009")
+    at = "2026-12-01 09:30:00"
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO experiment (id, team_id, number, hypothesis, workstream, owner_id, status, "
+                "timeline_weeks, channel_id, message_ts, version, created_at, updated_at, "
+                f"status_changed_at) VALUES (1, 'T1', 1, 'H1', 'experimentation', 'U1', 'in_review', 2, "
+                f"'C1', '1.1', 7, '{at}', '{at}', '{at}')"
+            )
+        )
+        for kind in ("technical", "ethics", "business"):
+            conn.execute(
+                text(
+                    "INSERT INTO review (team_id, experiment_id, kind, status) "
+                    f"VALUES ('T1', 1, '{kind}', 'pending')"
+                )
+            )
+    db.migrate()
+    with db.engine.connect() as conn:
+        experiment = conn.execute(text("SELECT number, status, message_ts FROM experiment")).one()
+        reviews = conn.execute(text("SELECT kind FROM review ORDER BY kind")).scalars().all()
+    assert tuple(experiment) == (1, "in_review", "1.1")
+    assert reviews == ["business", "ethics", "technical"]
+    assert "version" not in {c["name"] for c in inspect(db.engine).get_columns("experiment")}

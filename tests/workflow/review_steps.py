@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
 from sqlmodel import col, func, select
@@ -203,7 +204,7 @@ class State:
     """Everything a workflow step can write about one experiment."""
 
     status: str
-    version: int
+    updated_at: datetime
     artifacts: str | None
     reviews: tuple[tuple[str, str, str | None, str | None], ...]
     checklist: tuple[tuple[str, str | None], ...]
@@ -220,7 +221,7 @@ def state(db: Database, number: int) -> State:
         events = audit.for_experiment(session, team_id=TEAM_ID, experiment_id=e.id)
         return State(
             status=e.status,
-            version=e.version,
+            updated_at=e.updated_at,
             artifacts=e.artifacts,
             reviews=tuple(
                 (r.kind, r.status, r.reviewer_id, r.reason)
