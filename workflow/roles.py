@@ -35,10 +35,14 @@ def require_manager(
     if not may_manage_roles(
         session, team_id=team_id, user_id=actor_id, workspace_admin=workspace_admin, policy=policy
     ):
-        raise NotAllowed(
-            "Only workspace admins and owners, the people in ADMIN_USER_IDS, and holders of the `admin` "
-            "role may change roles. `/aiteam roles` shows who holds `admin`."
-        )
+        raise not_a_manager()
+
+
+def not_a_manager() -> NotAllowed:
+    return NotAllowed(
+        "Only workspace admins and owners, the people in ADMIN_USER_IDS, and holders of the `admin` "
+        "role may change roles. `/aiteam roles` shows who holds `admin`."
+    )
 
 
 def grant(

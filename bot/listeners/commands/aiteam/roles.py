@@ -24,8 +24,9 @@ def show_roles(request: CommandRequest) -> None:
     request.reply(payload["text"], payload["blocks"])
 
 
-def _workspace_admin(request: CommandRequest) -> bool:
-    """Whether Slack says the person is a workspace admin or owner; asked only when it matters."""
+def _authority(request: CommandRequest) -> tuple[bool, bool]:
+    """Whether the person may manage roles, and whether that is as a workspace admin; Slack is
+    asked only when the bot's own roles and settings do not already allow it."""
     with request.services.db.read() as session:
         if may_manage_roles(
             session,
@@ -34,8 +35,9 @@ def _workspace_admin(request: CommandRequest) -> bool:
             workspace_admin=False,
             policy=request.services.policy,
         ):
-            return False
-    return is_workspace_admin(request)
+            return True, False
+    workspace_admin = is_workspace_admin(request)
+    return workspace_admin, workspace_admin
 
 
 def change_role(request: CommandRequest) -> None:
@@ -56,7 +58,7 @@ def change_role(request: CommandRequest) -> None:
 
 def _change(request: CommandRequest, *, verb: str, user_id: str, role: str) -> None:
     """The part that asks Slack: whether the actor is a workspace admin, who the person is."""
-    workspace_admin = _workspace_admin(request)
+    may_manage, workspace_admin = _authority(request)
     change = {
         "team_id": request.team_id,
         "actor_id": request.user_id,
@@ -66,16 +68,10 @@ def _change(request: CommandRequest, *, verb: str, user_id: str, role: str) -> N
         "policy": request.services.policy,
     }
     if verb == "add":
-        # Refuse a non-manager before asking Slack about the person, and never hold a
-        # transaction open across a Slack call.
-        with request.services.db.read() as session:
-            roles.require_manager(
-                session,
-                team_id=request.team_id,
-                actor_id=request.user_id,
-                workspace_admin=workspace_admin,
-                policy=request.services.policy,
-            )
+        # Refuse a non-manager before asking Slack about the person (the change itself checks
+        # again, in its transaction); never hold a transaction open across a Slack call.
+        if not may_manage:
+            raise roles.not_a_manager()
         target = slack_user(request, user_id)
         if target is None or target.get("deleted"):
             raise InvalidInput("I can't find that person in this workspace.")
