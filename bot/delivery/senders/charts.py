@@ -8,13 +8,9 @@ done is the record.
 
 from __future__ import annotations
 
-from typing import Any
-
-from slack_sdk.errors import SlackApiError
-
 from bot.blocks.insights import figures
 from bot.charts import render_png, stage_bars
-from bot.delivery.senders.posting import SendContext
+from bot.delivery.senders.posting import SendContext, latest_messages
 from storage.models import Delivery
 from workflow import reminders, schedules
 
@@ -57,11 +53,5 @@ def send_retro_chart(ctx: SendContext, row: Delivery) -> str | None:
 
 def _uploaded(ctx: SendContext, *, channel: str, thread_ts: str, filename: str) -> bool:
     """Whether the thread already shows a file named `filename` (an upload that did happen)."""
-    try:
-        response = ctx.client.conversations_replies(channel=channel, ts=thread_ts, limit=200)
-    except SlackApiError as error:
-        if error.response.get("error") in ("missing_scope", "not_in_channel", "channel_not_found"):
-            return False  # cannot look: upload, accepting the rare duplicate
-        raise
-    messages: list[dict[str, Any]] = response.get("messages") or []
+    messages = latest_messages(ctx, channel=channel, thread_ts=thread_ts) or []
     return any(f.get("name") == filename for m in messages for f in m.get("files") or [])

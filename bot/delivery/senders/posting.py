@@ -107,20 +107,27 @@ def keep(
     return ts
 
 
-def find_post(ctx: SendContext, *, channel: str, key: str, thread_ts: str | None) -> str | None:
-    """The ts of a message the bot posted with `key`, among the channel's (or thread's) latest."""
+def latest_messages(
+    ctx: SendContext, *, channel: str, thread_ts: str | None, metadata: bool = False
+) -> list[dict[str, Any]] | None:
+    """The channel's (or a thread's) latest messages, to find something a lost answer hid;
+    None when the bot may not look (then it sends, accepting the rare duplicate)."""
+    options: dict[str, Any] = {"include_all_metadata": True} if metadata else {}
     try:
         if thread_ts:
-            response = ctx.client.conversations_replies(
-                channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
-            )
+            response = ctx.client.conversations_replies(channel=channel, ts=thread_ts, limit=200, **options)
         else:
-            response = ctx.client.conversations_history(channel=channel, include_all_metadata=True, limit=200)
+            response = ctx.client.conversations_history(channel=channel, limit=200, **options)
     except SlackApiError as error:
         if error.response.get("error") in ("missing_scope", "not_in_channel", "channel_not_found"):
-            return None  # cannot look: post, accepting the rare duplicate
+            return None
         raise
-    for message in response.get("messages") or []:
+    return list(response.get("messages") or [])
+
+
+def find_post(ctx: SendContext, *, channel: str, key: str, thread_ts: str | None) -> str | None:
+    """The ts of a message the bot posted with `key`, among the channel's (or thread's) latest."""
+    for message in latest_messages(ctx, channel=channel, thread_ts=thread_ts, metadata=True) or []:
         metadata = message.get("metadata") or {}
         if (
             metadata.get("event_type") == METADATA_EVENT
