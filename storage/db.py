@@ -150,6 +150,11 @@ class _WriteTurns:
                 if self._depth == 0:
                     self._hand_over()
 
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
     def _hand_over(self) -> None:
         """Give the turn to the next waiter (called with the mutex held)."""
         if not self._waiting:
@@ -237,6 +242,8 @@ class Database:
         self.engine.dispose()
         if self._side is not None:
             self._side.dispose()
+        if self._turns is not None:
+            self._turns.close()
 
 
 def _lock_path(url: str) -> Path | None:
