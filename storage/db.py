@@ -118,7 +118,8 @@ class _WriteTurns:
         self._depth = 0
         self._waiting: deque[_Waiter] = deque()
         self._foreground_streak = 0
-        # Kept open for the life of the process: the lock belongs to the open file.
+        # Kept open while the database is in use (closed by `dispose`): the lock belongs to the
+        # open file.
         self._file = open(lock_path, "ab") if lock_path is not None else None  # noqa: SIM115
 
     @contextmanager

@@ -147,23 +147,13 @@ def list_for_team(
 
 
 # The rows hanging off one experiment, read on every render of its card: built once.
-_OF_EXPERIMENT = {"experiment_id": bindparam("experiment_id")}
-_REVIEWS = (
-    select(Review).where(Review.experiment_id == _OF_EXPERIMENT["experiment_id"]).order_by(col(Review.id))
-)
+_EXPERIMENT_ID = bindparam("experiment_id")
+_REVIEWS = select(Review).where(Review.experiment_id == _EXPERIMENT_ID).order_by(col(Review.id))
 _CHECKLIST = (
-    select(ChecklistItem)
-    .where(ChecklistItem.experiment_id == _OF_EXPERIMENT["experiment_id"])
-    .order_by(col(ChecklistItem.id))
+    select(ChecklistItem).where(ChecklistItem.experiment_id == _EXPERIMENT_ID).order_by(col(ChecklistItem.id))
 )
-_APPROVALS = (
-    select(Approval)
-    .where(Approval.experiment_id == _OF_EXPERIMENT["experiment_id"])
-    .order_by(col(Approval.id))
-)
-_METRICS = (
-    select(Metric).where(Metric.experiment_id == _OF_EXPERIMENT["experiment_id"]).order_by(col(Metric.name))
-)
+_APPROVALS = select(Approval).where(Approval.experiment_id == _EXPERIMENT_ID).order_by(col(Approval.id))
+_METRICS = select(Metric).where(Metric.experiment_id == _EXPERIMENT_ID).order_by(col(Metric.name))
 
 
 def reviews(session: Session, *, experiment_id: int) -> Sequence[Review]:

@@ -12,11 +12,11 @@ from workflow import (
 
 
 def _project_detail(ctx: SendContext, project_id: int | None) -> projects.ProjectDetail:
-    return _project_detail_and_sent(ctx, project_id)[0]
+    return _project_detail_and_sent(ctx, project_id, with_sent=False)[0]
 
 
 def _project_detail_and_sent(
-    ctx: SendContext, project_id: int | None
+    ctx: SendContext, project_id: int | None, *, with_sent: bool = True
 ) -> tuple[projects.ProjectDetail, dict[str, str]]:
     """The project as it is now, and what was last sent into its card."""
     with ctx.db.read() as session:
@@ -25,7 +25,7 @@ def _project_detail_and_sent(
             raise NothingToSend("the project was deleted")
         d = projects.detail(session, project, today=ctx.now.date())
         known: dict[str, str] = {}
-        if project.channel_id is not None:
+        if with_sent and project.channel_id is not None:
             known = sent(
                 session, team_id=project.team_id, channel=project.channel_id, ts=[project.message_ts]
             )
