@@ -6,8 +6,9 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Select, and_, bindparam, func, update
+from sqlalchemy import Select, and_, bindparam, func, insert, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from storage.db import SIDE_ENGINE
@@ -61,6 +62,30 @@ def _bump(session: Session, team_id: str) -> int:
     except IntegrityError:
         # Another transaction created the workspace row first; bump theirs.
         return session.connection().execute(_BUMP, {"team": team_id}).scalar_one()
+
+
+# Proposing is the busiest write: its inserts are built once and run without the ORM's unit of
+# work, whose bookkeeping would otherwise be most of the time SQLite's write lock is held.
+_EXPERIMENT_COLUMNS = tuple(c.name for c in Experiment.__table__.columns if c.name != "id")  # type: ignore[attr-defined]
+_INSERT_EXPERIMENT = insert(Experiment).returning(col(Experiment.id))
+_INSERT_REVIEW = insert(Review)
+
+
+def insert_with_reviews(session: Session, experiment: Experiment, *, review_kinds: Sequence[str]) -> None:
+    """Insert a new experiment and one pending review per kind; `experiment` gets its id and
+    joins the session as a persistent row."""
+    connection = session.connection()
+    values = {name: getattr(experiment, name) for name in _EXPERIMENT_COLUMNS}
+    experiment.id = connection.execute(_INSERT_EXPERIMENT, values).scalar_one()
+    connection.execute(
+        _INSERT_REVIEW,
+        [
+            {"team_id": experiment.team_id, "experiment_id": experiment.id, "kind": kind}
+            for kind in review_kinds
+        ],
+    )
+    make_transient_to_detached(experiment)
+    session.add(experiment)
 
 
 def _finished_query(*, of_project: bool) -> Select[tuple[str, datetime, datetime, datetime | None]]:

@@ -63,6 +63,74 @@ def validate_workstream(text: str) -> str:
     return workstream
 
 
+@dataclass(frozen=True)
+class Proposal:
+    """A proposal checked and estimated: all that needs only reads, so a caller can work it out
+    before taking SQLite's write lock and hold that lock just for the inserts (`create`)."""
+
+    team_id: str
+    owner_id: str
+    hypothesis: str
+    workstream: str
+    estimate: estimates.Estimate
+    channel_id: str | None = None
+    project_id: int | None = None
+
+
+def prepare(
+    session: Session,
+    *,
+    team_id: str,
+    owner_id: str,
+    hypothesis: str,
+    workstream: str = v.DEFAULT_WORKSTREAM,
+    channel_id: str | None = None,
+    project_id: int | None = None,
+) -> Proposal:
+    """Check a proposal and learn its timeline estimate from the team's history (`estimates`)."""
+    hypothesis = validate_hypothesis(hypothesis)
+    workstream = validate_workstream(workstream)
+    return Proposal(
+        team_id=team_id,
+        owner_id=owner_id,
+        hypothesis=hypothesis,
+        workstream=workstream,
+        estimate=estimates.estimate(session, team_id=team_id, workstream=workstream, project_id=project_id),
+        channel_id=channel_id,
+        project_id=project_id,
+    )
+
+
+def create(session: Session, proposal: Proposal) -> Experiment:
+    """Create the experiment with its pending reviews and its audit record, and queue its card.
+
+    The estimate is fixed now, as `prepare` learned it."""
+    experiment = Experiment(
+        team_id=proposal.team_id,
+        number=queries.next_number(session, team_id=proposal.team_id),
+        hypothesis=proposal.hypothesis,
+        workstream=proposal.workstream,
+        owner_id=proposal.owner_id,
+        status=v.PROPOSED,
+        timeline_weeks=v.WORKSTREAMS[proposal.workstream],
+        estimate_days=proposal.estimate.days,
+        estimate_basis=proposal.estimate.basis,
+        channel_id=proposal.channel_id,
+    )
+    queries.insert_with_reviews(session, experiment, review_kinds=v.REVIEW_KINDS)
+    assert experiment.id is not None
+    audit.record(
+        session,
+        team_id=proposal.team_id,
+        experiment_id=experiment.id,
+        actor_id=proposal.owner_id,
+        action=v.AuditAction.PROPOSED,
+        detail=f"workstream {proposal.workstream}",
+    )
+    delivery.refresh_experiment(session, experiment, actor_id=proposal.owner_id)
+    return experiment
+
+
 def propose(
     session: Session,
     *,
@@ -73,39 +141,17 @@ def propose(
     channel_id: str | None = None,
     project_id: int | None = None,
 ) -> Experiment:
-    """Create an experiment with its pending reviews and its audit record, and queue its card.
-
-    Its timeline estimate is learned from the team's history now and fixed (`estimates`)."""
-    hypothesis = validate_hypothesis(hypothesis)
-    workstream = validate_workstream(workstream)
-    learned = estimates.estimate(session, team_id=team_id, workstream=workstream, project_id=project_id)
-    experiment = Experiment(
-        team_id=team_id,
-        number=queries.next_number(session, team_id=team_id),
-        hypothesis=hypothesis,
-        workstream=workstream,
-        owner_id=owner_id,
-        status=v.PROPOSED,
-        timeline_weeks=v.WORKSTREAMS[workstream],
-        estimate_days=learned.days,
-        estimate_basis=learned.basis,
-        channel_id=channel_id,
-    )
-    session.add(experiment)
-    session.flush()
-    assert experiment.id is not None
-    for kind in v.REVIEW_KINDS:
-        session.add(Review(team_id=team_id, experiment_id=experiment.id, kind=kind))
-    audit.record(
+    """`prepare` and `create` in one unit of work."""
+    proposal = prepare(
         session,
         team_id=team_id,
-        experiment_id=experiment.id,
-        actor_id=owner_id,
-        action=v.AuditAction.PROPOSED,
-        detail=f"workstream {workstream}",
+        owner_id=owner_id,
+        hypothesis=hypothesis,
+        workstream=workstream,
+        channel_id=channel_id,
+        project_id=project_id,
     )
-    delivery.refresh_experiment(session, experiment, actor_id=owner_id)
-    return experiment
+    return create(session, proposal)
 
 
 def get(session: Session, *, team_id: str, number: int, for_update: bool = False) -> Experiment:

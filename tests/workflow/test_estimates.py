@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage import audit
 from storage.db import Database
-from storage.models import Experiment, ProjectExperiment
+from storage.models import AuditEvent, Experiment, ProjectExperiment
 from workflow import estimates, experiments, projects
 from workflow import vocabulary as v
 
@@ -43,14 +42,15 @@ def _past(
             session.add(e)
             session.flush()
             if status == v.PRODUCTION:
-                event = audit.record(
-                    session,
-                    team_id=TEAM,
-                    experiment_id=e.id,
-                    actor_id="U1",
-                    action=v.status_action(v.PRODUCTION),
+                session.add(
+                    AuditEvent(
+                        team_id=TEAM,
+                        experiment_id=e.id,
+                        actor_id="U1",
+                        action=v.status_action(v.PRODUCTION),
+                        created_at=proposed + timedelta(days=took),
+                    )
                 )
-                event.created_at = proposed + timedelta(days=took)
             if project is not None:
                 p = projects.get(session, team_id=TEAM, name=project)
                 session.add(

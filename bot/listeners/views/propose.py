@@ -47,8 +47,10 @@ def submit_propose(ack: Ack, body: dict[str, Any], client: WebClient, context: A
             ack(response_action="errors", errors={ids.PROJECT_BLOCK: error.message})
             return
     else:
+        with services.db.read() as reading:
+            prepared = experiments.prepare(reading, **proposal)
         with services.db.session() as session:
-            experiment = experiments.propose(session, **proposal)
+            experiment = experiments.create(session, prepared)
     ack()
     if channel_id is None:
         return

@@ -16,11 +16,12 @@ def propose(request: CommandRequest) -> None:
         request.later(_open_modal)
         return
     first, _, rest = request.rest.partition(" ")
-    # One transaction: the experiment, its audit record, its link and its queued cards. The
-    # cards are posted after the ack by the delivery worker.
-    with request.services.db.session() as session:
-        experiment: Experiment
-        if first.lower().startswith(PROJECT_PREFIX):
+    db = request.services.db
+    experiment: Experiment
+    if first.lower().startswith(PROJECT_PREFIX):
+        # One transaction: the experiment, its audit record, its link and its queued cards. The
+        # cards are posted after the ack by the delivery worker.
+        with db.session() as session:
             experiment, _ = projects.propose_into(
                 session,
                 team_id=request.team_id,
@@ -29,14 +30,18 @@ def propose(request: CommandRequest) -> None:
                 hypothesis=rest,
                 channel_id=request.channel_id,
             )
-        else:
-            experiment = experiments.propose(
-                session,
+    else:
+        # The checks and the estimate only read: done first, they keep the write short.
+        with db.read() as reading:
+            proposal = experiments.prepare(
+                reading,
                 team_id=request.team_id,
                 owner_id=request.user_id,
                 hypothesis=request.rest,
                 channel_id=request.channel_id,
             )
+        with db.session() as session:
+            experiment = experiments.create(session, proposal)
     request.reply(proposed_confirmation(experiment))
 
 
