@@ -119,8 +119,10 @@ def ready_heads(
     paced_kinds: Collection[str] = (),
     full_until: datetime | None = None,
     skip_channels: Collection[str] = (),
+    expired: bool = True,
 ) -> Sequence[Delivery]:
     """Due rows that are first in their stream, oldest first; locked against other claimers.
+    With `expired`, rows left `sending` by a claimant whose lease ran out count as due.
 
     Rows of `paced_kinds` are left out while their channel is paused, or while its bucket is
     empty (its theoretical time is past `full_until`), so a busy channel's backlog never
@@ -134,9 +136,9 @@ def ready_heads(
     if skip_channels:
         params["skip_channels"] = sorted(skip_channels)
     rows: list[Delivery] = []
-    for expired in (False, True):
+    for of_expired in (False, True) if expired else (False,):
         statement = _heads(
-            expired=expired,
+            expired=of_expired,
             paced=bool(paced_kinds),
             full=full_until is not None,
             skip=bool(skip_channels),

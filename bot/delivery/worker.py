@@ -6,7 +6,8 @@ that died is taken over once its lease runs out. A commit that queued something 
 worker of its own process at once; the others notice on their next poll.
 
 One row occupies one thread while it is sent, so a slow channel or a slow call holds up only
-its own rows. The loop claims no more rows than it has free threads.
+its own rows. The loop claims no more rows than it has free threads. Outcomes are recorded in
+groups, each with the claims of the threads' next rows (bot/delivery/recorder.py).
 """
 
 from __future__ import annotations
@@ -19,42 +20,22 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.delivery.failures import BUG, classify
-from bot.delivery.senders import SENDERS, NothingToSend, SendContext
+from bot.delivery.recorder import Recorder
+from bot.delivery.sending import Sent, WorkerConfig, attempt, send_one
 from storage.db import Database
 from storage.models import Delivery
 from storage.types import utcnow
 from workflow import delivery
-from workflow.delivery import Failure, Kind, Pace, Recorded, State
-from workflow.permissions import Policy
-from workflow.tick import TickConfig
+from workflow.delivery import Pace, State
+
+__all__ = ["DrainReport", "Sent", "Worker", "WorkerConfig", "claim", "drain"]
 
 log = logging.getLogger("bot.delivery")
-
-
-@dataclass(frozen=True)
-class WorkerConfig:
-    threads: int
-    pace: Pace
-    lease: timedelta
-    poll: float  # seconds between looks at the queue when nothing woke the worker
-    tick: TickConfig
-    policy: Policy
-
-
-@dataclass
-class Sent:
-    """How one row went, for `tick`'s report and the tests."""
-
-    row: Delivery
-    state: State
-    error: str | None = None
-    note: str | None = None
 
 
 @dataclass
@@ -70,72 +51,6 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def send_one(
-    client: WebClient,
-    db: Database,
-    config: WorkerConfig,
-    row: Delivery,
-    *,
-    worker: str,
-    now: datetime,
-    then: Callable[[Session], None] | None = None,
-) -> Sent:
-    """Send one claimed row and record how it went, in its own short unit of work.
-
-    `then` runs last in that unit of work: the worker claims its next row there, which saves a
-    transaction per row when the queue is busy."""
-    ctx = SendContext(
-        client=client,
-        db=db,
-        config=config.tick,
-        policy=config.policy,
-        now=now,
-        # A retry may follow a post that happened but whose answer was lost: look first.
-        check_posted=row.attempts > 1,
-    )
-    failure: Failure | None = None
-    note: str | None = None
-    try:
-        note = SENDERS[Kind(row.kind)](ctx, row)
-    except NothingToSend as done:
-        note = str(done)
-    except Exception as error:
-        failure = classify(error)
-        if failure.error.startswith(BUG):
-            log.exception("delivery %s (%s) hit a bug", row.id, row.kind)
-    with db.session(background=True) as session:
-        # What Slack said (a posted message's ts) is kept even if the claim was lost meanwhile.
-        for write in ctx.writes:
-            write(session)
-        recorded = delivery.record(session, row, worker=worker, now=now, failure=failure, note=note)
-        if then is not None:
-            then(session)
-    if failure is not None:
-        _log_failure(row, failure, recorded, now)
-    if recorded is None:
-        log.warning("delivery_claim_lost id=%s kind=%s worker=%s", row.id, row.kind, worker)
-        return Sent(row, State.SENDING, error="claim lost")
-    return Sent(row, recorded.state, error=failure.error if failure else None, note=note)
-
-
-def _log_failure(row: Delivery, failure: Failure, recorded: Recorded | None, now: datetime) -> None:
-    """One structured line per failed attempt: enough to grep, count and alert on."""
-    retry_in = ""
-    if recorded is not None and recorded.not_before is not None:
-        retry_in = f" retry_in={(recorded.not_before - now).total_seconds():.1f}s"
-    log.warning(
-        "delivery_failed id=%s kind=%s team=%s channel=%s attempt=%s permanent=%s error=%s%s",
-        row.id,
-        row.kind,
-        row.team_id,
-        row.channel_id or "-",
-        row.attempts,
-        str(failure.permanent).lower(),
-        failure.error.replace(" ", "_")[:200],
-        retry_in,
-    )
-
-
 def claim(
     db: Database, config: WorkerConfig, *, worker: str, now: datetime, limit: int, look_first: bool = True
 ) -> list[Delivery]:
@@ -148,8 +63,10 @@ def claim(
 
 
 def claim_in(
-    session: Session, config: WorkerConfig, *, worker: str, now: datetime, limit: int
+    session: Session, config: WorkerConfig, *, worker: str, now: datetime, limit: int, take_over: bool = True
 ) -> list[Delivery]:
+    """`take_over`: also claim rows whose claimant's lease ran out (the loop's claims do; the
+    claims chained to a recorded outcome need not look for them every time)."""
     return delivery.claim(
         session,
         now=now,
@@ -158,6 +75,7 @@ def claim_in(
         lease=config.lease,
         pace=config.pace,
         skip_locked=session.get_bind().dialect.name != "sqlite",
+        take_over=take_over,
     )
 
 
@@ -205,6 +123,7 @@ class Worker:
         self._lock = threading.Condition()
         self._in_flight = 0
         self._thread = threading.Thread(target=self._loop, name="delivery-loop", daemon=True)
+        self._recorder = Recorder(db, self._claim_next)
         db.on_enqueue(self.wake)
 
     @property
@@ -212,6 +131,7 @@ class Worker:
         return self._thread.is_alive()
 
     def start(self) -> Worker:
+        self._recorder.start()
         self._thread.start()
         log.info("delivery worker %s started: %s threads", self.name, self.config.threads)
         return self
@@ -222,6 +142,7 @@ class Worker:
         self._wake.set()
         self._thread.join(timeout)
         self._pool.shutdown(wait=True)
+        self._recorder.stop(timeout)
 
     def wake(self) -> None:
         self._wake.set()
@@ -264,27 +185,17 @@ class Worker:
         following: Delivery | None = row
         try:
             while following is not None:
-                following = self._send_and_claim_next(following)
+                done = attempt(
+                    self.client, self.db, self.config, following, worker=self.name, now=self.clock()
+                )
+                following = self._recorder.record(done, wants_next=not self._stop.is_set())
         finally:
             with self._lock:
                 self._in_flight -= 1
                 self._lock.notify_all()
             self._wake.set()
 
-    def _send_and_claim_next(self, row: Delivery) -> Delivery | None:
-        claimed: list[Delivery] = []
-
-        def claim_next(session: Session) -> None:
-            if not self._stop.is_set():
-                claimed.extend(claim_in(session, self.config, worker=self.name, now=self.clock(), limit=1))
-
-        try:
-            send_one(
-                self.client, self.db, self.config, row, worker=self.name, now=self.clock(), then=claim_next
-            )
-        except Exception:
-            # Recording failed (the database went away), and the next claim with it: the lease
-            # runs out and the row is retried.
-            log.exception("delivery %s: could not record the outcome", row.id)
-            return None
-        return claimed[0] if claimed else None
+    def _claim_next(self, session: Session, limit: int) -> list[Delivery]:
+        return claim_in(
+            session, self.config, worker=self.name, now=self.clock(), limit=limit, take_over=False
+        )

@@ -74,8 +74,10 @@ def claim(
     lease: timedelta,
     pace: Pace,
     skip_locked: bool,
+    take_over: bool = True,
 ) -> list[Delivery]:
-    """Claim up to `limit` due rows, each first in its stream, within their channels' pace.
+    """Claim up to `limit` due rows, each first in its stream, within their channels' pace;
+    with `take_over`, also rows whose claimant's lease ran out.
 
     A channel whose bucket runs dry during the claim is left out of the next batch of
     candidates, so one busy channel's backlog never hides the rows of the others. With pacing
@@ -95,6 +97,7 @@ def claim(
             paced_kinds=PACED,
             full_until=pace.full_until(now),
             skip_channels=dry,
+            expired=take_over,
         )
         candidates = [r for r in candidates if r not in claimed]
         if not candidates:
