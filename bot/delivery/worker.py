@@ -148,11 +148,14 @@ class Worker:
         self._wake.set()
 
     def idle(self) -> bool:
-        """Nothing in flight here and nothing due in the queue (for tests and shutdown)."""
+        """Nothing due in the queue and nothing in flight here (for tests and shutdown)."""
+        # In this order: a row claimed between the two looks is in flight by the second one
+        # (counted from before its claim until its outcome is recorded). Looked at the other
+        # way round, a row claimed in between would be neither.
+        if _anything_due(self.db, self.config.pace, self.clock()):
+            return False
         with self._lock:
-            if self._in_flight:
-                return False
-        return not _anything_due(self.db, self.config.pace, self.clock())
+            return self._in_flight == 0
 
     def _loop(self) -> None:
         woken = False
