@@ -65,7 +65,12 @@ class Recorder:
             first = self._queue.get()
             if first is None:
                 return
-            self._record([first])
+            try:
+                self._record([first])
+            except Exception:
+                # Every hand-over was answered (`_record` sees to it); the recorder itself must
+                # live on, or every thread of the worker would wait on it for ever.
+                log.exception("delivery recorder: unexpected error")
 
     def _gather(self, batch: list[_Handoff]) -> None:
         while True:
