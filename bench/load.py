@@ -36,7 +36,7 @@ from slack_sdk.signature import SignatureVerifier
 from bench import databases
 from bench.apps.schema import create as create_schema
 from bench.processes import Server, free_port
-from bench.rss import TreePeak
+from bench.rss import TreePeak, cpu_seconds
 from bench.signing import command_body, signed_headers
 from bench.stats import median_of, percentile, ratio
 from bot.settings import Settings
@@ -69,6 +69,7 @@ class Config:
     card_wait: float
     database_url: str | None
     log_dir: Path
+    bot_settings: dict[str, str]  # extra settings for the bot (--bot-setting), e.g. its sizing
 
 
 @dataclass
@@ -107,6 +108,9 @@ class RoundResult:
     last_card_s: float | None  # from the end of the load to the last card; None if not all came
     rss_mb: float
     processes: int
+    # The server tree's CPU time (all its processes, user + system) from the first request until
+    # the last card, per request: the work the bot does per proposal, on a CPU it shares.
+    cpu_ms_per_request: float
 
 
 # -- the load ---------------------------------------------------------------------------------
@@ -226,7 +230,7 @@ def start_variant(
             "WEB_CONCURRENCY": str(config.workers),
             "WEB_THREADS": str(config.threads),
             "DELIVERY_RATE_PER_CHANNEL": "0",
-        }
+        } | config.bot_settings
         # cwd: a directory with no .env in it, so only these settings apply.
         return Server("bot", [sys.executable, "-m", "bot", "web"], env=env, cwd=workdir, log=log)
     env |= {
@@ -298,6 +302,7 @@ def run_round(variant: str, scenario: Scenario, config: Config, round_no: int) -
             sampler = TreePeak(server.pid).start()
             try:
                 wait_ready(server, variant, port, config)
+                cpu_before = cpu_seconds(server.pid)
                 load = run_load(
                     f"http://127.0.0.1:{port}/slack/events",
                     secret,
@@ -311,6 +316,7 @@ def run_round(variant: str, scenario: Scenario, config: Config, round_no: int) -
                     cards, last_card = wait_for_cards(
                         slack_url, scenario.requests, load.end_wall, config.card_wait
                     )
+                cpu = cpu_seconds(server.pid) - cpu_before
                 rss = sampler.stop()
             finally:
                 sampler.stop()
@@ -334,6 +340,7 @@ def run_round(variant: str, scenario: Scenario, config: Config, round_no: int) -
         last_card_s=last_card,
         rss_mb=rss,
         processes=sampler.processes,
+        cpu_ms_per_request=cpu * 1000 / scenario.requests,
     )
 
 
@@ -354,7 +361,7 @@ def _cards(r: RoundResult | None, n: int, cards: float | None, last: float | Non
 
 HEADER = (
     f"{'variant':<13} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-    f"{'non-200':>7} {'>3 s':>5} {'last card after load':>22} {'RSS MB':>7}"
+    f"{'non-200':>7} {'>3 s':>5} {'last card after load':>22} {'RSS MB':>7} {'CPU ms/req':>10}"
 )
 
 
@@ -363,7 +370,7 @@ def row_line(label: str, r: RoundResult, n: int) -> str:
         f"{label:<13} {_num(r.throughput, '7.0f')} {_num(r.p50, '8.1f')} {_num(r.p95, '8.1f')} "
         f"{_num(r.p99, '8.1f')} {_num(r.max_ms, '8.0f')} "
         f"{r.non_200:>7} {r.over_3s:>5} {_cards(r, n, r.cards, r.last_card_s):>22} "
-        f"{_num(r.rss_mb, '7.0f')}"
+        f"{_num(r.rss_mb, '7.0f')} {_num(r.cpu_ms_per_request, '10.2f')}"
     )
 
 
@@ -394,6 +401,7 @@ def median_round(variant: str, rounds: Sequence[RoundResult]) -> RoundResult:
         last_card_s=last,
         rss_mb=med(lambda r: r.rss_mb) or math.nan,
         processes=max(r.processes for r in rounds),
+        cpu_ms_per_request=med(lambda r: r.cpu_ms_per_request) or math.nan,
     )
 
 
@@ -471,6 +479,13 @@ def report(scenarios: Sequence[Scenario], results: dict[str, dict[str, list[Roun
     return all_ok
 
 
+def _setting(text: str, parser: argparse.ArgumentParser) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or name.lower() not in Settings.model_fields:
+        parser.error(f"--bot-setting {text!r}: expected NAME=VALUE with a setting's name")
+    return name.upper(), value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="scenario A (fast Slack)")
@@ -487,6 +502,13 @@ def main(argv: list[str] | None = None) -> int:
         "--database-url", default=None, help="PostgreSQL server for the bot (a fresh database per round)"
     )
     parser.add_argument("--log-dir", type=Path, default=None, help="keep the servers' logs here")
+    parser.add_argument(
+        "--bot-setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the bot, e.g. DELIVERY_THREADS=16 (repeatable)",
+    )
     args = parser.parse_args(argv)
 
     variants = [v for v in args.variants.split(",") if v]
@@ -513,6 +535,7 @@ def main(argv: list[str] | None = None) -> int:
             card_wait=args.card_wait,
             database_url=args.database_url,
             log_dir=log_dir,
+            bot_settings=dict(_setting(text, parser) for text in args.bot_setting),
         )
         print(
             f"bench.load: {args.clients} clients, gunicorn {args.workers} workers x {args.threads} "

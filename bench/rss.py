@@ -10,6 +10,7 @@ pages are counted once per process, as RSS always does.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -44,6 +45,19 @@ def rss_kb(pid: int) -> int | None:
     except (OSError, ValueError):
         return None
     return None
+
+
+def cpu_seconds(root: int) -> float:
+    """User + system CPU time so far of `root` and its descendants now alive, from /proc/<pid>/stat."""
+    ticks = 0
+    for pid in tree(root):
+        try:
+            # The command name (field 2) may hold spaces: split after its closing parenthesis.
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 class TreePeak:

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from sqlmodel import Session
@@ -37,6 +37,10 @@ __all__ = ["DrainReport", "Sent", "Worker", "WorkerConfig", "claim", "drain"]
 
 log = logging.getLogger("bot.delivery")
 
+# How often, at most, the loop looks for rows left by a claimant whose lease ran out (sooner
+# when the lease is short): a dead process's rows wait out its lease, and this much at most.
+TAKE_OVER_EVERY = timedelta(seconds=5)
+
 
 @dataclass
 class DrainReport:
@@ -52,21 +56,30 @@ def worker_name() -> str:
 
 
 def claim(
-    db: Database, config: WorkerConfig, *, worker: str, now: datetime, limit: int, look_first: bool = True
+    db: Database,
+    config: WorkerConfig,
+    *,
+    worker: str,
+    now: datetime,
+    limit: int,
+    look_first: bool = True,
+    take_over: bool = True,
 ) -> list[Delivery]:
     """Claim up to `limit` due rows. `look_first`: read before taking the write lock, so an idle
-    queue costs no write lock on SQLite (needless when a commit just said something is due)."""
+    queue costs no write lock on SQLite (needless when a commit just said something is due).
+    `take_over`: also claim rows whose claimant's lease ran out (see `claim_in`)."""
     if limit <= 0 or (look_first and not _anything_due(db, config.pace, now)):
         return []
     with db.session(background=True) as session:
-        return claim_in(session, config, worker=worker, now=now, limit=limit)
+        return claim_in(session, config, worker=worker, now=now, limit=limit, take_over=take_over)
 
 
 def claim_in(
     session: Session, config: WorkerConfig, *, worker: str, now: datetime, limit: int, take_over: bool = True
 ) -> list[Delivery]:
-    """`take_over`: also claim rows whose claimant's lease ran out (the loop's claims do; the
-    claims chained to a recorded outcome need not look for them every time)."""
+    """`take_over`: also claim rows whose claimant's lease ran out. Looking for them costs a
+    query, and a lease runs for minutes, so the loop looks every few seconds (`Worker`), and the
+    claims chained to a recorded outcome leave it to the loop."""
     return delivery.claim(
         session,
         now=now,
@@ -122,6 +135,8 @@ class Worker:
         self._stop = threading.Event()
         self._lock = threading.Condition()
         self._in_flight = 0
+        # When the loop next looks for rows whose claimant's lease ran out.
+        self._take_over_at: datetime | None = None
         self._thread = threading.Thread(target=self._loop, name="delivery-loop", daemon=True)
         self._recorder = Recorder(db, self._claim_next)
         db.on_enqueue(self.wake)
@@ -167,10 +182,20 @@ class Worker:
                 # that is not yet handed to a thread.
                 self._in_flight += 1
             rows: list[Delivery] = []
+            now = self.clock()
+            take_over = self._take_over_at is None or now >= self._take_over_at
             try:
                 rows = claim(
-                    self.db, self.config, worker=self.name, now=self.clock(), limit=free, look_first=not woken
+                    self.db,
+                    self.config,
+                    worker=self.name,
+                    now=now,
+                    limit=free,
+                    look_first=not woken,
+                    take_over=take_over,
                 )
+                if take_over:
+                    self._take_over_at = now + min(self.config.lease / 4, TAKE_OVER_EVERY)
             except Exception:
                 log.exception("delivery worker %s could not claim; trying again shortly", self.name)
             with self._lock:
