@@ -17,12 +17,15 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import TypeVar
 
-from bot.delivery.sending import attempt, record_in
+from slack_sdk import WebClient
+
+from bot.delivery.sending import WorkerConfig, attempt, record_in
 from bot.delivery.worker import claim
 from bot.runtime import worker_config
 from bot.settings import Settings
 from bot.slack import make_delivery_client
 from storage.db import Database
+from storage.models import Delivery
 from storage.types import utcnow
 from tests.fakeslack import FakeSlack
 from workflow import experiments
@@ -66,13 +69,19 @@ def propose_and_deliver(db: Database, settings: Settings, phases: Phases, number
         lambda: claim(db, config, worker="bench", now=utcnow(), limit=8, look_first=False, take_over=False),
     )
     for row in rows:
-        done = phases.timed("send", lambda: attempt(client, db, config, row, worker="bench", now=utcnow()))
+        send_and_record(db, client, config, phases, row)
 
-        def record() -> None:
-            with db.session(background=True) as session:
-                record_in(session, done)
 
-        phases.timed("record", record)
+def send_and_record(
+    db: Database, client: WebClient, config: WorkerConfig, phases: Phases, row: Delivery
+) -> None:
+    done = phases.timed("send", lambda: attempt(client, db, config, row, worker="bench", now=utcnow()))
+
+    def record() -> None:
+        with db.session(background=True) as session:
+            record_in(session, done)
+
+    phases.timed("record", record)
 
 
 def main() -> None:
