@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from storage.models import BiasCheck
@@ -11,7 +12,11 @@ from storage.models import BiasCheck
 PASSED = "passed"
 
 
+# Read with every render of a card: built once.
+_OF_EXPERIMENT = (
+    select(BiasCheck).where(BiasCheck.experiment_id == bindparam("experiment_id")).order_by(col(BiasCheck.id))
+)
+
+
 def of_experiment(session: Session, *, experiment_id: int) -> Sequence[BiasCheck]:
-    return session.exec(
-        select(BiasCheck).where(BiasCheck.experiment_id == experiment_id).order_by(col(BiasCheck.id))
-    ).all()
+    return session.exec(_OF_EXPERIMENT, params={"experiment_id": experiment_id}).all()

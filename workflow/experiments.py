@@ -215,6 +215,18 @@ class ExperimentDetail:
 
 def detail(session: Session, experiment: Experiment) -> ExperimentDetail:
     assert experiment.id is not None
+    if experiment.status == v.PROPOSED:
+        # Never submitted (no way leads back to proposed): no checklist yet, and no approvals
+        # or bias checks, which need a submitted experiment. The most frequent render, a new
+        # card, reads two tables instead of five.
+        return ExperimentDetail(
+            experiment=experiment,
+            reviews=queries.reviews(session, experiment_id=experiment.id),
+            checklist=[],
+            approvals=[],
+            metrics=queries.metrics(session, experiment_id=experiment.id),
+            bias_checks=[],
+        )
     return ExperimentDetail(
         experiment=experiment,
         reviews=queries.reviews(session, experiment_id=experiment.id),
