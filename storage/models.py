@@ -25,7 +25,12 @@ class Workspace(SQLModel, table=True):
 
 
 class Experiment(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("team_id", "number", name="uq_experiment_team_number"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "number", name="uq_experiment_team_number"),
+        # Every proposal's estimate reads the workstream's finished experiments: this finds them
+        # without walking every experiment the workspace ever had (storage/experiments.py).
+        Index("ix_experiment_team_workstream_status", "team_id", "workstream", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True, max_length=32)

@@ -11,8 +11,9 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
-from storage import deliveries
+from storage import deliveries, experiments
 from storage.db import Database, alembic_config
+from workflow import vocabulary as v
 
 
 def test_migrated_schema_matches_models(db: Database) -> None:
@@ -216,3 +217,39 @@ def test_dropping_the_version_column_keeps_experiments_and_what_hangs_off_them(d
     assert tuple(experiment) == (1, "in_review", "1.1")
     assert reviews == ["business", "ethics", "technical"]
     assert "version" not in {c["name"] for c in inspect(db.engine).get_columns("experiment")}
+
+
+def test_the_history_index_keeps_every_experiment_and_serves_the_estimate(db: Database) -> None:
+    """Revision 0011 indexes experiments for the estimate's read; rows written before it stay,
+    and the estimate's history read no longer walks the workspace's every experiment."""
+    command.downgrade(alembic_config(db.url), "0010")
+    at = "2026-11-02 09:30:00"
+    with db.engine.begin() as conn:
+        for number, status in enumerate(("production", "proposed", "withdrawn"), start=1):
+            conn.execute(
+                text(
+                    "INSERT INTO experiment (team_id, number, hypothesis, workstream, owner_id, status, "
+                    "timeline_weeks, created_at, updated_at, status_changed_at) VALUES "
+                    f"('T1', {number}, 'H{number}', 'experimentation', 'U1', '{status}', 2, "
+                    f"'{at}', '{at}', '{at}')"
+                )
+            )
+    db.migrate()
+    with db.session() as session:
+        rows = experiments.finished_in_workstream(
+            session,
+            team_id="T1",
+            workstream="experimentation",
+            statuses=(v.PRODUCTION, v.REJECTED, v.WITHDRAWN),
+            reached_action=v.status_action(v.PRODUCTION),
+        )
+    assert sorted(status for status, *_ in rows) == ["production", "withdrawn"]
+    indexes = {i["name"]: i["column_names"] for i in inspect(db.engine).get_indexes("experiment")}
+    assert indexes["ix_experiment_team_workstream_status"] == ["team_id", "workstream", "status"]
+    if db.is_sqlite:
+        with db.engine.connect() as conn:
+            plan = conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT status FROM experiment WHERE team_id = 'T1' "
+                "AND workstream = 'experimentation' AND status IN ('production', 'withdrawn')"
+            ).all()
+        assert "ix_experiment_team_workstream_status" in " ".join(str(row[-1]) for row in plan)
