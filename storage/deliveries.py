@@ -9,6 +9,7 @@ serialises writers, so the same statement inside its write transaction is just a
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
@@ -23,6 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from storage.models import WAITING_KEY, ChannelPace, Delivery
+from storage.types import utcnow
 
 # Set on a session that queued something, so the unit of work can wake the local worker.
 ENQUEUED = "deliveries_enqueued"
@@ -52,16 +54,50 @@ def _enqueue_statement(insert: Callable[..., Any]) -> Any:
 
 # One statement per dialect, built once.
 _ENQUEUE = {"postgresql": _enqueue_statement(pg_insert), "sqlite": _enqueue_statement(sqlite_insert)}
+_INSERT = Delivery.__table__.insert()  # type: ignore[attr-defined]
 
 
-def enqueue(session: Session, row: Delivery) -> None:
-    """Queue `row`, or let the waiting row with its coalesce key cover it."""
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """What a change owes Slack, as a new queue row gets it from its cause; the row starts
+    pending, with no attempts. Plain values: queued on every change, a model instance would
+    cost more to build than the insert costs to run."""
+
+    team_id: str
+    kind: str
+    stream: str
+    subject_id: int | None = None
+    channel_id: str | None = None
+    user_id: str | None = None
+    args: str | None = None
+    coalesce_key: str | None = None
+    actor_id: str | None = None
+
+
+def enqueue(session: Session, intent: Intent) -> None:
+    """Queue `intent`, or let the waiting row with its coalesce key cover it. Rows are inserted
+    at once, so a change's intents take their places in their streams in the order it queued
+    them."""
     session.info[ENQUEUED] = True
-    if row.coalesce_key is None:
-        session.add(row)
-        return
+    now = utcnow()
+    values = {
+        "team_id": intent.team_id,
+        "kind": intent.kind,
+        "stream": intent.stream,
+        "subject_id": intent.subject_id,
+        "channel_id": intent.channel_id,
+        "user_id": intent.user_id,
+        "args": intent.args,
+        "coalesce_key": intent.coalesce_key,
+        "actor_id": intent.actor_id,
+        "state": State.PENDING,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
     connection = session.connection()
-    connection.execute(_ENQUEUE[connection.dialect.name], row.model_dump(exclude={"id"}))
+    statement = _INSERT if intent.coalesce_key is None else _ENQUEUE[connection.dialect.name]
+    connection.execute(statement, values)
 
 
 # Built once: building a statement costs more than running it against an index, and these run

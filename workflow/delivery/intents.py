@@ -10,13 +10,14 @@ from sqlmodel import Session
 
 from storage import deliveries as queries
 from storage import projects as project_queries
-from storage.models import Delivery, Experiment, Project
+from storage.deliveries import Intent
+from storage.models import Experiment, Project
 from workflow.delivery.kinds import Kind, Notice, experiment_stream, project_stream, run_stream
 
 
-def _experiment_row(experiment: Experiment, kind: Kind, *, actor_id: str | None, **values: Any) -> Delivery:
+def _experiment_row(experiment: Experiment, kind: Kind, *, actor_id: str | None, **values: Any) -> Intent:
     assert experiment.id is not None
-    return Delivery(
+    return Intent(
         team_id=experiment.team_id,
         kind=kind,
         subject_id=experiment.id,
@@ -66,7 +67,7 @@ def refresh_project(session: Session, project: Project, *, actor_id: str | None)
     stream = project_stream(project.id)
     queries.enqueue(
         session,
-        Delivery(
+        Intent(
             team_id=project.team_id,
             kind=Kind.PROJECT,
             subject_id=project.id,
@@ -90,7 +91,7 @@ def milestone_overdue(session: Session, project: Project, *, milestone_id: int) 
     assert project.id is not None
     queries.enqueue(
         session,
-        Delivery(
+        Intent(
             team_id=project.team_id,
             kind=Kind.MILESTONE_OVERDUE,
             subject_id=milestone_id,
@@ -105,7 +106,7 @@ def reminder(session: Session, *, team_id: str, run_id: int, channel_id: str, ac
     """Queue posting a ceremony run's reminder."""
     queries.enqueue(
         session,
-        Delivery(
+        Intent(
             team_id=team_id,
             kind=Kind.REMINDER,
             subject_id=run_id,
@@ -121,7 +122,7 @@ def standup_prompts(session: Session, *, team_id: str, run_id: int, actor_id: st
     (whoever set the standup up) is told in App Home if it can never be done (a missing scope)."""
     queries.enqueue(
         session,
-        Delivery(
+        Intent(
             team_id=team_id,
             kind=Kind.STANDUP_PROMPTS,
             subject_id=run_id,
@@ -143,7 +144,7 @@ def standup_dm(
     """Queue DMing one participant their prompt, or the follow-up; `actor_id` as for the prompts."""
     queries.enqueue(
         session,
-        Delivery(
+        Intent(
             team_id=team_id,
             kind=Kind.STANDUP_DM,
             subject_id=prompt_id,
@@ -159,7 +160,7 @@ def standup_answer(session: Session, *, team_id: str, run_id: int, answer_id: in
     """Queue posting (or editing) an answer's reply, after the reminder it hangs under."""
     queries.enqueue(
         session,
-        Delivery(
+        Intent(
             team_id=team_id,
             kind=Kind.STANDUP_ANSWER,
             subject_id=answer_id,
@@ -174,7 +175,7 @@ def standup_summary(session: Session, *, team_id: str, run_id: int, channel_id: 
     """Queue bringing the standup's summary (in its reminder) up to date."""
     queries.enqueue(
         session,
-        Delivery(
+        Intent(
             team_id=team_id,
             kind=Kind.STANDUP_SUMMARY,
             subject_id=run_id,
@@ -190,7 +191,7 @@ def retro_board(session: Session, *, team_id: str, run_id: int, channel_id: str)
     one who caused it: a note may be anonymous."""
     queries.enqueue(
         session,
-        Delivery(
+        Intent(
             team_id=team_id,
             kind=Kind.RETRO_BOARD,
             subject_id=run_id,
@@ -206,7 +207,7 @@ def retro_chart(session: Session, *, team_id: str, run_id: int, channel_id: str)
     It is drawn when it is sent, by the delivery worker, never in the scheduler's pass."""
     queries.enqueue(
         session,
-        Delivery(
+        Intent(
             team_id=team_id,
             kind=Kind.RETRO_CHART,
             subject_id=run_id,
@@ -221,7 +222,7 @@ def refresh_home(session: Session, *, team_id: str, user_id: str) -> None:
     key = f"home:{team_id}:{user_id}"
     queries.enqueue(
         session,
-        Delivery(
+        Intent(
             team_id=team_id, kind=Kind.HOME, user_id=user_id, stream=key, coalesce_key=key, actor_id=user_id
         ),
     )
