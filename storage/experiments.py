@@ -181,6 +181,24 @@ _APPROVALS = select(Approval).where(Approval.experiment_id == _EXPERIMENT_ID).or
 _METRICS = select(Metric).where(Metric.experiment_id == _EXPERIMENT_ID).order_by(col(Metric.name))
 
 
+# An experiment and its reviews in one read (the card's render): every experiment has reviews,
+# but an outer join keeps one that somehow had none.
+_WITH_REVIEWS = (
+    select(Experiment, Review)
+    .outerjoin(Review, col(Review.experiment_id) == col(Experiment.id))
+    .where(col(Experiment.id) == _EXPERIMENT_ID)
+    .order_by(col(Review.id))
+)
+
+
+def with_reviews(session: Session, *, experiment_id: int) -> tuple[Experiment | None, list[Review]]:
+    """The experiment (None if there is none) and its reviews, in one query."""
+    rows = session.exec(_WITH_REVIEWS, params={"experiment_id": experiment_id}).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [review for _, review in rows if review is not None]
+
+
 def reviews(session: Session, *, experiment_id: int) -> Sequence[Review]:
     return session.exec(_REVIEWS, params={"experiment_id": experiment_id}).all()
 

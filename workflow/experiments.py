@@ -215,13 +215,25 @@ class ExperimentDetail:
 
 def detail(session: Session, experiment: Experiment) -> ExperimentDetail:
     assert experiment.id is not None
+    return _detail(session, experiment, queries.reviews(session, experiment_id=experiment.id))
+
+
+def detail_of(session: Session, experiment_id: int) -> ExperimentDetail | None:
+    """The detail of the experiment with this id, None if it is gone: the experiment and its
+    reviews come in one read (a card is rendered from this on every change)."""
+    experiment, reviews = queries.with_reviews(session, experiment_id=experiment_id)
+    return None if experiment is None else _detail(session, experiment, reviews)
+
+
+def _detail(session: Session, experiment: Experiment, reviews: Sequence[Review]) -> ExperimentDetail:
+    assert experiment.id is not None
     if experiment.status == v.PROPOSED:
         # Never submitted (no way leads back to proposed): no checklist yet, and no approvals
         # or bias checks, which need a submitted experiment. The most frequent render, a new
         # card, reads two tables instead of five.
         return ExperimentDetail(
             experiment=experiment,
-            reviews=queries.reviews(session, experiment_id=experiment.id),
+            reviews=reviews,
             checklist=[],
             approvals=[],
             metrics=queries.metrics(session, experiment_id=experiment.id),
@@ -229,7 +241,7 @@ def detail(session: Session, experiment: Experiment) -> ExperimentDetail:
         )
     return ExperimentDetail(
         experiment=experiment,
-        reviews=queries.reviews(session, experiment_id=experiment.id),
+        reviews=reviews,
         checklist=queries.checklist(session, experiment_id=experiment.id),
         approvals=queries.approvals(session, experiment_id=experiment.id),
         metrics=queries.metrics(session, experiment_id=experiment.id),

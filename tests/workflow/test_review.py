@@ -15,6 +15,7 @@ from tests.workflow.review_steps import (
     REVIEWERS,
     SELF_APPROVAL,
     STRANGER,
+    TEAM_ID,
     build_team,
     decide,
     detail,
@@ -33,6 +34,7 @@ from tests.workflow.review_steps import (
     trail,
     withdraw,
 )
+from workflow import experiments
 from workflow import vocabulary as v
 from workflow.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 
@@ -451,3 +453,43 @@ def test_a_withdrawn_experiment_refuses_everything_after(db: Database) -> None:
         decide(db, number, "technical")
     with refused(db, number, InvalidTransition, f"You can't withdraw EXP-1: EXP-1 was withdrawn. {CLOSED}"):
         withdraw(db, number)
+
+
+def test_the_detail_a_card_is_rendered_from_matches_the_full_read_at_every_stage(db: Database) -> None:
+    """`detail_of` (one read for the experiment and its reviews, fewer for a proposed one) sees
+    what `detail` sees, from proposal to production; a missing experiment is None."""
+
+    def both(number: int) -> tuple[object, object]:
+        with db.read() as session:
+            experiment = experiments.get(session, team_id=TEAM_ID, number=number)
+            assert experiment.id is not None
+            full, one_read = (
+                experiments.detail(session, experiment),
+                experiments.detail_of(session, experiment.id),
+            )
+        assert one_read is not None
+
+        def seen(d: experiments.ExperimentDetail) -> tuple[object, ...]:
+            return (
+                d.experiment.status,
+                [(r.kind, r.status, r.reviewer_id) for r in d.reviews],
+                [(i.key, i.checked_by) for i in d.checklist],
+                [(a.role, a.approver_id) for a in d.approvals],
+                [(m.name, m.value) for m in d.metrics],
+                [b.id for b in d.bias_checks],
+            )
+
+        return seen(full), seen(one_read)
+
+    number = propose(db)
+    record_metrics(db, number, accuracy=0.9)
+    stages = [both(number)]
+    stages.append(both(reviewed_experiment(db)))
+    stages.append(both(production_experiment(db)))
+    for full, one_read in stages:
+        assert one_read == full
+    assert [full[0] for full, _ in stages] == [v.PROPOSED, v.REVIEWED, v.PRODUCTION]
+    assert stages[0][0][4] == [("accuracy", 0.9)]
+    assert stages[2][0][3] != []  # the sign-offs are there to compare
+    with db.read() as session:
+        assert experiments.detail_of(session, 999_999) is None

@@ -37,11 +37,12 @@ def _detail_and_sent(
     ctx: SendContext, row: Delivery, *, with_sent: bool = True
 ) -> tuple[ExperimentDetail, dict[str, str]]:
     """The experiment as it is now, and what was last sent into its messages."""
+    assert row.subject_id is not None
     with ctx.db.read() as session:
-        experiment = session.get(Experiment, row.subject_id)
-        if experiment is None:
+        d = experiments.detail_of(session, row.subject_id)
+        if d is None:
             raise NothingToSend("the experiment was deleted")
-        d = experiments.detail(session, experiment)
+        experiment = d.experiment
         known: dict[str, str] = {}
         if with_sent and experiment.channel_id is not None:
             posted = [getattr(experiment, slot.value) for slot in Slot]
