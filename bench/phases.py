@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from slack_sdk import WebClient
 
+from bench import databases
 from bot.delivery.sending import WorkerConfig, attempt, record_in
 from bot.delivery.worker import claim
 from bot.runtime import worker_config
@@ -84,39 +85,50 @@ def send_and_record(
     phases.timed("record", record)
 
 
+def run(args: argparse.Namespace, url: str) -> tuple[list[Phases], str]:
+    slack = FakeSlack().start()
+    settings = Settings(
+        slack_bot_token="xoxb-bench",
+        slack_signing_secret="bench",
+        slack_api_url=slack.api_url,
+        database_url=url,
+        delivery_rate_per_channel=0,
+    )
+    db = Database(settings.database_url)
+    db.migrate()
+    try:
+        for number in range(WARM_UP):
+            propose_and_deliver(db, settings, Phases(), number)
+        rounds = []
+        for r in range(args.rounds):
+            phases = Phases()
+            first = WARM_UP + r * args.proposals
+            for number in range(first, first + args.proposals):
+                propose_and_deliver(db, settings, phases, number)
+            rounds.append(phases)
+        return rounds, db.engine.dialect.name
+    finally:
+        slack.stop()
+        db.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--proposals", type=int, default=300, help="per round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        slack = FakeSlack().start()
-        settings = Settings(
-            slack_bot_token="xoxb-bench",
-            slack_signing_secret="bench",
-            slack_api_url=slack.api_url,
-            database_url=args.database_url or f"sqlite:///{tmp}/bench.db",
-            delivery_rate_per_channel=0,
-        )
-        db = Database(settings.database_url)
-        db.migrate()
-        try:
-            for number in range(WARM_UP):
-                propose_and_deliver(db, settings, Phases(), number)
-            rounds = []
-            for r in range(args.rounds):
-                phases = Phases()
-                first = WARM_UP + r * args.proposals
-                for number in range(first, first + args.proposals):
-                    propose_and_deliver(db, settings, phases, number)
-                rounds.append(phases)
-        finally:
-            slack.stop()
-            db.dispose()
+    # PostgreSQL: a fresh database beside the one named, dropped afterwards (as bench.load).
+    fresh = databases.create_fresh(args.database_url, "phases") if args.database_url else None
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            rounds, dialect = run(args, fresh or f"sqlite:///{tmp}/bench.db")
+    finally:
+        if fresh is not None:
+            databases.drop(args.database_url, fresh)
     n = args.proposals
     print(
-        f"database: {db.engine.dialect.name}, {args.rounds} rounds of {n} proposals; CPU ms per "
+        f"database: {dialect}, {args.rounds} rounds of {n} proposals; CPU ms per "
         "proposal in this thread, the least of the rounds (the others had noise to add)"
     )
     for phase in PHASES:
