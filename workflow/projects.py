@@ -124,8 +124,8 @@ def get(session: Session, *, team_id: str, name: str, for_update: bool = False) 
     return project
 
 
-def _active(session: Session, *, team_id: str, name: str) -> Project:
-    project = get(session, team_id=team_id, name=name, for_update=True)
+def _active(session: Session, *, team_id: str, name: str, for_update: bool = True) -> Project:
+    project = get(session, team_id=team_id, name=name, for_update=for_update)
     if project.archived_at is not None:
         raise InvalidInput(f"Project {project.name} is archived; its history stays, but it can't change.")
     return project
@@ -395,6 +395,60 @@ def link(session: Session, *, team_id: str, actor_id: str, name: str, experiment
     return Outcome(project)
 
 
+def prepare_into(
+    session: Session,
+    *,
+    team_id: str,
+    owner_id: str,
+    name: str,
+    hypothesis: str,
+    workstream: str | None = None,
+    channel_id: str | None = None,
+) -> experiments.Proposal:
+    """The checks and the estimate of a proposal into a project (`propose_into`): reads only, so
+    a caller can do them before taking SQLite's write lock. It takes the project's workstream
+    unless given one, and its estimate learns from the project's own history. An unknown or
+    archived project is refused here, and again by `create_into`, which writes."""
+    project = _active(session, team_id=team_id, name=name, for_update=False)
+    assert project.id is not None
+    return experiments.prepare(
+        session,
+        team_id=team_id,
+        owner_id=owner_id,
+        hypothesis=hypothesis,
+        workstream=workstream or project.workstream,
+        channel_id=channel_id,
+        project_id=project.id,
+    )
+
+
+def create_into(session: Session, proposal: experiments.Proposal, *, name: str) -> tuple[Experiment, Project]:
+    """Create a proposal `prepare_into` made, already serving its project. The proposer owns the
+    experiment, so may link it. The project is locked and checked again: one archived (or
+    replaced) since the proposal was prepared is refused, with nothing written."""
+    project = _active(session, team_id=proposal.team_id, name=name)
+    if project.id != proposal.project_id:
+        raise InvalidInput(f"Project {project.name} changed while you proposed; please propose again.")
+    experiment = experiments.create(session, proposal)
+    assert experiment.id is not None
+    session.add(
+        ProjectExperiment(
+            team_id=proposal.team_id,
+            project_id=project.id,
+            experiment_id=experiment.id,
+            linked_by=proposal.owner_id,
+        )
+    )
+    _changed(
+        session,
+        project,
+        actor_id=proposal.owner_id,
+        action=ProjectAction.LINKED,
+        detail=experiments.ref(experiment.number),
+    )
+    return experiment, project
+
+
 def propose_into(
     session: Session,
     *,
@@ -405,35 +459,18 @@ def propose_into(
     workstream: str | None = None,
     channel_id: str | None = None,
 ) -> tuple[Experiment, Project]:
-    """Propose an experiment already serving a project (`/experiment propose project:<name> …`
-    or the propose modal's project select). It takes the project's workstream unless given one,
-    and its estimate learns from the project's own history. The proposer owns the experiment, so
-    may link it; an unknown or archived project is refused before anything is written."""
-    project = _active(session, team_id=team_id, name=name)
-    assert project.id is not None
-    experiment = experiments.propose(
+    """Propose an experiment already serving a project in one unit of work: `prepare_into`,
+    then `create_into`."""
+    proposal = prepare_into(
         session,
         team_id=team_id,
         owner_id=owner_id,
+        name=name,
         hypothesis=hypothesis,
-        workstream=workstream or project.workstream,
+        workstream=workstream,
         channel_id=channel_id,
-        project_id=project.id,
     )
-    assert experiment.id is not None
-    session.add(
-        ProjectExperiment(
-            team_id=team_id, project_id=project.id, experiment_id=experiment.id, linked_by=owner_id
-        )
-    )
-    _changed(
-        session,
-        project,
-        actor_id=owner_id,
-        action=ProjectAction.LINKED,
-        detail=experiments.ref(experiment.number),
-    )
-    return experiment, project
+    return create_into(session, proposal, name=name)
 
 
 def unlink(session: Session, *, team_id: str, actor_id: str, name: str, experiment_ref: str) -> Outcome:

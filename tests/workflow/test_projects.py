@@ -255,3 +255,38 @@ def test_names_are_scoped_by_workspace(db: Database) -> None:
         projects.create(session, team_id="T2", owner_id="U9", name="support-bot")
     with db.read() as session:
         assert [p.team_id for p in projects.list_projects(session, team_id="T2", user_id="U9")] == ["T2"]
+
+
+def test_a_proposal_into_a_project_reads_first_then_writes_and_links(db: Database) -> None:
+    project_id = _create(db, workstream="production")
+    with db.read() as session:
+        proposal = projects.prepare_into(
+            session, team_id=TEAM, owner_id="U_ANA", name="support-bot", hypothesis="Caching helps"
+        )
+    assert (proposal.project_id, proposal.workstream) == (project_id, "production")
+    with db.session() as session:
+        experiment, project = projects.create_into(session, proposal, name="support-bot")
+    assert project.id == project_id
+    with db.read() as session:
+        link = session.exec(select(ProjectExperiment)).one()
+        _, events = projects.history(session, team_id=TEAM, name="support-bot")
+    assert (link.experiment_id, link.linked_by) == (experiment.id, "U_ANA")
+    assert events[-1].action == "project:linked"
+
+
+def test_a_project_archived_between_the_read_and_the_write_is_refused_with_nothing_written(
+    db: Database,
+) -> None:
+    _create(db)
+    with db.read() as session:
+        proposal = projects.prepare_into(
+            session, team_id=TEAM, owner_id="U_OWNER", name="support-bot", hypothesis="Caching helps"
+        )
+    with db.session() as session:
+        projects.archive(session, team_id=TEAM, actor_id="U_ADMIN", name="support-bot", policy=POLICY)
+    before = _counts(db)
+    with pytest.raises(InvalidInput, match="archived"), db.session() as session:
+        projects.create_into(session, proposal, name="support-bot")
+    assert _counts(db) == before
+    with pytest.raises(InvalidInput, match="archived"), db.read() as session:
+        projects.prepare_into(session, team_id=TEAM, owner_id="U_OWNER", name="support-bot", hypothesis="H2")

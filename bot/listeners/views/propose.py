@@ -41,8 +41,10 @@ def submit_propose(ack: Ack, body: dict[str, Any], client: WebClient, context: A
     }
     if project:
         try:
+            with services.db.read() as reading:
+                prepared = projects.prepare_into(reading, name=project, **proposal)
             with services.db.session() as session:
-                experiment, _ = projects.propose_into(session, name=project, **proposal)
+                experiment, _ = projects.create_into(session, prepared, name=project)
         except WorkflowError as error:  # the project was archived meanwhile: nothing written
             ack(response_action="errors", errors={ids.PROJECT_BLOCK: error.message})
             return

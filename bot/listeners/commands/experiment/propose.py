@@ -19,17 +19,20 @@ def propose(request: CommandRequest) -> None:
     db = request.services.db
     experiment: Experiment
     if first.lower().startswith(PROJECT_PREFIX):
-        # One transaction: the experiment, its audit record, its link and its queued cards. The
-        # cards are posted after the ack by the delivery worker.
-        with db.session() as session:
-            experiment, _ = projects.propose_into(
-                session,
+        name = projects.validate_name(first[len(PROJECT_PREFIX) :])
+        # The checks and the project's history first, in a read; then one transaction: the
+        # experiment, its audit record, its link and its queued cards, posted after the ack.
+        with db.read() as reading:
+            proposal = projects.prepare_into(
+                reading,
                 team_id=request.team_id,
                 owner_id=request.user_id,
-                name=projects.validate_name(first[len(PROJECT_PREFIX) :]),
+                name=name,
                 hypothesis=rest,
                 channel_id=request.channel_id,
             )
+        with db.session() as session:
+            experiment, _ = projects.create_into(session, proposal, name=name)
     else:
         # The checks and the estimate only read: done first, they keep the write short.
         with db.read() as reading:
