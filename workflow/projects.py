@@ -405,7 +405,7 @@ def prepare_into(
     workstream: str | None = None,
     channel_id: str | None = None,
 ) -> experiments.Proposal:
-    """The checks and the estimate of a proposal into a project (`propose_into`): reads only, so
+    """The checks and the estimate of a proposal into a project: reads only, so
     a caller can do them before taking SQLite's write lock. It takes the project's workstream
     unless given one, and its estimate learns from the project's own history. An unknown or
     archived project is refused here, and again by `create_into`, which writes."""
@@ -447,30 +447,6 @@ def create_into(session: Session, proposal: experiments.Proposal, *, name: str) 
         detail=experiments.ref(experiment.number),
     )
     return experiment, project
-
-
-def propose_into(
-    session: Session,
-    *,
-    team_id: str,
-    owner_id: str,
-    name: str,
-    hypothesis: str,
-    workstream: str | None = None,
-    channel_id: str | None = None,
-) -> tuple[Experiment, Project]:
-    """Propose an experiment already serving a project in one unit of work: `prepare_into`,
-    then `create_into`."""
-    proposal = prepare_into(
-        session,
-        team_id=team_id,
-        owner_id=owner_id,
-        name=name,
-        hypothesis=hypothesis,
-        workstream=workstream,
-        channel_id=channel_id,
-    )
-    return create_into(session, proposal, name=name)
 
 
 def unlink(session: Session, *, team_id: str, actor_id: str, name: str, experiment_ref: str) -> Outcome:

@@ -10,9 +10,10 @@ from slack_sdk import WebClient
 
 from bot import ids
 from bot.blocks.experiments import proposed_confirmation
+from bot.listeners import proposals
 from bot.listeners.views.confirm import confirm_later
 from bot.services import services_of
-from workflow import experiments, projects
+from workflow import experiments
 from workflow.errors import InvalidInput, WorkflowError
 
 
@@ -32,27 +33,22 @@ def submit_propose(ack: Ack, body: dict[str, Any], client: WebClient, context: A
     services = services_of(context)
     team_id, user_id = body["team"]["id"], body["user"]["id"]
     channel_id = view.get("private_metadata") or None
-    proposal = {
-        "team_id": team_id,
-        "owner_id": user_id,
-        "hypothesis": hypothesis,
-        "workstream": selected.get("value", ""),
-        "channel_id": channel_id,
-    }
-    if project:
-        try:
-            with services.db.read() as reading:
-                prepared = projects.prepare_into(reading, name=project, **proposal)
-            with services.db.session() as session:
-                experiment, _ = projects.create_into(session, prepared, name=project)
-        except WorkflowError as error:  # the project was archived meanwhile: nothing written
-            ack(response_action="errors", errors={ids.PROJECT_BLOCK: error.message})
-            return
-    else:
-        with services.db.read() as reading:
-            prepared = experiments.prepare(reading, **proposal)
-        with services.db.session() as session:
-            experiment = experiments.create(session, prepared)
+    try:
+        experiment = proposals.propose(
+            services.db,
+            team_id=team_id,
+            owner_id=user_id,
+            hypothesis=hypothesis,
+            workstream=selected.get("value") or None,
+            channel_id=channel_id,
+            project=project,
+        )
+    except WorkflowError as error:
+        # The hypothesis was checked above; what is left is the project (archived meanwhile) or
+        # the workstream. Nothing was written.
+        block = ids.PROJECT_BLOCK if project else ids.WORKSTREAM_BLOCK
+        ack(response_action="errors", errors={block: error.message})
+        return
     ack()
     if channel_id is None:
         return

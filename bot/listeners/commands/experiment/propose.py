@@ -4,9 +4,9 @@ the modal without one."""
 from __future__ import annotations
 
 from bot.blocks.experiments import propose_modal, proposed_confirmation
+from bot.listeners import proposals
 from bot.listeners.commands.router import CommandRequest
-from storage.models import Experiment
-from workflow import experiments, projects
+from workflow import projects
 
 PROJECT_PREFIX = "project:"
 
@@ -16,35 +16,18 @@ def propose(request: CommandRequest) -> None:
         request.later(_open_modal)
         return
     first, _, rest = request.rest.partition(" ")
-    db = request.services.db
-    experiment: Experiment
+    project = None
     if first.lower().startswith(PROJECT_PREFIX):
-        name = projects.validate_name(first[len(PROJECT_PREFIX) :])
-        # The checks and the project's history first, in a read; then one transaction: the
-        # experiment, its audit record, its link and its queued cards, posted after the ack.
-        with db.read() as reading:
-            proposal = projects.prepare_into(
-                reading,
-                team_id=request.team_id,
-                owner_id=request.user_id,
-                name=name,
-                hypothesis=rest,
-                channel_id=request.channel_id,
-            )
-        with db.session() as session:
-            experiment, _ = projects.create_into(session, proposal, name=name)
-    else:
-        # The checks and the estimate only read: done first, they keep the write short.
-        with db.read() as reading:
-            proposal = experiments.prepare(
-                reading,
-                team_id=request.team_id,
-                owner_id=request.user_id,
-                hypothesis=request.rest,
-                channel_id=request.channel_id,
-            )
-        with db.session() as session:
-            experiment = experiments.create(session, proposal)
+        project = projects.validate_name(first[len(PROJECT_PREFIX) :])
+    # The cards are posted after the ack, by the delivery worker.
+    experiment = proposals.propose(
+        request.services.db,
+        team_id=request.team_id,
+        owner_id=request.user_id,
+        hypothesis=rest if project else request.rest,
+        channel_id=request.channel_id,
+        project=project,
+    )
     request.reply(proposed_confirmation(experiment))
 
 

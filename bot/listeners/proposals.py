@@ -1,0 +1,47 @@
+"""A proposal from `/experiment propose` or its modal: the same two steps either way."""
+
+from __future__ import annotations
+
+from storage.db import Database
+from storage.models import Experiment
+from workflow import experiments, projects
+from workflow.vocabulary import DEFAULT_WORKSTREAM
+
+
+def propose(
+    db: Database,
+    *,
+    team_id: str,
+    owner_id: str,
+    hypothesis: str,
+    channel_id: str | None,
+    workstream: str | None = None,
+    project: str | None = None,
+) -> Experiment:
+    """Propose, into the project named if any. The checks and the estimate only read, so they go
+    first; the write that follows holds SQLite's write lock just for the inserts. Raises the
+    workflow's refusal (a bad hypothesis, an unknown or archived project) with nothing written."""
+    if project:
+        with db.read() as reading:
+            into = projects.prepare_into(
+                reading,
+                team_id=team_id,
+                owner_id=owner_id,
+                name=project,
+                hypothesis=hypothesis,
+                workstream=workstream,
+                channel_id=channel_id,
+            )
+        with db.session() as session:
+            return projects.create_into(session, into, name=project)[0]
+    with db.read() as reading:
+        proposal = experiments.prepare(
+            reading,
+            team_id=team_id,
+            owner_id=owner_id,
+            hypothesis=hypothesis,
+            workstream=workstream or DEFAULT_WORKSTREAM,
+            channel_id=channel_id,
+        )
+    with db.session() as session:
+        return experiments.create(session, proposal)
