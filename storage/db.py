@@ -32,6 +32,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from storage.baton import Baton
 from storage.deliveries import ENQUEUED
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def make_engine(url: str, *, pool_size: int | None = None, **kwargs: Any) -> Eng
 class _Waiter:
     thread: int
     background: bool
-    ready: threading.Event = field(default_factory=threading.Event)
+    ready: Baton = field(default_factory=Baton)
 
 
 class _WriteTurns:
@@ -135,7 +136,7 @@ class _WriteTurns:
                 waiter = _Waiter(me, background)
                 self._waiting.append(waiter)
         if waiter is not None:
-            waiter.ready.wait()  # the thread before us handed the turn over
+            waiter.ready.take()  # the thread before us handed the turn over
         outermost = self._depth == 1
         try:
             if outermost and self._file is not None:
@@ -174,7 +175,7 @@ class _WriteTurns:
         assert chosen is not None
         self._waiting.remove(chosen)
         self._owner, self._depth = chosen.thread, 1
-        chosen.ready.set()
+        chosen.ready.give()
 
 
 class Database:

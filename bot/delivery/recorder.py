@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from bot.delivery.sending import Attempt, outcome, record_in
+from storage.baton import Baton
 from storage.db import Database
 from storage.models import Delivery
 
@@ -29,7 +30,7 @@ log = logging.getLogger("bot.delivery")
 class _Handoff:
     done: Attempt
     wants_next: bool
-    ready: threading.Event = field(default_factory=threading.Event)
+    ready: Baton = field(default_factory=Baton)
     next: Delivery | None = None
 
 
@@ -57,7 +58,7 @@ class Recorder:
         """Record `done`; the next row for this thread to send, if it `wants_next` and one is due."""
         handoff = _Handoff(done, wants_next)
         self._queue.put(handoff)
-        handoff.ready.wait()
+        handoff.ready.take()
         return handoff.next
 
     def _run(self) -> None:
@@ -102,7 +103,7 @@ class Recorder:
                 handoff.next = row
         finally:
             for handoff in batch:
-                handoff.ready.set()
+                handoff.ready.give()
 
     def _record_each(self, batch: list[_Handoff]) -> None:
         for handoff in batch:
@@ -114,4 +115,4 @@ class Recorder:
                 # The database went away: the lease runs out and the row is retried.
                 log.exception("delivery %s: could not record the outcome", handoff.done.row.id)
             finally:
-                handoff.ready.set()
+                handoff.ready.give()
