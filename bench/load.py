@@ -246,10 +246,9 @@ def start_variant(
 def wait_ready(server: Server, variant: str, port: int, config: Config) -> None:
     """Every worker has built its app (each logs a line once it has), and HTTP answers."""
     if variant == "bot":
-        # Logged by each worker's delivery worker as its app is built (bot/delivery/worker.py).
-        server.wait_for_lines(" started: ", config.workers, START_TIMEOUT)
+        # Logged by each worker once its app is built (bot/web.py).
+        server.wait_for_lines(" ready; ", config.workers, START_TIMEOUT)
         server.wait_for_http(f"http://127.0.0.1:{port}/healthz", START_TIMEOUT, ok=(200,))
-        time.sleep(1.0)  # the rest of the app (Bolt's auth.test) is built right after that line
     else:
         server.wait_for_lines("bench-app-ready", config.workers, START_TIMEOUT)
         server.wait_for_http(f"http://127.0.0.1:{port}/", START_TIMEOUT)

@@ -112,6 +112,11 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     settings.require("slack_bot_token")
+    if not settings.web_delivers:
+        raise SettingsError(
+            "WEB_DELIVERS=false leaves deliveries to `python -m bot clock`, and `run` starts no clock: "
+            "use `web` and `clock` (the Procfile), or unset WEB_DELIVERS"
+        )
     socket_mode = settings.slack_app_token is not None
     if not socket_mode:
         settings.require("slack_signing_secret")

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     web_threads: int = Field(default=8, ge=1, le=256)
     answer_threads: int = Field(default=4, ge=1, le=64)
     delivery_threads: int = Field(default=64, ge=1, le=256)
+    # Whether each `web` worker also delivers. Off, the web workers only ack and `clock`
+    # delivers everything (it needs a `clock` process: `run` refuses it).
+    web_delivers: bool = True
     # Per-channel posting pace: Slack allows about one message a second per channel, with
     # short bursts. A rate of 0 turns pacing off (benchmarks against a fake Slack).
     delivery_rate_per_channel: float = Field(default=1.0, ge=0)

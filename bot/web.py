@@ -86,10 +86,18 @@ def answers_pool(settings: Settings) -> Executor:
 
 
 def create_wsgi_app(settings: Settings) -> WSGIApp:
-    """One gunicorn worker's app, built after the fork: its database pool and delivery worker."""
+    """One gunicorn worker's app, built after the fork: its database pool and, unless
+    WEB_DELIVERS is off, its delivery worker."""
     db = open_database(settings)
-    start_worker(settings, db)
-    return wsgi_app(Services(settings=settings, db=db, answers=answers_pool(settings)))
+    if settings.web_delivers:
+        start_worker(settings, db)
+    app = wsgi_app(Services(settings=settings, db=db, answers=answers_pool(settings)))
+    log.info(
+        "web worker %s ready; %s",
+        os.getpid(),
+        "it delivers too" if settings.web_delivers else "deliveries are left to clock (WEB_DELIVERS=false)",
+    )
+    return app
 
 
 def application() -> WSGIApp:

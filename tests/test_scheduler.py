@@ -215,6 +215,18 @@ def test_clock_runs_the_scheduler_and_a_delivery_worker(env: Database, started: 
     assert started == ["worker", True, "worker stopped"]
 
 
+def test_with_web_delivers_off_web_serves_but_run_refuses_for_want_of_a_clock(
+    env: Database, started: list[object], monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    monkeypatch.setenv("WEB_DELIVERS", "false")
+    assert cli.main([]) == 2
+    assert "WEB_DELIVERS=false leaves deliveries to `python -m bot clock`" in capsys.readouterr().err
+    assert started == []
+    assert cli.main(["web"]) == 0
+    assert cli.main(["clock"]) == 0
+    assert started == ["http, scheduler=False", "worker", True, "worker stopped"]
+
+
 # A blocking scheduler whose pass takes a while, stopped by SIGTERM in the middle of it.
 SLOW_PASS = """
 import logging, sys, time

@@ -8,9 +8,10 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
+import bot.web
 from storage.db import Database
 from tests.fakeslack import FakeSlack
-from tests.harness import BotServer
+from tests.harness import BotServer, make_settings
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -111,3 +112,15 @@ def test_healthz_answers_503_when_the_oldest_delivery_is_too_old(
 def test_other_paths_are_not_found(bot: BotServer) -> None:
     assert bot.get("/").status == 404
     assert bot.get("/slack/events").status == 404
+
+
+def test_a_web_worker_delivers_too_unless_web_delivers_is_off(
+    slack: FakeSlack, sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[Database] = []
+    monkeypatch.setattr(bot.web, "open_database", lambda settings: sqlite_db)
+    monkeypatch.setattr(bot.web, "start_worker", lambda settings, db: started.append(db))
+    bot.web.create_wsgi_app(make_settings(slack, sqlite_db))
+    assert started == [sqlite_db]
+    bot.web.create_wsgi_app(make_settings(slack, sqlite_db, web_delivers=False))
+    assert started == [sqlite_db]
