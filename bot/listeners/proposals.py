@@ -21,9 +21,9 @@ def propose(
     """Propose, into the project named if any. The checks and the estimate only read, so they go
     first; the write that follows holds SQLite's write lock just for the inserts. Raises the
     workflow's refusal (a bad hypothesis, an unknown or archived project) with nothing written."""
-    if project:
-        with db.read() as reading:
-            into = projects.prepare_into(
+    with db.read() as reading:
+        if project:
+            proposal = projects.prepare_into(
                 reading,
                 team_id=team_id,
                 owner_id=owner_id,
@@ -32,16 +32,16 @@ def propose(
                 workstream=workstream,
                 channel_id=channel_id,
             )
-        with db.session() as session:
-            return projects.create_into(session, into, name=project)[0]
-    with db.read() as reading:
-        proposal = experiments.prepare(
-            reading,
-            team_id=team_id,
-            owner_id=owner_id,
-            hypothesis=hypothesis,
-            workstream=workstream or DEFAULT_WORKSTREAM,
-            channel_id=channel_id,
-        )
+        else:
+            proposal = experiments.prepare(
+                reading,
+                team_id=team_id,
+                owner_id=owner_id,
+                hypothesis=hypothesis,
+                workstream=workstream or DEFAULT_WORKSTREAM,
+                channel_id=channel_id,
+            )
     with db.session() as session:
+        if project:
+            return projects.create_into(session, proposal, name=project)[0]
         return experiments.create(session, proposal)
