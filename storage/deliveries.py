@@ -9,7 +9,7 @@ serialises writers, so the same statement inside its write transaction is just a
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
@@ -74,27 +74,17 @@ class Intent:
     actor_id: str | None = None
 
 
+_INTENT_FIELDS = tuple(f.name for f in fields(Intent))
+
+
 def enqueue(session: Session, intent: Intent) -> None:
     """Queue `intent`, or let the waiting row with its coalesce key cover it. Rows are inserted
     at once, so a change's intents take their places in their streams in the order it queued
     them."""
     session.info[ENQUEUED] = True
     now = utcnow()
-    values = {
-        "team_id": intent.team_id,
-        "kind": intent.kind,
-        "stream": intent.stream,
-        "subject_id": intent.subject_id,
-        "channel_id": intent.channel_id,
-        "user_id": intent.user_id,
-        "args": intent.args,
-        "coalesce_key": intent.coalesce_key,
-        "actor_id": intent.actor_id,
-        "state": State.PENDING,
-        "attempts": 0,
-        "created_at": now,
-        "updated_at": now,
-    }
+    values = {name: getattr(intent, name) for name in _INTENT_FIELDS}
+    values |= {"state": State.PENDING, "attempts": 0, "created_at": now, "updated_at": now}
     connection = session.connection()
     statement = _INSERT if intent.coalesce_key is None else _ENQUEUE[connection.dialect.name]
     connection.execute(statement, values)
@@ -204,33 +194,24 @@ def sending_per_channel(session: Session, *, channels: Collection[str], now: dat
     return {channel: count for channel, count in rows if channel is not None}
 
 
+# What a claim sets, each from a parameter named `to_<column>`.
+_CLAIMED = ("state", "claimed_by", "claimed_until", "attempts", "updated_at")
 _MARK_CLAIMED = (
     update(Delivery)
     .where(col(Delivery.id) == bindparam("delivery_id"))
-    .values(
-        state=State.SENDING,
-        claimed_by=bindparam("worker"),
-        claimed_until=bindparam("until"),
-        attempts=Delivery.attempts + 1,
-        updated_at=bindparam("now"),
-    )
+    .values({name: bindparam(f"to_{name}") for name in _CLAIMED})
 )
 
 
 def mark_claimed(session: Session, row: Delivery, *, worker: str, now: datetime, until: datetime) -> None:
     """Claim `row` (read in this transaction, locked against other claimers)."""
+    claimed = dict(zip(_CLAIMED, (State.SENDING, worker, until, row.attempts + 1, now), strict=True))
     # One prebuilt statement, and the loaded row brought up to date without dirtying it: the
     # unit of work would otherwise write it a second time at commit, at several times the cost.
     session.connection().execute(
-        _MARK_CLAIMED, {"delivery_id": row.id, "worker": worker, "until": until, "now": now}
+        _MARK_CLAIMED, {"delivery_id": row.id} | {f"to_{name}": value for name, value in claimed.items()}
     )
-    for name, value in (
-        ("state", State.SENDING),
-        ("claimed_by", worker),
-        ("claimed_until", until),
-        ("attempts", row.attempts + 1),
-        ("updated_at", now),
-    ):
+    for name, value in claimed.items():
         set_committed_value(row, name, value)
 
 
