@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from storage import bias_checks
+from storage import experiments as storage_experiments
 from storage.db import Database
 from tests.workflow.review_steps import (
     ALL_KEYS,
@@ -483,6 +485,13 @@ def test_the_detail_a_card_is_rendered_from_matches_the_full_read_at_every_stage
 
     number = propose(db)
     record_metrics(db, number, accuracy=0.9)
+    with db.read() as session:
+        experiment_id = experiments.get(session, team_id=TEAM_ID, number=number).id
+        assert experiment_id is not None
+        # Both reads skip these tables for a proposed experiment: it must have nothing in them.
+        assert not storage_experiments.checklist(session, experiment_id=experiment_id)
+        assert not storage_experiments.approvals(session, experiment_id=experiment_id)
+        assert not bias_checks.of_experiment(session, experiment_id=experiment_id)
     stages = [both(number)]
     stages.append(both(reviewed_experiment(db)))
     stages.append(both(production_experiment(db)))
