@@ -11,6 +11,7 @@ from sqlmodel import Session, col, exists, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.models import BiasCheck, Experiment, Review
+from storage.vocabulary import ReviewKind
 
 
 def _page(
@@ -157,7 +158,7 @@ def without_bias_check(
         .where(
             Experiment.team_id == team_id,
             col(Experiment.status).in_(experiment_statuses),
-            Review.kind == "ethics",
+            Review.kind == ReviewKind.ETHICS,
             col(Review.status).in_(review_statuses),
             ~exists().where(col(BiasCheck.experiment_id) == col(Experiment.id)),
         )

@@ -9,6 +9,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from storage.models import AuditEvent
+from storage.vocabulary import ACTION_TYPES, Action, Gate
 
 _INSERT = insert(AuditEvent)
 
@@ -18,11 +19,14 @@ def record(
     *,
     team_id: str,
     actor_id: str,
-    action: str,
+    action: Action,
     experiment_id: int | None = None,
     project_id: int | None = None,
     detail: str | None = None,
+    gate: Gate | None = None,
 ) -> None:
+    if not isinstance(action, ACTION_TYPES):
+        raise TypeError(f"an audit action must be an AuditAction, ProjectAction or Step, not {action!r}")
     # Written on every change: one prebuilt insert, at once, rather than through the unit of work.
     session.connection().execute(
         _INSERT,
@@ -31,8 +35,9 @@ def record(
             "experiment_id": experiment_id,
             "project_id": project_id,
             "actor_id": actor_id,
-            "action": action,
+            "action": str(action),
             "detail": detail,
+            "gate": str(gate) if gate is not None else None,
         },
     )
 

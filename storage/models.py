@@ -8,6 +8,7 @@ from sqlalchemy import Column, Date, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
+from storage.vocabulary import ReviewState, Status
 
 
 def _ts(*, nullable: bool = False, index: bool = False) -> object:
@@ -38,7 +39,7 @@ class Experiment(SQLModel, table=True):
     hypothesis: str = Field(sa_column=Column(Text, nullable=False))
     workstream: str = Field(max_length=32)
     owner_id: str = Field(max_length=32)
-    status: str = Field(default="proposed", max_length=32, index=True)
+    status: str = Field(default=Status.PROPOSED, max_length=32, index=True)
     timeline_weeks: int
     # The timeline estimate fixed at proposal, learned from the team's history (None before it was
     # learned: the card then shows `timeline_weeks`), and what it was based on.
@@ -66,7 +67,7 @@ class Review(SQLModel, table=True):
     team_id: str = Field(index=True, max_length=32)
     experiment_id: int = Field(foreign_key="experiment.id", index=True, ondelete="CASCADE")
     kind: str = Field(max_length=32)
-    status: str = Field(default="pending", max_length=32)
+    status: str = Field(default=ReviewState.PENDING, max_length=32)
     reviewer_id: str | None = Field(default=None, max_length=32)
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     decided_at: datetime | None = _ts(nullable=True)
@@ -122,6 +123,8 @@ class AuditEvent(SQLModel, table=True):
     actor_id: str = Field(max_length=32)
     action: str = Field(max_length=64)
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # What a decision that changed the status was about (a `Gate`: a review kind or `sign-off`).
+    gate: str | None = Field(default=None, max_length=32)
     created_at: datetime = _ts(index=True)
 
 

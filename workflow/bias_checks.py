@@ -21,7 +21,6 @@ from storage import bias_checks as queries
 from storage.models import BiasCheck, Experiment
 from workflow import delivery, lifecycle
 from workflow import vocabulary as v
-from workflow.delivery import Notice
 from workflow.errors import InvalidInput, NotAllowed
 from workflow.experiments import get, ref
 from workflow.permissions import require_role
@@ -37,7 +36,7 @@ CHECKS: Final = {
 PASSED: Final = queries.PASSED
 CONCERNS: Final = "concerns"
 RESULTS: Final = {PASSED: "Passed", CONCERNS: "Concerns"}
-ROLE: Final = v.REVIEWER_ROLE["ethics"]
+ROLE: Final = v.REVIEWER_ROLE[v.ReviewKind.ETHICS]
 DATA_MAX_CHARS = 500
 FINDINGS_MAX_CHARS = 2000
 
@@ -92,7 +91,7 @@ def validate(checks: Collection[str], data: str | None, findings: str | None, re
 def check_recorder(session: Session, experiment: Experiment, user_id: str) -> None:
     """Refuse anyone without `ethics_reviewer`, and an experiment not yet submitted."""
     require_role(session, experiment, user_id, ROLE, f"record bias checks on {ref(experiment.number)}")
-    if experiment.status == v.PROPOSED:
+    if experiment.status == v.Status.PROPOSED:
         raise NotAllowed(
             f"{ref(experiment.number)} is not submitted yet; bias checks go with its ethics review."
         )
@@ -131,10 +130,11 @@ def record(
         session,
         experiment,
         actor_id=user_id,
-        action="bias_check",
+        action=v.AuditAction.BIAS_CHECK,
         detail=f"{RESULTS[draft.result].lower()}: {', '.join(CHECKS[c] for c in draft.checks)}",
     )
-    delivery.notice(session, experiment, Notice.BIAS_CHECK, actor_id=user_id, check_id=str(stored.id))
+    assert stored.id is not None
+    delivery.notice(session, experiment, delivery.BiasChecked(user_id, stored.id))
     return stored
 
 

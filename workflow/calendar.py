@@ -21,6 +21,7 @@ from storage import audit
 from storage import calendar as queries
 from storage.models import Away, Holiday
 from workflow import delivery, schedules
+from workflow import vocabulary as v
 from workflow.errors import InvalidInput, NotFound
 
 REASON_MAX_CHARS = 200
@@ -82,7 +83,7 @@ def set_away(session: Session, *, team_id: str, user_id: str, request: AwayReque
         session,
         team_id=team_id,
         actor_id=user_id,
-        action="away",
+        action=v.AuditAction.AWAY,
         detail=f"until {request.until.isoformat()}" if request.until else "until back",
     )
     delivery.refresh_home(session, team_id=team_id, user_id=user_id)
@@ -93,7 +94,7 @@ def set_away(session: Session, *, team_id: str, user_id: str, request: AwayReque
 def set_back(session: Session, *, team_id: str, user_id: str) -> None:
     if not queries.clear_away(session, team_id=team_id, user_id=user_id):
         raise InvalidInput("You are not marked away; `/aiteam away` marks you away.")
-    audit.record(session, team_id=team_id, actor_id=user_id, action="back")
+    audit.record(session, team_id=team_id, actor_id=user_id, action=v.AuditAction.BACK)
     delivery.refresh_home(session, team_id=team_id, user_id=user_id)
 
 
@@ -126,7 +127,7 @@ def add_holiday(session: Session, *, team_id: str, actor_id: str, day_text: str,
         session,
         team_id=team_id,
         actor_id=actor_id,
-        action="holiday_added",
+        action=v.AuditAction.HOLIDAY_ADDED,
         detail=f"{day} {name or ''}".strip(),
     )
     session.flush()
@@ -138,7 +139,9 @@ def remove_holiday(session: Session, *, team_id: str, actor_id: str, day_text: s
     holiday = queries.holiday_on(session, team_id=team_id, day=day)
     if holiday is None:
         raise NotFound(f"{day.isoformat()} is not a holiday; `/ceremony holidays` lists them.")
-    audit.record(session, team_id=team_id, actor_id=actor_id, action="holiday_removed", detail=str(day))
+    audit.record(
+        session, team_id=team_id, actor_id=actor_id, action=v.AuditAction.HOLIDAY_REMOVED, detail=str(day)
+    )
     session.delete(holiday)
     return holiday
 

@@ -22,7 +22,7 @@ from workflow import vocabulary as v
 
 MIN_SAMPLES = 3
 # Finished experiments: those that reached production count as durations; the rest only in the share.
-_FINISHED = (v.PRODUCTION, v.REJECTED, v.WITHDRAWN)
+_FINISHED = (v.Status.PRODUCTION, v.Status.REJECTED, v.Status.WITHDRAWN)
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def history(
         team_id=team_id,
         workstream=workstream,
         statuses=_FINISHED,
-        reached_action=v.status_action(v.PRODUCTION),
+        reached_action=v.Step.status(v.Status.PRODUCTION),
         project_id=project_id,
     )
     durations = []
@@ -76,7 +76,7 @@ def history(
         if before is not None and status_changed_at > before:
             continue
         finished += 1
-        if status == v.PRODUCTION:
+        if status == v.Status.PRODUCTION:
             end = _utc(produced_at) if produced_at is not None else status_changed_at
             durations.append(end - created_at)
     return History(durations, finished)

@@ -23,10 +23,10 @@ _REF = re.compile(r"^(?:EXP-?)?(\d{1,9})$", re.IGNORECASE)
 LIST_FILTERS = ("proposed", "in_review", "approved", "production", "mine", "all")
 # What a list filter shows: in_review includes the experiments sent back for changes.
 _FILTER_STATUSES: dict[str, tuple[str, ...]] = {
-    "proposed": (v.PROPOSED,),
-    "in_review": (v.IN_REVIEW, v.CHANGES_REQUESTED, v.REVIEWED),
-    "approved": (v.APPROVED,),
-    "production": (v.PRODUCTION,),
+    "proposed": (v.Status.PROPOSED,),
+    "in_review": (v.Status.IN_REVIEW, v.Status.CHANGES_REQUESTED, v.Status.REVIEWED),
+    "approved": (v.Status.APPROVED,),
+    "production": (v.Status.PRODUCTION,),
 }
 
 
@@ -111,13 +111,13 @@ def create(session: Session, proposal: Proposal) -> Experiment:
         hypothesis=proposal.hypothesis,
         workstream=proposal.workstream,
         owner_id=proposal.owner_id,
-        status=v.PROPOSED,
+        status=v.Status.PROPOSED,
         timeline_weeks=v.WORKSTREAMS[proposal.workstream],
         estimate_days=proposal.estimate.days,
         estimate_basis=proposal.estimate.basis,
         channel_id=proposal.channel_id,
     )
-    queries.insert_with_reviews(session, experiment, review_kinds=v.REVIEW_KINDS)
+    queries.insert_with_reviews(session, experiment, review_kinds=tuple(v.ReviewKind))
     assert experiment.id is not None
     audit.record(
         session,
@@ -206,9 +206,9 @@ class ExperimentDetail:
         """The thread replies the experiment has reached, in the order they appear in the thread."""
         status = self.experiment.status
         due = [Slot.REVIEW] if self.checklist else []
-        if status in (v.APPROVED, v.PRODUCTION):
+        if status in (v.Status.APPROVED, v.Status.PRODUCTION):
             due.append(Slot.SIGNOFF)
-        if status == v.PRODUCTION:
+        if status == v.Status.PRODUCTION:
             due.append(Slot.DEPLOYMENT)
         return due
 
@@ -227,7 +227,7 @@ def detail_of(session: Session, experiment_id: int) -> ExperimentDetail | None:
 
 def _detail(session: Session, experiment: Experiment, reviews: Sequence[Review]) -> ExperimentDetail:
     assert experiment.id is not None
-    if experiment.status == v.PROPOSED:
+    if experiment.status == v.Status.PROPOSED:
         # Never submitted (no way leads back to proposed): no checklist yet, and no approvals
         # or bias checks, which need a submitted experiment. The most frequent render, a new
         # card, reads two tables instead of five.

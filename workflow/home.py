@@ -20,7 +20,7 @@ from workflow.permissions import Policy
 from workflow.projects import MilestoneDue, MyProject
 from workflow.waiting import Waiting, waiting_on
 
-OPEN_STATUSES = tuple(s for s in v.STATUSES if s not in v.CLOSED_STATUSES)
+OPEN_STATUSES = tuple(s for s in v.Status if s not in v.CLOSED_STATUSES)
 
 
 @dataclass(frozen=True)

@@ -47,13 +47,14 @@ DEFAULT_WINDOW: Final = "30d"
 # App Home's compact section.
 HOME_WINDOW: Final = "30d"
 
-OPEN_STATUSES: Final = tuple(s for s in v.STATUSES if s not in v.CLOSED_STATUSES)
-_SUBMITTED: Final = v.status_action(v.IN_REVIEW)
-_SENT_BACK: Final = v.status_action(v.CHANGES_REQUESTED)
-_REJECTED: Final = v.status_action(v.REJECTED)
-_PRODUCTION: Final = v.status_action(v.PRODUCTION)
-_CLOSED: Final = frozenset(v.status_action(s) for s in v.CLOSED_STATUSES)
-_APPROVALS: Final = {v.review_action(kind): kind for kind in v.REVIEW_KINDS}
+OPEN_STATUSES: Final = tuple(s for s in v.Status if s not in v.CLOSED_STATUSES)
+_SUBMITTED: Final = v.Step.status(v.Status.IN_REVIEW)
+_SENT_BACK: Final = v.Step.status(v.Status.CHANGES_REQUESTED)
+_REJECTED: Final = v.Step.status(v.Status.REJECTED)
+_PRODUCTION: Final = v.Step.status(v.Status.PRODUCTION)
+_CLOSED: Final = frozenset(v.Step.status(s) for s in v.CLOSED_STATUSES)
+_REVIEW_KINDS: Final = frozenset(v.ReviewKind)
+_APPROVALS: Final = {v.Step.review(kind): kind for kind in v.ReviewKind}
 
 
 @dataclass(frozen=True)
@@ -66,11 +67,14 @@ class Stage:
 
 STAGES: Final = (
     Stage("proposed_submitted", "proposed → submitted", v.AuditAction.PROPOSED, _SUBMITTED),
-    Stage("submitted_reviewed", "submitted → reviewed", _SUBMITTED, v.status_action(v.REVIEWED)),
+    Stage("submitted_reviewed", "submitted → reviewed", _SUBMITTED, v.Step.status(v.Status.REVIEWED)),
     Stage(
-        "reviewed_approved", "reviewed → approved", v.status_action(v.REVIEWED), v.status_action(v.APPROVED)
+        "reviewed_approved",
+        "reviewed → approved",
+        v.Step.status(v.Status.REVIEWED),
+        v.Step.status(v.Status.APPROVED),
     ),
-    Stage("approved_production", "approved → production", v.status_action(v.APPROVED), _PRODUCTION),
+    Stage("approved_production", "approved → production", v.Step.status(v.Status.APPROVED), _PRODUCTION),
 )
 # Every action the figures read: one query fetches them all.
 TRAIL_ACTIONS: Final = frozenset(
@@ -178,8 +182,8 @@ def _decided(event: AuditEvent) -> str | None:
     """The review kind this event decides, if it is a review decision."""
     if event.action in _APPROVALS:
         return _APPROVALS[event.action]
-    if event.action in (_SENT_BACK, _REJECTED):
-        return v.decided_review(event.detail)
+    if event.action in (_SENT_BACK, _REJECTED) and event.gate in _REVIEW_KINDS:
+        return event.gate
     return None
 
 
@@ -231,7 +235,7 @@ def compute(events: Iterable[AuditEvent], *, since: datetime | None, until: date
         stages=tuple((s, Spread.of(tally.stages.get(s.key, []))) for s in STAGES),
         to_production=Spread.of(tally.to_production),
         reviews=Spread.of(waits),
-        by_kind={kind: Spread.of(tally.by_kind.get(kind, [])) for kind in v.REVIEW_KINDS},
+        by_kind={kind: Spread.of(tally.by_kind.get(kind, [])) for kind in v.ReviewKind},
         by_reviewer={who: Spread.of(samples) for who, samples in tally.by_reviewer.items()},
     )
 

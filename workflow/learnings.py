@@ -19,7 +19,7 @@ from storage import audit
 from storage import learnings as queries
 from storage.models import Experiment, Learning
 from workflow import delivery
-from workflow.delivery import Notice
+from workflow import vocabulary as v
 from workflow.errors import InvalidInput
 from workflow.experiments import get, ref
 
@@ -125,10 +125,11 @@ def record(
         team_id=team_id,
         experiment_id=experiment.id,
         actor_id=user_id,
-        action="learning",
+        action=v.AuditAction.LEARNING,
         detail=f"{ref(experiment.number)}: {draft.text.splitlines()[0][:100]}",
     )
-    delivery.notice(session, experiment, Notice.LEARNING, actor_id=user_id, learning_id=str(learning.id))
+    assert learning.id is not None
+    delivery.notice(session, experiment, delivery.LearningRecorded(user_id, learning.id))
     return learning, experiment
 
 

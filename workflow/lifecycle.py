@@ -14,37 +14,38 @@ from storage import audit
 from storage.models import Experiment
 from workflow import delivery
 from workflow import vocabulary as v
-from workflow.delivery import Notice
 from workflow.errors import InvalidTransition
 from workflow.experiments import ref, touch
 
 TRANSITIONS: Final[dict[str, frozenset[str]]] = {
-    v.PROPOSED: frozenset({v.IN_REVIEW, v.WITHDRAWN}),
-    v.IN_REVIEW: frozenset({v.CHANGES_REQUESTED, v.REVIEWED, v.REJECTED, v.WITHDRAWN}),
-    v.CHANGES_REQUESTED: frozenset({v.IN_REVIEW, v.REJECTED, v.WITHDRAWN}),
-    v.REVIEWED: frozenset({v.APPROVED, v.REJECTED, v.WITHDRAWN}),
-    v.APPROVED: frozenset({v.PRODUCTION, v.REJECTED, v.WITHDRAWN}),
-    v.PRODUCTION: frozenset(),
-    v.REJECTED: frozenset(),
-    v.WITHDRAWN: frozenset(),
+    v.Status.PROPOSED: frozenset({v.Status.IN_REVIEW, v.Status.WITHDRAWN}),
+    v.Status.IN_REVIEW: frozenset(
+        {v.Status.CHANGES_REQUESTED, v.Status.REVIEWED, v.Status.REJECTED, v.Status.WITHDRAWN}
+    ),
+    v.Status.CHANGES_REQUESTED: frozenset({v.Status.IN_REVIEW, v.Status.REJECTED, v.Status.WITHDRAWN}),
+    v.Status.REVIEWED: frozenset({v.Status.APPROVED, v.Status.REJECTED, v.Status.WITHDRAWN}),
+    v.Status.APPROVED: frozenset({v.Status.PRODUCTION, v.Status.REJECTED, v.Status.WITHDRAWN}),
+    v.Status.PRODUCTION: frozenset(),
+    v.Status.REJECTED: frozenset(),
+    v.Status.WITHDRAWN: frozenset(),
 }
 
 # What would make a step legal, by the status it needs the experiment to be in.
 _HOW_TO_REACH: Final = {
-    v.IN_REVIEW: "its owner submits it with `/experiment submit {ref} <artifacts>`",
-    v.REVIEWED: "all three reviews approve it and every checklist item is ticked",
-    v.APPROVED: "its owner runs `/experiment promote {ref}`",
+    v.Status.IN_REVIEW: "its owner submits it with `/experiment submit {ref} <artifacts>`",
+    v.Status.REVIEWED: "all three reviews approve it and every checklist item is ticked",
+    v.Status.APPROVED: "its owner runs `/experiment promote {ref}`",
 }
 
 _STATUS_WORDS: Final = {
-    v.PROPOSED: "is only proposed",
-    v.IN_REVIEW: "is in review",
-    v.CHANGES_REQUESTED: "is waiting for its owner's changes",
-    v.REVIEWED: "is reviewed and waiting to be promoted",
-    v.APPROVED: "is waiting for its production sign-offs",
-    v.PRODUCTION: "is already in production",
-    v.REJECTED: "was rejected",
-    v.WITHDRAWN: "was withdrawn",
+    v.Status.PROPOSED: "is only proposed",
+    v.Status.IN_REVIEW: "is in review",
+    v.Status.CHANGES_REQUESTED: "is waiting for its owner's changes",
+    v.Status.REVIEWED: "is reviewed and waiting to be promoted",
+    v.Status.APPROVED: "is waiting for its production sign-offs",
+    v.Status.PRODUCTION: "is already in production",
+    v.Status.REJECTED: "was rejected",
+    v.Status.WITHDRAWN: "was withdrawn",
 }
 
 
@@ -55,12 +56,12 @@ def describe(experiment: Experiment) -> str:
 
 # The main path, for telling whether a needed status is still ahead of the experiment.
 _STAGE: Final = {
-    v.PROPOSED: 0,
-    v.IN_REVIEW: 1,
-    v.CHANGES_REQUESTED: 0,  # behind in_review: the owner must resubmit to get there again
-    v.REVIEWED: 2,
-    v.APPROVED: 3,
-    v.PRODUCTION: 4,
+    v.Status.PROPOSED: 0,
+    v.Status.IN_REVIEW: 1,
+    v.Status.CHANGES_REQUESTED: 0,  # behind in_review: the owner must resubmit to get there again
+    v.Status.REVIEWED: 2,
+    v.Status.APPROVED: 3,
+    v.Status.PRODUCTION: 4,
 }
 
 
@@ -84,10 +85,17 @@ def require_status(experiment: Experiment, step: str, *allowed: str) -> None:
 
 
 def move(
-    session: Session, experiment: Experiment, target: str, *, actor_id: str, detail: str | None = None
+    session: Session,
+    experiment: Experiment,
+    target: str,
+    *,
+    actor_id: str,
+    detail: str | None = None,
+    gate: v.Gate | None = None,
 ) -> None:
     """Change status, record it and queue the card's update (and, when the experiment closes, the
-    reply asking what we learned); a transition the lifecycle does not allow is a bug upstream."""
+    reply asking what we learned); a transition the lifecycle does not allow is a bug upstream.
+    `gate` names the review or sign-off whose decision caused the move."""
     if target not in TRANSITIONS[experiment.status]:
         raise InvalidTransition(f"{describe(experiment)}; it can't become {target.replace('_', ' ')}.")
     previous = experiment.status
@@ -98,15 +106,16 @@ def move(
         team_id=experiment.team_id,
         experiment_id=experiment.id,
         actor_id=actor_id,
-        action=v.status_action(target),
+        action=v.Step.status(target),
         detail=v.transition_detail(previous, target, detail),
+        gate=gate,
     )
     delivery.refresh_experiment(session, experiment, actor_id=actor_id)
     # The project card lists its experiments' statuses.
     delivery.refresh_projects_of(session, experiment, actor_id=actor_id)
     if target in v.CLOSED_STATUSES:
         # Queued after the card's update, so the prompt replies under the card as it now is.
-        delivery.notice(session, experiment, Notice.LEARNING_PROMPT, actor_id=actor_id)
+        delivery.notice(session, experiment, delivery.LearningPrompt(actor_id))
 
 
 def changed(

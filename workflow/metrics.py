@@ -61,7 +61,7 @@ def record(
             f"Only the owner of {ref(number)} or someone holding a team role (`/aiteam roles`) may record "
             "its metrics."
         )
-    if experiment.status in (v.REJECTED, v.WITHDRAWN):
+    if experiment.status in (v.Status.REJECTED, v.Status.WITHDRAWN):
         raise lifecycle.refuse(experiment, f"record metrics for {ref(number)}")
     assert experiment.id is not None
     existing = {m.name: m for m in queries.metrics(session, experiment_id=experiment.id)}

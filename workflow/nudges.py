@@ -20,7 +20,7 @@ from storage.models import Experiment
 from workflow import calendar
 from workflow import vocabulary as v
 
-NUDGED_STATUSES = (v.IN_REVIEW, v.APPROVED)
+NUDGED_STATUSES = (v.Status.IN_REVIEW, v.Status.APPROVED)
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,13 @@ class _Wait:
 
 def _waited_on(session: Session, experiment: Experiment) -> _Wait:
     assert experiment.id is not None
-    if experiment.status == v.IN_REVIEW:
+    if experiment.status == v.Status.IN_REVIEW:
         pending = {
             r.kind
             for r in experiment_queries.reviews(session, experiment_id=experiment.id)
-            if r.status == v.REVIEW_PENDING
+            if r.status == v.ReviewState.PENDING
         }
-        needed = [v.REVIEWER_ROLE[kind] for kind in v.REVIEW_KINDS if kind in pending]
+        needed = [v.REVIEWER_ROLE[kind] for kind in v.ReviewKind if kind in pending]
         return _Wait(needed, {experiment.owner_id})
     given = experiment_queries.approvals(session, experiment_id=experiment.id)
     missing = [role for role in v.APPROVER_ROLES if role not in {a.role for a in given}]
@@ -66,7 +66,7 @@ def _waited_on(session: Session, experiment: Experiment) -> _Wait:
 
 
 def admins(session: Session, *, team_id: str, admin_user_ids: Collection[str]) -> list[str]:
-    held = roles.holders(session, team_id=team_id, role=v.ADMIN_ROLE)
+    held = roles.holders(session, team_id=team_id, role=v.Role.ADMIN)
     return sorted(admin_user_ids) + [u for u in held if u not in admin_user_ids]
 
 

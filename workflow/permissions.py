@@ -57,5 +57,5 @@ def may_manage_roles(
     return (
         workspace_admin
         or user_id in policy.admin_user_ids
-        or roles.has_role(session, team_id=team_id, user_id=user_id, role=v.ADMIN_ROLE)
+        or roles.has_role(session, team_id=team_id, user_id=user_id, role=v.Role.ADMIN)
     )

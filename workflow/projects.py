@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -36,21 +35,6 @@ _MILESTONE = re.compile(r"^M(\d{1,6})$", re.IGNORECASE)
 # Broadcasts, as typed (`@channel`) or as Slack escapes them (`<!channel>`).
 _PING = re.compile(r"<!(channel|here|everyone)[|>]|@(channel|here|everyone)\b", re.IGNORECASE)
 LIST_FILTERS = ("mine", "all")
-
-
-class ProjectAction(StrEnum):
-    """The `action` of an audit record about a project (AuditAction covers experiments, roles
-    and ceremonies); stored as its string value, so existing history reads the same."""
-
-    CREATED = "project:created"
-    MEMBER_ADDED = "project:member_added"
-    MEMBER_REMOVED = "project:member_removed"
-    MILESTONE_ADDED = "project:milestone_added"
-    MILESTONE_DONE = "project:milestone_done"
-    MILESTONE_MOVED = "project:milestone_moved"
-    LINKED = "project:linked"
-    UNLINKED = "project:unlinked"
-    ARCHIVED = "project:archived"
 
 
 # -- parsing what people type ------------------------------------------------------------------------
@@ -144,7 +128,7 @@ def _milestone(session: Session, project: Project, number: int) -> Milestone:
 
 def is_admin(session: Session, *, team_id: str, user_id: str, policy: Policy) -> bool:
     return user_id in policy.admin_user_ids or role_queries.has_role(
-        session, team_id=team_id, user_id=user_id, role=v.ADMIN_ROLE
+        session, team_id=team_id, user_id=user_id, role=v.Role.ADMIN
     )
 
 
@@ -238,7 +222,7 @@ def create(
     for user_id in dict.fromkeys([owner_id, *members]):
         session.add(ProjectMember(team_id=team_id, project_id=project.id, user_id=user_id, added_by=owner_id))
     _changed(
-        session, project, actor_id=owner_id, action=ProjectAction.CREATED, detail=f"workstream {workstream}"
+        session, project, actor_id=owner_id, action=v.ProjectAction.CREATED, detail=f"workstream {workstream}"
     )
     return project
 
@@ -262,7 +246,9 @@ def add_members(
         return Outcome(project, changed=False, note="They are already members; nothing changed.")
     for user_id in added:
         session.add(ProjectMember(team_id=team_id, project_id=project.id, user_id=user_id, added_by=actor_id))
-    _changed(session, project, actor_id=actor_id, action=ProjectAction.MEMBER_ADDED, detail=", ".join(added))
+    _changed(
+        session, project, actor_id=actor_id, action=v.ProjectAction.MEMBER_ADDED, detail=", ".join(added)
+    )
     return Outcome(project)
 
 
@@ -285,7 +271,7 @@ def remove_member(
     if member is None:
         raise NotFound(f"<@{user_id}> is not a member of {project.name}; nothing changed.")
     session.delete(member)
-    _changed(session, project, actor_id=actor_id, action=ProjectAction.MEMBER_REMOVED, detail=user_id)
+    _changed(session, project, actor_id=actor_id, action=v.ProjectAction.MEMBER_REMOVED, detail=user_id)
     return Outcome(project)
 
 
@@ -310,7 +296,7 @@ def add_milestone(
         session,
         project,
         actor_id=actor_id,
-        action=ProjectAction.MILESTONE_ADDED,
+        action=v.ProjectAction.MILESTONE_ADDED,
         detail=f"M{milestone.number} {title} due {due_on.isoformat()}",
     )
     return milestone
@@ -328,7 +314,7 @@ def complete_milestone(
     row.done_by = actor_id
     session.add(row)
     _changed(
-        session, project, actor_id=actor_id, action=ProjectAction.MILESTONE_DONE, detail=f"M{row.number}"
+        session, project, actor_id=actor_id, action=v.ProjectAction.MILESTONE_DONE, detail=f"M{row.number}"
     )
     return Outcome(project)
 
@@ -351,7 +337,7 @@ def move_milestone(
         session,
         project,
         actor_id=actor_id,
-        action=ProjectAction.MILESTONE_MOVED,
+        action=v.ProjectAction.MILESTONE_MOVED,
         detail=f"M{row.number} {old.isoformat()} → {due_on.isoformat()}",
     )
     return Outcome(project)
@@ -391,7 +377,7 @@ def link(session: Session, *, team_id: str, actor_id: str, name: str, experiment
         raise InvalidInput(
             f"{ref} was just linked to another project; `/experiment show {ref}` says which."
         ) from None
-    _changed(session, project, actor_id=actor_id, action=ProjectAction.LINKED, detail=ref)
+    _changed(session, project, actor_id=actor_id, action=v.ProjectAction.LINKED, detail=ref)
     return Outcome(project)
 
 
@@ -443,7 +429,7 @@ def create_into(session: Session, proposal: experiments.Proposal, *, name: str) 
         session,
         project,
         actor_id=proposal.owner_id,
-        action=ProjectAction.LINKED,
+        action=v.ProjectAction.LINKED,
         detail=experiments.ref(experiment.number),
     )
     return experiment, project
@@ -459,7 +445,7 @@ def unlink(session: Session, *, team_id: str, actor_id: str, name: str, experime
     if existing is None or existing.project_id != project.id:
         raise NotFound(f"{ref} is not linked to {project.name}; nothing changed.")
     session.delete(existing)
-    _changed(session, project, actor_id=actor_id, action=ProjectAction.UNLINKED, detail=ref)
+    _changed(session, project, actor_id=actor_id, action=v.ProjectAction.UNLINKED, detail=ref)
     return Outcome(project)
 
 
@@ -469,7 +455,7 @@ def archive(
     project = _active(session, team_id=team_id, name=name)
     _require_owner_or_admin(session, project, actor_id, "archive it", policy, workspace_admin)
     project.archived_at = utcnow()
-    _changed(session, project, actor_id=actor_id, action=ProjectAction.ARCHIVED, detail=None)
+    _changed(session, project, actor_id=actor_id, action=v.ProjectAction.ARCHIVED, detail=None)
     return Outcome(project, moved_to="archived")
 
 
@@ -512,7 +498,7 @@ class ProjectDetail:
 
     @property
     def in_production(self) -> int:
-        return sum(1 for e in self.experiments if e.status == v.PRODUCTION)
+        return sum(1 for e in self.experiments if e.status == v.Status.PRODUCTION)
 
 
 def detail(session: Session, project: Project, *, today: date) -> ProjectDetail:
@@ -665,7 +651,7 @@ def status_lines(
         lines.append(
             ProjectStatus(
                 project=project,
-                by_status=[(s, counts[s]) for s in v.STATUSES if counts[s]],
+                by_status=[(s, counts[s]) for s in v.Status if counts[s]],
                 next_milestone=next_open(queries.milestones(session, project_id=project.id)),
                 today=today,
             )

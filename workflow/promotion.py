@@ -46,7 +46,7 @@ _ROLLBACK = re.compile(
 def missing_for_production(session: Session, experiment: Experiment) -> list[str]:
     """Everything production still needs: reviews, checklist items and sign-offs."""
     assert experiment.id is not None
-    missing = missing_reviews(session, experiment) if experiment.status != v.APPROVED else []
+    missing = missing_reviews(session, experiment) if experiment.status != v.Status.APPROVED else []
     given = {a.role for a in queries.approvals(session, experiment_id=experiment.id)}
     missing += [f"sign-off from {role}" for role in v.APPROVER_ROLES if role not in given]
     return missing
@@ -56,7 +56,7 @@ def promote(session: Session, *, team_id: str, number: int, actor_id: str) -> Ou
     """Ask for the three sign-offs; refused with the exact list of what is missing."""
     experiment = get(session, team_id=team_id, number=number, for_update=True)
     require_owner(experiment, actor_id, "request its promotion")
-    if experiment.status == v.APPROVED:
+    if experiment.status == v.Status.APPROVED:
         waiting = ", ".join(
             m.removeprefix("sign-off from ") for m in missing_for_production(session, experiment)
         )
@@ -67,11 +67,11 @@ def promote(session: Session, *, team_id: str, number: int, actor_id: str) -> Ou
         )
     if experiment.status in v.CLOSED_STATUSES:
         raise lifecycle.refuse(experiment, f"promote {ref(number)}")
-    if experiment.status != v.REVIEWED:
+    if experiment.status != v.Status.REVIEWED:
         missing = missing_for_production(session, experiment)
         raise NotReady(f"{ref(number)} can't be promoted yet. Missing: " + "; ".join(missing) + ".", missing)
-    lifecycle.move(session, experiment, v.APPROVED, actor_id=actor_id, detail="sign-off requested")
-    return Outcome(experiment, moved_to=v.APPROVED)
+    lifecycle.move(session, experiment, v.Status.APPROVED, actor_id=actor_id, detail="sign-off requested")
+    return Outcome(experiment, moved_to=v.Status.APPROVED)
 
 
 def check_sign_off(
@@ -86,7 +86,7 @@ def check_sign_off(
     mine = next((a for a in given if a.role == role), None)
     if mine is not None and mine.approver_id == actor_id:
         return mine
-    lifecycle.require_status(experiment, step, v.APPROVED)
+    lifecycle.require_status(experiment, step, v.Status.APPROVED)
     if mine is not None:
         raise NotAllowed(f"{ref(experiment.number)} already has its {role} sign-off.")
     other = next((a for a in given if a.approver_id == actor_id), None)
@@ -115,13 +115,11 @@ def sign_off(
             )
     except IntegrityError:
         return Outcome(experiment, changed=False, note=f"{ref(number)} already has its {role} sign-off.")
-    lifecycle.changed(
-        session, experiment, actor_id=actor_id, action=v.signoff_action(role), detail="approved"
-    )
+    lifecycle.changed(session, experiment, actor_id=actor_id, action=v.Step.signoff(role), detail="approved")
     if missing_for_production(session, experiment):
         return Outcome(experiment)
-    lifecycle.move(session, experiment, v.PRODUCTION, actor_id=actor_id, detail="all sign-offs given")
-    return Outcome(experiment, moved_to=v.PRODUCTION)
+    lifecycle.move(session, experiment, v.Status.PRODUCTION, actor_id=actor_id, detail="all sign-offs given")
+    return Outcome(experiment, moved_to=v.Status.PRODUCTION)
 
 
 def check_reject_promotion(
@@ -132,7 +130,7 @@ def check_reject_promotion(
     held = roles.roles_of(session, team_id=experiment.team_id, user_id=actor_id)
     if not held & set(v.APPROVER_ROLES):
         raise NotAllowed(f"Only holders of {', '.join(v.APPROVER_ROLES)} may {step} at sign-off.")
-    lifecycle.require_status(experiment, step, v.APPROVED)
+    lifecycle.require_status(experiment, step, v.Status.APPROVED)
 
 
 def reject_promotion(
@@ -143,11 +141,16 @@ def reject_promotion(
     check_reject_promotion(session, experiment, actor_id=actor_id, policy=policy)
     reason = validate_reason(reason)
     # The rejection and its reason go in the thread before the learning prompt the move queues.
-    delivery.notice(
-        session, experiment, delivery.Notice.DECISION, actor_id=actor_id, what="sign-off", reason=reason
+    delivery.notice(session, experiment, delivery.Decided(actor_id, v.SignOff.SIGN_OFF, reason))
+    lifecycle.move(
+        session,
+        experiment,
+        v.Status.REJECTED,
+        actor_id=actor_id,
+        detail=f"at sign-off: {reason}",
+        gate=v.SignOff.SIGN_OFF,
     )
-    lifecycle.move(session, experiment, v.REJECTED, actor_id=actor_id, detail=f"at sign-off: {reason}")
-    return Outcome(experiment, moved_to=v.REJECTED)
+    return Outcome(experiment, moved_to=v.Status.REJECTED)
 
 
 @dataclass(frozen=True)

@@ -28,11 +28,11 @@ FOCUS = {
 }
 
 # Experiment review: what is waiting, in the order the meeting should take it.
-REVIEW_SECTIONS = (v.IN_REVIEW, v.CHANGES_REQUESTED, v.REVIEWED, v.APPROVED)
+REVIEW_SECTIONS = (v.Status.IN_REVIEW, v.Status.CHANGES_REQUESTED, v.Status.REVIEWED, v.Status.APPROVED)
 # Ethics review: submitted experiments whose ethics review is open.
-ETHICS_REVIEW_STATUSES = (v.REVIEW_PENDING, v.REVIEW_CHANGES_REQUESTED)
-SUBMITTED_STATUSES = (v.IN_REVIEW, v.CHANGES_REQUESTED, v.REVIEWED)
-RETRO_SECTIONS = (v.PRODUCTION, v.REJECTED, v.WITHDRAWN)
+ETHICS_REVIEW_STATUSES = (v.ReviewState.PENDING, v.ReviewState.CHANGES_REQUESTED)
+SUBMITTED_STATUSES = (v.Status.IN_REVIEW, v.Status.CHANGES_REQUESTED, v.Status.REVIEWED)
+RETRO_SECTIONS = (v.Status.PRODUCTION, v.Status.REJECTED, v.Status.WITHDRAWN)
 # Ethics review: of the experiments whose ethics review is open, those with no bias check yet.
 NO_BIAS_CHECK = "ethics_no_bias_check"
 
@@ -88,7 +88,7 @@ def _ethics_sections(session: Session, team_id: str) -> list[Section]:
         items, total = queries.with_review(
             session,
             team_id=team_id,
-            kind="ethics",
+            kind=v.ReviewKind.ETHICS,
             review_statuses=(status,),
             experiment_statuses=SUBMITTED_STATUSES,
             limit=ITEMS_PER_SECTION,

@@ -28,6 +28,7 @@ from storage import retros as queries
 from storage.ceremonies import RunStatus
 from storage.models import Ceremony, CeremonyRun, RetroNote
 from workflow import ceremonies, delivery
+from workflow import vocabulary as v
 from workflow.errors import InvalidInput, NotAllowed, NotFound
 
 TEXT_MAX_CHARS = 3000
@@ -139,7 +140,7 @@ def add_note(
         session,
         team_id=team_id,
         actor_id=NOBODY if note.anonymous else user_id,
-        action="retro_note",
+        action=v.AuditAction.RETRO_NOTE,
         detail=f"{ceremony.name}: {LABEL[note.kind].lower()}"
         + (f" for {note.owner_id}" if note.owner_id else ""),
     )
@@ -232,7 +233,7 @@ def mark_done(session: Session, *, team_id: str, user_id: str, note_id: int, now
         session,
         team_id=team_id,
         actor_id=user_id,
-        action="retro_action_done",
+        action=v.AuditAction.RETRO_ACTION_DONE,
         detail=f"{ceremony.name if ceremony else 'retro'}: action item {note_id}",
     )
     run = session.get(CeremonyRun, note.run_id) if note.run_id is not None else None

@@ -17,8 +17,8 @@ from workflow.outcome import Outcome
 from workflow.permissions import Policy, require_not_owner, require_owner, require_role
 
 DECISIONS = tuple(v.Decision)
-ETHICS = "ethics"
-OPEN_STATUSES = tuple(s for s in v.STATUSES if s not in v.CLOSED_STATUSES)
+ETHICS = v.ReviewKind.ETHICS
+OPEN_STATUSES = tuple(s for s in v.Status if s not in v.CLOSED_STATUSES)
 
 
 def validate_artifacts(text: str) -> str:
@@ -50,9 +50,11 @@ def submit(session: Session, *, team_id: str, number: int, actor_id: str, artifa
     artifacts = validate_artifacts(artifacts)
     experiment = get(session, team_id=team_id, number=number, for_update=True)
     require_owner(experiment, actor_id, "submit it for review")
-    lifecycle.require_status(experiment, f"submit {ref(number)}", v.PROPOSED, v.CHANGES_REQUESTED)
+    lifecycle.require_status(
+        experiment, f"submit {ref(number)}", v.Status.PROPOSED, v.Status.CHANGES_REQUESTED
+    )
     assert experiment.id is not None
-    resubmission = experiment.status == v.CHANGES_REQUESTED
+    resubmission = experiment.status == v.Status.CHANGES_REQUESTED
     present = {item.key for item in queries.checklist(session, experiment_id=experiment.id)}
     for key in v.CHECKLIST:
         if key not in present:
@@ -60,25 +62,25 @@ def submit(session: Session, *, team_id: str, number: int, actor_id: str, artifa
     if resubmission:
         # Reviews that asked for changes look again; reviews already approved stand.
         for review in queries.reviews(session, experiment_id=experiment.id):
-            if review.status == v.REVIEW_CHANGES_REQUESTED:
+            if review.status == v.ReviewState.CHANGES_REQUESTED:
                 _reset(review)
                 session.add(review)
     experiment.artifacts = artifacts
     lifecycle.move(
         session,
         experiment,
-        v.IN_REVIEW,
+        v.Status.IN_REVIEW,
         actor_id=actor_id,
         detail=("resubmitted with: " if resubmission else "submitted with: ") + artifacts,
     )
     if resubmission:
         # The review message is updated in place, which notifies nobody: say so in the thread.
-        delivery.notice(session, experiment, delivery.Notice.RESUBMITTED, actor_id=actor_id)
-    return Outcome(experiment, moved_to=v.IN_REVIEW)
+        delivery.notice(session, experiment, delivery.Resubmitted(actor_id))
+    return Outcome(experiment, moved_to=v.Status.IN_REVIEW)
 
 
 def _reset(review: Review) -> None:
-    review.status = v.REVIEW_PENDING
+    review.status = v.ReviewState.PENDING
     review.reviewer_id = None
     review.reason = None
     review.decided_at = None
@@ -99,7 +101,9 @@ def tick(
         raise InvalidInput(f"Unknown checklist item `{unknown[0][:40]}`.")
     experiment = get(session, team_id=team_id, number=number, for_update=True)
     require_owner(experiment, actor_id, "tick its review checklist")
-    lifecycle.require_status(experiment, "change the checklist", v.IN_REVIEW, v.CHANGES_REQUESTED)
+    lifecycle.require_status(
+        experiment, "change the checklist", v.Status.IN_REVIEW, v.Status.CHANGES_REQUESTED
+    )
     assert experiment.id is not None
     changes = []
     now = utcnow()
@@ -132,7 +136,7 @@ def decide(
     reason: str = "",
 ) -> Outcome:
     """A reviewer approves their review, requests changes, or rejects the experiment."""
-    if kind not in v.REVIEW_KINDS or decision not in DECISIONS:
+    if kind not in tuple(v.ReviewKind) or decision not in DECISIONS:
         raise InvalidInput(f"Unknown review `{kind[:20]} {decision[:20]}`.")
     experiment = get(session, team_id=team_id, number=number, for_update=True)
     review = check_decision(
@@ -143,30 +147,28 @@ def decide(
     review.reviewer_id = actor_id
     review.decided_at = utcnow()
     if decision == v.Decision.APPROVE:
-        review.status = v.REVIEW_APPROVED
+        review.status = v.ReviewState.APPROVED
         session.add(review)
         lifecycle.changed(
-            session, experiment, actor_id=actor_id, action=v.review_action(kind), detail="approved"
+            session, experiment, actor_id=actor_id, action=v.Step.review(kind), detail="approved"
         )
         return Outcome(experiment, moved_to=_complete_if_reviewed(session, experiment, actor_id))
-    review.reason = validate_reason(reason)
+    why = review.reason = validate_reason(reason)
     review.status = (
-        v.REVIEW_CHANGES_REQUESTED if decision == v.Decision.REQUEST_CHANGES else v.REVIEW_REJECTED
+        v.ReviewState.CHANGES_REQUESTED if decision == v.Decision.REQUEST_CHANGES else v.ReviewState.REJECTED
     )
     session.add(review)
-    target = v.CHANGES_REQUESTED if decision == v.Decision.REQUEST_CHANGES else v.REJECTED
+    target = v.Status.CHANGES_REQUESTED if decision == v.Decision.REQUEST_CHANGES else v.Status.REJECTED
     # The decision and its reason go in the thread before what the move queues after a close
     # (the learning prompt); the notice renders the status at send time.
-    delivery.notice(
+    delivery.notice(session, experiment, delivery.Decided(actor_id, v.ReviewKind(kind), why))
+    lifecycle.move(
         session,
         experiment,
-        delivery.Notice.DECISION,
+        target,
         actor_id=actor_id,
-        what=f"{kind} review",
-        reason=review.reason,
-    )
-    lifecycle.move(
-        session, experiment, target, actor_id=actor_id, detail=v.review_decision(kind, review.reason)
+        detail=v.review_decision(kind, why),
+        gate=v.ReviewKind(kind),
     )
     return Outcome(experiment, moved_to=target)
 
@@ -192,17 +194,21 @@ def check_decision(
     review = next(r for r in queries.reviews(session, experiment_id=experiment.id) if r.kind == kind)
     if (
         decision == v.Decision.APPROVE
-        and review.status == v.REVIEW_APPROVED
+        and review.status == v.ReviewState.APPROVED
         and review.reviewer_id == actor_id
     ):
         return None
-    allowed = (v.IN_REVIEW, v.CHANGES_REQUESTED) if decision == v.Decision.REJECT else (v.IN_REVIEW,)
+    allowed = (
+        (v.Status.IN_REVIEW, v.Status.CHANGES_REQUESTED)
+        if decision == v.Decision.REJECT
+        else (v.Status.IN_REVIEW,)
+    )
     lifecycle.require_status(experiment, step, *allowed)
     # Reject may follow a request for changes, but never overwrites someone's approval.
     still_open = (
-        (v.REVIEW_PENDING, v.REVIEW_CHANGES_REQUESTED)
+        (v.ReviewState.PENDING, v.ReviewState.CHANGES_REQUESTED)
         if decision == v.Decision.REJECT
-        else (v.REVIEW_PENDING,)
+        else (v.ReviewState.PENDING,)
     )
     if review.status not in still_open:
         raise InvalidTransition(
@@ -216,22 +222,22 @@ def check_decision(
 
 def _complete_if_reviewed(session: Session, experiment: Experiment, actor_id: str) -> str | None:
     """In review with every review approved and every item ticked: the experiment is reviewed."""
-    if experiment.status != v.IN_REVIEW or missing_reviews(session, experiment):
+    if experiment.status != v.Status.IN_REVIEW or missing_reviews(session, experiment):
         return None
     lifecycle.move(
-        session, experiment, v.REVIEWED, actor_id=actor_id, detail="all reviews and checklist done"
+        session, experiment, v.Status.REVIEWED, actor_id=actor_id, detail="all reviews and checklist done"
     )
-    return v.REVIEWED
+    return v.Status.REVIEWED
 
 
 def missing_reviews(session: Session, experiment: Experiment) -> list[str]:
     """What stands between the experiment and `reviewed`, one phrase each."""
     assert experiment.id is not None
     missing = []
-    if experiment.status == v.PROPOSED:
+    if experiment.status == v.Status.PROPOSED:
         missing.append(f"submission for review (`/experiment submit {ref(experiment.number)} <artifacts>`)")
     for review in queries.reviews(session, experiment_id=experiment.id):
-        if review.status != v.REVIEW_APPROVED:
+        if review.status != v.ReviewState.APPROVED:
             missing.append(f"{review.kind} review ({review.status.replace('_', ' ')})")
     ticked = {i.key for i in queries.checklist(session, experiment_id=experiment.id) if i.checked_by}
     missing += [f"checklist: {label}" for key, label in v.CHECKLIST.items() if key not in ticked]
@@ -244,5 +250,5 @@ def withdraw(session: Session, *, team_id: str, number: int, actor_id: str, reas
     experiment = get(session, team_id=team_id, number=number, for_update=True)
     require_owner(experiment, actor_id, "withdraw it")
     lifecycle.require_status(experiment, f"withdraw {ref(number)}", *OPEN_STATUSES)
-    lifecycle.move(session, experiment, v.WITHDRAWN, actor_id=actor_id, detail=reason.strip() or None)
-    return Outcome(experiment, moved_to=v.WITHDRAWN)
+    lifecycle.move(session, experiment, v.Status.WITHDRAWN, actor_id=actor_id, detail=reason.strip() or None)
+    return Outcome(experiment, moved_to=v.Status.WITHDRAWN)

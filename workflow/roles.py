@@ -14,7 +14,7 @@ ROLE_GROUPS = (
     ("Team", v.CORE_ROLES),
     ("Review board", tuple(v.REVIEWER_ROLE.values())),
     ("Production sign-off", v.APPROVER_ROLES),
-    ("Administration", (v.ADMIN_ROLE,)),
+    ("Administration", (v.Role.ADMIN,)),
 )
 
 
@@ -24,7 +24,7 @@ def valid_roles_text() -> str:
 
 def parse_role(text: str) -> str:
     role = text.strip().lower().replace("-", "_")
-    if role not in v.ROLES:
+    if role not in tuple(v.Role):
         raise InvalidInput(f"`{text[:40]}` is not a role. Valid roles are {valid_roles_text()}.")
     return role
 
@@ -103,7 +103,7 @@ def revoke(
 
 def roster(session: Session, *, team_id: str) -> dict[str, list[str]]:
     """Every role in the vocabulary's order, with its holders (possibly none)."""
-    held: dict[str, list[str]] = {role: [] for role in v.ROLES}
+    held: dict[str, list[str]] = {role: [] for role in v.Role}
     for assignment in roles.all_assignments(session, team_id=team_id):
         held.setdefault(assignment.role, []).append(assignment.user_id)
     return held

@@ -40,6 +40,7 @@ from storage import standups as queries
 from storage.db import Database
 from storage.models import Ceremony, CeremonyRun, Experiment, StandupAnswer, StandupBlocker, StandupPrompt
 from workflow import calendar, ceremonies, delivery, schedules
+from workflow import vocabulary as v
 from workflow.errors import InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def set_participants(
         session,
         ceremony,
         actor_id=actor_id,
-        action="ceremony_participants",
+        action=v.AuditAction.CEREMONY_PARTICIPANTS,
         detail=" ".join(user_ids) if user_ids else "the channel's members",
     )
     return ceremony
@@ -456,7 +457,7 @@ def answer(
         session,
         team_id=team_id,
         actor_id=user_id,
-        action="standup_answered",
+        action=v.AuditAction.STANDUP_ANSWERED,
         detail=f"{ceremony.name} run {run.id}",
     )
     delivery.standup_answer(
@@ -470,9 +471,7 @@ def answer(
                 session.add(claimed)
         except IntegrityError:
             continue  # posted in its thread already for this standup
-        delivery.notice(
-            session, experiment, delivery.Notice.BLOCKED, actor_id=user_id, blockers=blockers_text or ""
-        )
+        delivery.notice(session, experiment, delivery.Blocked(user_id, blockers_text or ""))
     if run.closed_at is not None:
         delivery.standup_summary(session, team_id=team_id, run_id=run.id, channel_id=ceremony.channel_id)
     return stored

@@ -33,15 +33,15 @@ def waiting_on(
 ) -> list[Waiting]:
     held = roles.roles_of(session, team_id=team_id, user_id=user_id)
     found: list[Waiting] = []
-    for kind in v.REVIEW_KINDS:
+    for kind in v.ReviewKind:
         if v.REVIEWER_ROLE[kind] not in held:
             continue
         pending, _ = agenda.with_review(
             session,
             team_id=team_id,
             kind=kind,
-            review_statuses=(v.REVIEW_PENDING,),
-            experiment_statuses=(v.IN_REVIEW,),
+            review_statuses=(v.ReviewState.PENDING,),
+            experiment_statuses=(v.Status.IN_REVIEW,),
             limit=limit,
         )
         for experiment in pending:
@@ -56,7 +56,7 @@ def waiting_on(
             ):
                 found.append(Waiting(experiment, f"{kind} review"))
     if held & set(v.APPROVER_ROLES):
-        awaiting, _ = agenda.waiting(session, team_id=team_id, status=v.APPROVED, limit=limit)
+        awaiting, _ = agenda.waiting(session, team_id=team_id, status=v.Status.APPROVED, limit=limit)
         for experiment in awaiting:
             for role in v.APPROVER_ROLES:
                 if role in held and _allowed(
@@ -67,12 +67,16 @@ def waiting_on(
                 ):
                     found.append(Waiting(experiment, f"sign-off as {role}"))
     mine, _ = queries.list_for_team(
-        session, team_id=team_id, owner_id=user_id, statuses=(v.CHANGES_REQUESTED, v.REVIEWED), limit=limit
+        session,
+        team_id=team_id,
+        owner_id=user_id,
+        statuses=(v.Status.CHANGES_REQUESTED, v.Status.REVIEWED),
+        limit=limit,
     )
     for experiment in mine:
         step = (
             "changes requested: resubmit"
-            if experiment.status == v.CHANGES_REQUESTED
+            if experiment.status == v.Status.CHANGES_REQUESTED
             else "reviewed: promote it"
         )
         found.append(Waiting(experiment, step))

@@ -98,7 +98,9 @@ def bias_check_modal(*, number: int) -> dict[str, Any]:
 def approved_unchecked(review_kind: str, review_status: str, checks: Sequence[BiasCheck]) -> bool:
     """An approved ethics review with no passed bias check on record."""
     return (
-        review_kind == "ethics" and review_status == v.REVIEW_APPROVED and not bias_checks.has_passed(checks)
+        review_kind == v.ReviewKind.ETHICS
+        and review_status == v.ReviewState.APPROVED
+        and not bias_checks.has_passed(checks)
     )
 
 

@@ -49,16 +49,16 @@ INVITATION = {
     c.CUSTOM: "Reply in this thread with anything for the agenda.",
 }
 SECTION_TITLE = {
-    v.IN_REVIEW: "Waiting for review",
-    v.CHANGES_REQUESTED: "Changes requested, back with their owners",
-    v.REVIEWED: "Reviewed, ready for sign-off",
-    v.APPROVED: "Approved, awaiting production sign-off",
-    f"ethics_{v.REVIEW_PENDING}": "Ethics review pending",
-    f"ethics_{v.REVIEW_CHANGES_REQUESTED}": "Ethics changes requested",
+    v.Status.IN_REVIEW: "Waiting for review",
+    v.Status.CHANGES_REQUESTED: "Changes requested, back with their owners",
+    v.Status.REVIEWED: "Reviewed, ready for sign-off",
+    v.Status.APPROVED: "Approved, awaiting production sign-off",
+    f"ethics_{v.ReviewState.PENDING}": "Ethics review pending",
+    f"ethics_{v.ReviewState.CHANGES_REQUESTED}": "Ethics changes requested",
     NO_BIAS_CHECK: ":mag: No bias check recorded yet",
-    v.PRODUCTION: ":rocket: Promoted to production",
-    v.REJECTED: ":no_entry: Rejected",
-    v.WITHDRAWN: ":wastebasket: Withdrawn",
+    v.Status.PRODUCTION: ":rocket: Promoted to production",
+    v.Status.REJECTED: ":no_entry: Rejected",
+    v.Status.WITHDRAWN: ":wastebasket: Withdrawn",
 }
 EMPTY = {
     c.EXPERIMENT_REVIEW: "Nothing is waiting for review: a good week to share learnings.",
@@ -187,7 +187,7 @@ def _waited(nudge: Nudge) -> str:
 def nudge_message(nudge: Nudge) -> Message:
     """The reply in an experiment's thread asking the people who can act to act."""
     e = nudge.experiment
-    what = "review" if e.status == v.IN_REVIEW else "production sign-off"
+    what = "review" if e.status == v.Status.IN_REVIEW else "production sign-off"
     lines = [f":hourglass: *{card_link(e)}* has waited {_waited(nudge)} for {what}."]
     for ask in nudge.asks:
         if ask.people:

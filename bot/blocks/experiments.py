@@ -19,19 +19,19 @@ from workflow.delivery import Problem
 from workflow.experiments import ExperimentDetail, ExperimentPage, ref
 
 STATUS_LABEL = {
-    v.PROPOSED: ":seedling: proposed",
-    v.IN_REVIEW: ":mag: in review",
-    v.CHANGES_REQUESTED: ":leftwards_arrow_with_hook: changes requested",
-    v.REVIEWED: ":white_check_mark: reviewed",
-    v.APPROVED: ":hourglass_flowing_sand: approved, awaiting sign-off",
-    v.PRODUCTION: ":rocket: production",
-    v.REJECTED: ":no_entry: rejected",
-    v.WITHDRAWN: ":wastebasket: withdrawn",
+    v.Status.PROPOSED: ":seedling: proposed",
+    v.Status.IN_REVIEW: ":mag: in review",
+    v.Status.CHANGES_REQUESTED: ":leftwards_arrow_with_hook: changes requested",
+    v.Status.REVIEWED: ":white_check_mark: reviewed",
+    v.Status.APPROVED: ":hourglass_flowing_sand: approved, awaiting sign-off",
+    v.Status.PRODUCTION: ":rocket: production",
+    v.Status.REJECTED: ":no_entry: rejected",
+    v.Status.WITHDRAWN: ":wastebasket: withdrawn",
 }
 REVIEW_LABEL = {
-    v.REVIEW_PENDING: ":white_circle: pending",
-    v.REVIEW_APPROVED: ":large_green_circle: approved",
-    v.REVIEW_CHANGES_REQUESTED: ":large_orange_circle: changes requested",
+    v.ReviewState.PENDING: ":white_circle: pending",
+    v.ReviewState.APPROVED: ":large_green_circle: approved",
+    v.ReviewState.CHANGES_REQUESTED: ":large_orange_circle: changes requested",
 }
 
 
@@ -107,7 +107,7 @@ def card(d: ExperimentDetail) -> Message:
         ),
         section("*Required reviews*\n" + "\n".join(_review_lines(d))),
     ]
-    if e.status in (v.APPROVED, v.PRODUCTION) or d.approvals:
+    if e.status in (v.Status.APPROVED, v.Status.PRODUCTION) or d.approvals:
         blocks.append(section("*Production sign-off*\n" + "\n".join(_approval_lines(d))))
     blocks.append(
         context(
@@ -138,7 +138,7 @@ def detail_view(
         blocks.append(context(f"Serves project *{escape(project)}* · `/project show {escape(project)}`"))
     if e.artifacts:
         blocks.append(section(f"*Artifacts*\n{escape(e.artifacts)}"))
-    if e.status not in (v.PROPOSED,):
+    if e.status not in (v.Status.PROPOSED,):
         blocks.append(section("*Review checklist*\n" + "\n".join(_checklist_lines(d))))
     if d.metrics:
         metric_text = ", ".join(f"`{escape(m.name)}` = {m.value:g}" for m in d.metrics)

@@ -17,7 +17,11 @@ from workflow.outcome import Outcome
 from workflow.promotion import DeploymentPlan
 from workflow.refs import Ref
 
-ROLE_TITLE = {"technical_lead": "Technical lead", "product_owner": "Product owner", "security": "Security"}
+ROLE_TITLE = {
+    v.Role.TECHNICAL_LEAD: "Technical lead",
+    v.Role.PRODUCT_OWNER: "Product owner",
+    v.Role.SECURITY: "Security",
+}
 
 
 def _when(value: Any) -> str:
@@ -65,11 +69,11 @@ def _checklist_block(d: ExperimentDetail, *, editable: bool) -> Block:
 def review_message(d: ExperimentDetail) -> Message:
     """The artifacts, the checklist and a row of buttons per required review."""
     e = d.experiment
-    open_for_review = e.status == v.IN_REVIEW
+    open_for_review = e.status == v.Status.IN_REVIEW
     blocks: list[Block] = [
         section(f"*{d.ref} is up for review* · {status_label(e.status)}"),
         section(f"*Artifacts*\n{escape(e.artifacts or '(none)')}"),
-        _checklist_block(d, editable=e.status in (v.IN_REVIEW, v.CHANGES_REQUESTED)),
+        _checklist_block(d, editable=e.status in (v.Status.IN_REVIEW, v.Status.CHANGES_REQUESTED)),
         divider(),
     ]
     for review in d.reviews:
@@ -81,7 +85,7 @@ def review_message(d: ExperimentDetail) -> Message:
         if review.reason:
             line += f"\n> {truncate(escape(review.reason), 1000)}"
         blocks.append(section(line))
-        if open_for_review and review.status == v.REVIEW_PENDING:
+        if open_for_review and review.status == v.ReviewState.PENDING:
             value = ids.button_value(Ref.experiment(e.number), review.kind)
             blocks.append(
                 {
@@ -94,13 +98,13 @@ def review_message(d: ExperimentDetail) -> Message:
                     ],
                 }
             )
-        if review.kind == "ethics":
+        if review.kind == v.ReviewKind.ETHICS:
             checks = checks_block(d.bias_checks)
             if checks is not None:
                 blocks.append(checks)
             if e.status not in v.CLOSED_STATUSES:
                 blocks.append(record_button(e.number))
-    reviewers = ", ".join(f"`{v.REVIEWER_ROLE[k]}`" for k in v.REVIEW_KINDS)
+    reviewers = ", ".join(f"`{v.REVIEWER_ROLE[k]}`" for k in v.ReviewKind)
     blocks.append(
         context(
             f"Reviews are decided by holders of {reviewers}; nobody reviews their own experiment. "
@@ -114,7 +118,7 @@ def signoff_message(d: ExperimentDetail) -> Message:
     """One Approve button per sign-off role, and a Reject for any of them."""
     e = d.experiment
     given = {a.role: a for a in d.approvals}
-    waiting = e.status == v.APPROVED
+    waiting = e.status == v.Status.APPROVED
     blocks: list[Block] = [
         section(
             f"*{d.ref} is ready for production.* {user_mention(e.owner_id)} asked for sign-off; "
@@ -181,7 +185,7 @@ def deployment_message(plan: DeploymentPlan) -> Message:
 def decision_notice(d: ExperimentDetail, *, actor_id: str, what: str, reason: str) -> Message:
     """Posted in the thread when changes are requested or the experiment is rejected."""
     e = d.experiment
-    if e.status == v.CHANGES_REQUESTED:
+    if e.status == v.Status.CHANGES_REQUESTED:
         headline = f":leftwards_arrow_with_hook: {user_mention(actor_id)} requested changes in the {what}."
         follow = f"{user_mention(e.owner_id)}, resubmit with `/experiment submit {d.ref} <artifacts>`."
     else:
@@ -228,15 +232,15 @@ def step_confirmation(d: ExperimentDetail, outcome: Outcome) -> str:
     """The private answer to the owner after a `/experiment` step."""
     if not outcome.changed:
         return f":information_source: {escape(outcome.note or 'Nothing to change.')}"
-    if outcome.moved_to == v.IN_REVIEW:
+    if outcome.moved_to == v.Status.IN_REVIEW:
         return (
             f":white_check_mark: Submitted *{d.ref}* for review. The review checklist and the reviewers' "
             "buttons are in its card's thread; tick each item there as you complete it."
         )
-    if outcome.moved_to == v.APPROVED:
+    if outcome.moved_to == v.Status.APPROVED:
         roles = ", ".join(f"`{role}`" for role in v.APPROVER_ROLES)
         return f":white_check_mark: Asked for production sign-off on *{d.ref}* from {roles}, in its thread."
-    if outcome.moved_to == v.WITHDRAWN:
+    if outcome.moved_to == v.Status.WITHDRAWN:
         return f":wastebasket: Withdrew *{d.ref}*."
     recorded = ", ".join(f"`{escape(m.name)}` = {m.value:g}" for m in d.metrics)
     return f":white_check_mark: Metrics of *{d.ref}*: {recorded}."
@@ -256,12 +260,12 @@ HISTORY_MAX_EVENTS = 200
 def _action_label(action: str) -> str:
     kind, _, what = action.partition(":")
     labels = {
-        "status": f"moved to {what.replace('_', ' ')}",
-        "review": f"{what} review",
-        "sign-off": f"signed off as {what}",
-        "checklist": "checklist",
-        "metrics": "metrics",
-        "proposed": "proposed",
+        v.AuditAction.STATUS: f"moved to {what.replace('_', ' ')}",
+        v.AuditAction.REVIEW: f"{what} review",
+        v.AuditAction.SIGNOFF: f"signed off as {what}",
+        v.AuditAction.CHECKLIST: "checklist",
+        v.AuditAction.METRICS: "metrics",
+        v.AuditAction.PROPOSED: "proposed",
     }
     return labels.get(kind, action.replace("_", " "))
 

@@ -20,7 +20,7 @@ def _experiment(number: int = 1, hypothesis: str = "Retrieval helps", **kwargs: 
         hypothesis=hypothesis,
         workstream="experimentation",
         owner_id="U1",
-        status=v.PROPOSED,
+        status=v.Status.PROPOSED,
         timeline_weeks=2,
         created_at=created,
         updated_at=created,
@@ -30,7 +30,7 @@ def _experiment(number: int = 1, hypothesis: str = "Retrieval helps", **kwargs: 
 
 
 def _detail(experiment: Experiment) -> ExperimentDetail:
-    reviews = [Review(team_id="T1", experiment_id=1, kind=k) for k in v.REVIEW_KINDS]
+    reviews = [Review(team_id="T1", experiment_id=1, kind=k) for k in v.ReviewKind]
     return ExperimentDetail(experiment=experiment, reviews=reviews, checklist=[], approvals=[], metrics=[])
 
 

@@ -51,11 +51,11 @@ def _three_reviewed(team: BotServer) -> None:
     for i in (1, 2, 3):
         submitted = start + i * DAY
         _move(team.db, i, v.AuditAction.PROPOSED, start)
-        _move(team.db, i, v.status_action(v.IN_REVIEW), submitted)
-        _move(team.db, i, v.review_action("technical"), submitted + DAY)
-        _move(team.db, i, v.review_action("business"), submitted + DAY / 2)
-        _move(team.db, i, v.review_action("ethics"), submitted + (1 + i) * DAY)
-        _move(team.db, i, v.status_action(v.REVIEWED), submitted + 2 * i * DAY)
+        _move(team.db, i, v.Step.status(v.Status.IN_REVIEW), submitted)
+        _move(team.db, i, v.Step.review("technical"), submitted + DAY)
+        _move(team.db, i, v.Step.review("business"), submitted + DAY / 2)
+        _move(team.db, i, v.Step.review("ethics"), submitted + (1 + i) * DAY)
+        _move(team.db, i, v.Step.status(v.Status.REVIEWED), submitted + 2 * i * DAY)
 
 
 def test_insights_answer_privately_with_the_figures(team: BotServer) -> None:

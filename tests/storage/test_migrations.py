@@ -240,8 +240,8 @@ def test_the_history_index_keeps_every_experiment_and_serves_the_estimate(db: Da
             session,
             team_id="T1",
             workstream="experimentation",
-            statuses=(v.PRODUCTION, v.REJECTED, v.WITHDRAWN),
-            reached_action=v.status_action(v.PRODUCTION),
+            statuses=(v.Status.PRODUCTION, v.Status.REJECTED, v.Status.WITHDRAWN),
+            reached_action=v.Step.status(v.Status.PRODUCTION),
         )
     assert sorted(status for status, *_ in rows) == ["production", "withdrawn"]
     indexes = {i["name"]: i["column_names"] for i in inspect(db.engine).get_indexes("experiment")}
@@ -253,3 +253,38 @@ def test_the_history_index_keeps_every_experiment_and_serves_the_estimate(db: Da
                 "AND workstream = 'experimentation' AND status IN ('production', 'withdrawn')"
             ).all()
         assert "ix_experiment_team_workstream_status" in " ".join(str(row[-1]) for row in plan)
+
+
+def test_the_gate_column_is_filled_from_the_previous_releases_audit_text(db: Database) -> None:
+    """Revision 0012 names what a decision was about in `audit_event.gate`; decisions recorded by
+    the previous release (revision 0011) get it from their detail text, other events none."""
+    command.downgrade(alembic_config(db.url), "0011")
+    at = "2026-11-02 09:30:00"
+    events = [
+        ("status:changes_requested", "in_review → changes_requested: ethics review: more data"),
+        ("status:rejected", "in_review → rejected: technical review: abandoned"),
+        ("status:rejected", "approved → rejected: at sign-off: unsafe"),
+        ("status:in_review", "proposed → in_review"),
+        ("review:business", "approved"),
+    ]
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO experiment (id, team_id, number, hypothesis, workstream, owner_id, status, "
+                "timeline_weeks, created_at, updated_at, status_changed_at) VALUES "
+                f"(1, 'T1', 1, 'H1', 'experimentation', 'U1', 'rejected', 2, '{at}', '{at}', '{at}')"
+            )
+        )
+        for action, detail in events:
+            conn.execute(
+                text(
+                    "INSERT INTO auditevent (team_id, experiment_id, actor_id, action, detail, created_at) "
+                    "VALUES ('T1', 1, 'U2', :action, :detail, :at)"
+                ),
+                {"action": action, "detail": detail, "at": at},
+            )
+    db.migrate()
+    with db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT action, detail, gate FROM auditevent ORDER BY id")).all()
+    assert [(action, detail) for action, detail, _ in rows] == events
+    assert [gate for *_, gate in rows] == ["ethics", "technical", "sign-off", None, None]

@@ -139,16 +139,16 @@ def in_review_experiment(db: Database) -> int:
 def reviewed_experiment(db: Database) -> int:
     number = in_review_experiment(db)
     tick(db, number, *ALL_KEYS)
-    for kind in v.REVIEW_KINDS:
+    for kind in v.ReviewKind:
         decide(db, number, kind)
-    assert status(db, number) == v.REVIEWED
+    assert status(db, number) == v.Status.REVIEWED
     return number
 
 
 def approved_experiment(db: Database) -> int:
     number = reviewed_experiment(db)
     promote(db, number)
-    assert status(db, number) == v.APPROVED
+    assert status(db, number) == v.Status.APPROVED
     return number
 
 
@@ -156,7 +156,7 @@ def production_experiment(db: Database) -> int:
     number = approved_experiment(db)
     for role in v.APPROVER_ROLES:
         sign_off(db, number, role)
-    assert status(db, number) == v.PRODUCTION
+    assert status(db, number) == v.Status.PRODUCTION
     return number
 
 

@@ -74,7 +74,7 @@ def test_the_holiday_follows_the_ceremonys_date_not_utcs(db: Database, slack: Fa
 def test_away_reviewers_are_not_nudged(db: Database, slack: FakeSlack, tick: Tick) -> None:
     make_experiment(
         db,
-        status=v.IN_REVIEW,
+        status=v.Status.IN_REVIEW,
         since=at("2026-11-23T09:00:00Z"),
         reviews={"technical": "approved", "business": "approved"},
     )
@@ -91,7 +91,7 @@ def test_nobody_is_nudged_when_everyone_who_could_act_is_away_until_they_are_bac
 ) -> None:
     make_experiment(
         db,
-        status=v.IN_REVIEW,
+        status=v.Status.IN_REVIEW,
         since=at("2026-11-23T09:00:00Z"),
         reviews={"technical": "approved", "business": "approved"},
     )

@@ -120,15 +120,15 @@ def test_with_require_bias_check_the_approval_waits_for_a_passed_check(db: Datab
     _record(db, number, result=bias_checks.CONCERNS)
     with pytest.raises(NotAllowed, match="REQUIRE_BIAS_CHECK"):
         decide(db, number, "ethics", policy=STRICT)
-    assert _ethics(db) == v.REVIEW_PENDING
+    assert _ethics(db) == v.ReviewState.PENDING
     _record(db, number, result=bias_checks.PASSED)
     decide(db, number, "ethics", policy=STRICT)
-    assert _ethics(db) == v.REVIEW_APPROVED
+    assert _ethics(db) == v.ReviewState.APPROVED
 
 
 def test_by_default_the_approval_stands_without_a_check(db: Database) -> None:
     number = in_review_experiment(db)
     decide(db, number, "ethics", policy=POLICY)
-    assert _ethics(db) == v.REVIEW_APPROVED
+    assert _ethics(db) == v.ReviewState.APPROVED
     # Other reviews never need a bias check, even when it is required.
     decide(db, number, "technical", policy=STRICT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from storage.db import Database
 from storage.models import ChannelPace, Delivery, Experiment
 from tests.fakeslack import TEAM_ID
 from workflow import delivery, experiments, review
+from workflow import vocabulary as v
 from workflow.delivery import Failure, Kind, Pace
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -117,7 +119,7 @@ def test_only_the_first_row_of_a_stream_is_claimed_and_streams_go_in_parallel(db
     with db.session() as session:  # a notice queued behind first's card
         experiment = session.get(Experiment, first.id)
         assert experiment is not None
-        delivery.notice(session, experiment, delivery.Notice.RESUBMITTED, actor_id="U1")
+        delivery.notice(session, experiment, delivery.Resubmitted("U1"))
     claimed = _claim(db)
     assert sorted(r.subject_id for r in claimed) == sorted([first.id, second.id])
     assert _claim(db, worker="w2") == []  # the notice waits for the card before it
@@ -282,12 +284,12 @@ def test_a_change_while_the_card_waits_rides_on_it_and_a_notice_queues_behind_it
     with db.session() as session:
         experiment = session.get(Experiment, e.id)
         assert experiment is not None
-        delivery.notice(
-            session, experiment, delivery.Notice.DECISION, actor_id="U2", what="ethics review", reason="why"
-        )
+        delivery.notice(session, experiment, delivery.Decided("U2", v.ReviewKind.ETHICS, "why"))
     rows = _rows(db)
     assert [r.kind for r in rows] == [Kind.EXPERIMENT, Kind.NOTICE]
-    assert delivery.args_of(rows[1]) == {
+    assert delivery.args_of(rows[1]) == delivery.Decided("U2", v.ReviewKind.ETHICS, "why")
+    # The wire format earlier releases wrote, so rows queued before a deploy read the same after it.
+    assert json.loads(rows[1].args or "") == {
         "notice": "decision",
         "actor_id": "U2",
         "what": "ethics review",

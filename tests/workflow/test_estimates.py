@@ -20,7 +20,7 @@ def _past(
     db: Database,
     days: list[int],
     *,
-    status: str = v.PRODUCTION,
+    status: str = v.Status.PRODUCTION,
     project: str | None = None,
     workstream: str = "experimentation",
 ) -> None:
@@ -41,13 +41,13 @@ def _past(
             )
             session.add(e)
             session.flush()
-            if status == v.PRODUCTION:
+            if status == v.Status.PRODUCTION:
                 session.add(
                     AuditEvent(
                         team_id=TEAM,
                         experiment_id=e.id,
                         actor_id="U1",
-                        action=v.status_action(v.PRODUCTION),
+                        action=v.Step.status(v.Status.PRODUCTION),
                         created_at=proposed + timedelta(days=took),
                     )
                 )
@@ -94,8 +94,8 @@ def test_the_text_says_what_it_is_based_on(db: Database) -> None:
 
 def test_withdrawn_and_rejected_are_not_durations_but_count_in_the_share(db: Database) -> None:
     _past(db, [6, 8, 10, 12])
-    _past(db, [1], status=v.WITHDRAWN)
-    _past(db, [2], status=v.REJECTED)
+    _past(db, [1], status=v.Status.WITHDRAWN)
+    _past(db, [2], status=v.Status.REJECTED)
     got = _estimate(db)
     assert got.days == 9
     assert got.basis.endswith("4 of 6 reached production")

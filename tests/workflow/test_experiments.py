@@ -29,9 +29,9 @@ def test_propose_creates_pending_reviews_and_an_audit_record(db: Database) -> No
         d = experiments.detail(session, experiment)
         trail = audit.for_experiment(session, team_id=TEAM, experiment_id=experiment.id)
     assert experiment.hypothesis == "Retrieval improves accuracy"
-    assert experiment.status == v.PROPOSED
+    assert experiment.status == v.Status.PROPOSED
     assert experiment.timeline_weeks == v.WORKSTREAMS["production"]
-    assert [(r.kind, r.status) for r in d.reviews] == [(k, v.REVIEW_PENDING) for k in v.REVIEW_KINDS]
+    assert [(r.kind, r.status) for r in d.reviews] == [(k, v.ReviewState.PENDING) for k in v.ReviewKind]
     assert [(e.action, e.actor_id) for e in trail] == [("proposed", "U1")]
     assert experiment.created_at.tzinfo is not None
 
@@ -78,7 +78,7 @@ def test_list_filters_newest_first_with_total(db: Database) -> None:
     with db.session() as session:
         other = experiments.get(session, team_id=TEAM, number=2)
         other.owner_id = "U2"
-        experiments.touch(other, status=v.IN_REVIEW)
+        experiments.touch(other, status=v.Status.IN_REVIEW)
         session.add(other)
     with db.session() as session:
         page = experiments.list_experiments(session, team_id=TEAM, user_id="U1", filter="all", limit=3)

@@ -37,15 +37,19 @@ def event(
     )
 
 
-def status(experiment_id: int, previous: str, target: str, at: datetime, **kwargs: str) -> AuditEvent:
+def status(
+    experiment_id: int, previous: str, target: str, at: datetime, gate: v.Gate | None = None, **kwargs: str
+) -> AuditEvent:
     why = kwargs.pop("why", None)
-    return event(
+    moved = event(
         experiment_id,
-        v.status_action(target),
+        v.Step.status(target),
         at,
         detail=v.transition_detail(previous, target, why),
         **kwargs,
     )
+    moved.gate = gate
+    return moved
 
 
 def shipped(experiment_id: int, start: datetime, days: tuple[float, float, float, float]) -> list[AuditEvent]:
@@ -53,10 +57,10 @@ def shipped(experiment_id: int, start: datetime, days: tuple[float, float, float
     a, b, c, d = (timedelta(days=x) for x in days)
     return [
         event(experiment_id, v.AuditAction.PROPOSED, start),
-        status(experiment_id, v.PROPOSED, v.IN_REVIEW, start + a),
-        status(experiment_id, v.IN_REVIEW, v.REVIEWED, start + a + b),
-        status(experiment_id, v.REVIEWED, v.APPROVED, start + a + b + c),
-        status(experiment_id, v.APPROVED, v.PRODUCTION, start + a + b + c + d),
+        status(experiment_id, v.Status.PROPOSED, v.Status.IN_REVIEW, start + a),
+        status(experiment_id, v.Status.IN_REVIEW, v.Status.REVIEWED, start + a + b),
+        status(experiment_id, v.Status.REVIEWED, v.Status.APPROVED, start + a + b + c),
+        status(experiment_id, v.Status.APPROVED, v.Status.PRODUCTION, start + a + b + c + d),
     ]
 
 
@@ -116,11 +120,18 @@ def test_each_stage_has_its_median_and_80th_percentile() -> None:
 def test_a_stage_runs_from_its_first_start_to_its_first_end() -> None:
     events = [
         event(1, v.AuditAction.PROPOSED, T0),
-        status(1, v.PROPOSED, v.IN_REVIEW, T0 + 2 * DAY),
-        status(1, v.IN_REVIEW, v.CHANGES_REQUESTED, T0 + 3 * DAY, why="ethics review: more data"),
+        status(1, v.Status.PROPOSED, v.Status.IN_REVIEW, T0 + 2 * DAY),
+        status(
+            1,
+            v.Status.IN_REVIEW,
+            v.Status.CHANGES_REQUESTED,
+            T0 + 3 * DAY,
+            why="ethics review: more data",
+            gate=v.ReviewKind.ETHICS,
+        ),
         # Resubmitted: proposed → submitted still ends at the first submission.
-        status(1, v.CHANGES_REQUESTED, v.IN_REVIEW, T0 + 6 * DAY),
-        status(1, v.IN_REVIEW, v.REVIEWED, T0 + 7 * DAY),
+        status(1, v.Status.CHANGES_REQUESTED, v.Status.IN_REVIEW, T0 + 6 * DAY),
+        status(1, v.Status.IN_REVIEW, v.Status.REVIEWED, T0 + 7 * DAY),
     ]
     flow = insights.compute(events, since=None, until=NOW)
     assert stage(flow, "proposed_submitted").samples == (2 * DAY,)
@@ -146,23 +157,22 @@ def _review_round(experiment_id: int, submitted: datetime) -> list[AuditEvent]:
     resubmitted = submitted + 6 * DAY
     return [
         event(experiment_id, v.AuditAction.PROPOSED, submitted - DAY),
-        status(experiment_id, v.PROPOSED, v.IN_REVIEW, submitted),
-        event(experiment_id, v.review_action("technical"), submitted + DAY, actor="UTECH", detail="approved"),
-        event(
-            experiment_id, v.review_action("business"), submitted + 2 * DAY, actor="UBIZ", detail="approved"
-        ),
+        status(experiment_id, v.Status.PROPOSED, v.Status.IN_REVIEW, submitted),
+        event(experiment_id, v.Step.review("technical"), submitted + DAY, actor="UTECH", detail="approved"),
+        event(experiment_id, v.Step.review("business"), submitted + 2 * DAY, actor="UBIZ", detail="approved"),
         status(
             experiment_id,
-            v.IN_REVIEW,
-            v.CHANGES_REQUESTED,
+            v.Status.IN_REVIEW,
+            v.Status.CHANGES_REQUESTED,
             submitted + 4 * DAY,
             actor="UETHICS",
             why=v.review_decision("ethics", "check the subgroups"),
+            gate=v.ReviewKind.ETHICS,
         ),
-        status(experiment_id, v.CHANGES_REQUESTED, v.IN_REVIEW, resubmitted),
+        status(experiment_id, v.Status.CHANGES_REQUESTED, v.Status.IN_REVIEW, resubmitted),
         event(
             experiment_id,
-            v.review_action("ethics"),
+            v.Step.review("ethics"),
             resubmitted + 3 * DAY,
             actor="UETHICS",
             detail="approved",
@@ -195,8 +205,8 @@ def test_the_slowest_is_named_only_among_those_with_enough_samples() -> None:
         *_review_round(3, T0 + 20 * DAY),
         # One very slow decision by someone else is not enough to call them the slowest.
         event(4, v.AuditAction.PROPOSED, T0),
-        status(4, v.PROPOSED, v.IN_REVIEW, T0 + DAY),
-        event(4, v.review_action("technical"), T0 + 40 * DAY, actor="USLOW", detail="approved"),
+        status(4, v.Status.PROPOSED, v.Status.IN_REVIEW, T0 + DAY),
+        event(4, v.Step.review("technical"), T0 + 40 * DAY, actor="USLOW", detail="approved"),
     ]
     flow = insights.compute(events, since=None, until=NOW)
     assert flow.by_reviewer["USLOW"].n == 1 and flow.by_reviewer["USLOW"].median is None
@@ -206,26 +216,36 @@ def test_the_slowest_is_named_only_among_those_with_enough_samples() -> None:
 def test_a_reject_after_changes_were_requested_did_not_wait_on_review() -> None:
     events = [
         event(1, v.AuditAction.PROPOSED, T0),
-        status(1, v.PROPOSED, v.IN_REVIEW, T0 + DAY),
+        status(1, v.Status.PROPOSED, v.Status.IN_REVIEW, T0 + DAY),
         status(
             1,
-            v.IN_REVIEW,
-            v.CHANGES_REQUESTED,
+            v.Status.IN_REVIEW,
+            v.Status.CHANGES_REQUESTED,
             T0 + 2 * DAY,
             actor="UETHICS",
             why=v.review_decision("ethics", "no"),
+            gate=v.ReviewKind.ETHICS,
         ),
         status(
             1,
-            v.CHANGES_REQUESTED,
-            v.REJECTED,
+            v.Status.CHANGES_REQUESTED,
+            v.Status.REJECTED,
             T0 + 30 * DAY,
             actor="UTECH",
             why=v.review_decision("technical", "abandoned"),
+            gate=v.ReviewKind.TECHNICAL,
         ),
         # A rejection at sign-off is not a review decision.
         event(2, v.AuditAction.PROPOSED, T0),
-        status(2, v.APPROVED, v.REJECTED, T0 + 5 * DAY, actor="USEC", why="at sign-off: unsafe"),
+        status(
+            2,
+            v.Status.APPROVED,
+            v.Status.REJECTED,
+            T0 + 5 * DAY,
+            actor="USEC",
+            why="at sign-off: unsafe",
+            gate=v.SignOff.SIGN_OFF,
+        ),
     ]
     flow = insights.compute(events, since=None, until=NOW)
     assert flow.by_kind["ethics"].samples == (DAY,)
@@ -244,7 +264,7 @@ def test_window_bounds_are_half_open_and_stages_count_where_they_end() -> None:
         event(3, v.AuditAction.PROPOSED, NOW),
         # Closed just before the window.
         event(4, v.AuditAction.PROPOSED, since - 5 * DAY),
-        status(4, v.PROPOSED, v.WITHDRAWN, since - timedelta(seconds=1)),
+        status(4, v.Status.PROPOSED, v.Status.WITHDRAWN, since - timedelta(seconds=1)),
     ]
     flow = insights.compute(events, since=since, until=NOW)
     assert (flow.proposed, flow.closed, flow.shipped) == (1, 1, 1)
@@ -298,6 +318,7 @@ def _store(db: Database, events: list[AuditEvent]) -> dict[int, int]:
                     actor_id=e.actor_id,
                     action=e.action,
                     detail=e.detail,
+                    gate=e.gate,
                     created_at=e.created_at,
                 )
             )
@@ -341,7 +362,7 @@ def test_the_flow_is_read_from_the_trail_of_one_team_within_the_window(db: Datab
         assert flow.stages == expected.stages and flow.by_kind == expected.by_kind
         assert stage(flow, "approved_production").samples == (DAY, 5 * DAY)
         # Work in progress is the experiments' state now: all five were stored as proposed.
-        assert flow.in_progress[v.PROPOSED] == 5 and flow.open_total == 5
+        assert flow.in_progress[v.Status.PROPOSED] == 5 and flow.open_total == 5
         assert flow.oldest is not None
         everything = insights.team_flow(session, team_id=TEAM_ID, window="all", now=NOW)
         assert everything.proposed == 5 and everything.shipped == 3

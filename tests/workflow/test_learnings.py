@@ -14,7 +14,7 @@ from tests.fakeslack import TEAM_ID
 from tests.workflow.review_steps import propose
 from workflow import experiments, learnings, lifecycle
 from workflow import vocabulary as v
-from workflow.delivery import Kind, Notice, args_of
+from workflow.delivery import Kind, LearningPrompt, LearningRecorded, args_of
 from workflow.errors import InvalidInput, NotFound
 
 NOW = datetime.fromisoformat("2026-11-30T10:00:00+00:00")
@@ -68,20 +68,18 @@ def test_a_learning_is_stored_with_its_author_and_time_and_queued_for_the_thread
     assert learning.text == "Chunk size matters\nmore than the model"
     with db.read() as session:
         rows = [r for r in session.exec(select(Delivery)).all() if r.kind == Kind.NOTICE]
-    assert [args_of(r)["notice"] for r in rows] == [Notice.LEARNING]
-    assert args_of(rows[0])["learning_id"] == str(learning.id)
+    assert learning.id is not None
+    assert [args_of(r) for r in rows] == [LearningRecorded("U_ANA", learning.id)]
 
 
 def test_closing_queues_the_learning_prompt_with_the_status_change(db: Database) -> None:
     number = propose(db)
     with db.session() as session:
         experiment = experiments.get(session, team_id=TEAM_ID, number=number)
-        lifecycle.move(session, experiment, v.WITHDRAWN, actor_id="U_OWNER")
+        lifecycle.move(session, experiment, v.Status.WITHDRAWN, actor_id="U_OWNER")
     with db.read() as session:
-        notices = [
-            args_of(r)["notice"] for r in session.exec(select(Delivery)).all() if r.kind == Kind.NOTICE
-        ]
-    assert notices == [Notice.LEARNING_PROMPT]
+        notices = [type(args_of(r)) for r in session.exec(select(Delivery)).all() if r.kind == Kind.NOTICE]
+    assert notices == [LearningPrompt]
 
 
 def test_search_matches_every_word_in_text_or_tags_case_insensitively_newest_first(db: Database) -> None:

@@ -46,10 +46,14 @@ def db(db: Database) -> Database:
 
 def test_full_path_from_proposal_to_production_with_its_audit_trail(db: Database) -> None:
     number = propose(db)
-    assert status(db, number) == v.PROPOSED
+    assert status(db, number) == v.Status.PROPOSED
 
     outcome = submit(db, number, artifacts=f"  {ARTIFACTS}\n")
-    assert (outcome.changed, outcome.moved_to, outcome.experiment.status) == (True, v.IN_REVIEW, v.IN_REVIEW)
+    assert (outcome.changed, outcome.moved_to, outcome.experiment.status) == (
+        True,
+        v.Status.IN_REVIEW,
+        v.Status.IN_REVIEW,
+    )
     d = detail(db, number)
     assert d.experiment.artifacts == ARTIFACTS
     assert [(i.key, i.checked_by) for i in d.checklist] == [(key, None) for key in ALL_KEYS]
@@ -57,32 +61,36 @@ def test_full_path_from_proposal_to_production_with_its_audit_trail(db: Database
     for key in ALL_KEYS:
         outcome = tick(db, number, key)
         assert (outcome.changed, outcome.moved_to) == (True, None)
-    assert status(db, number) == v.IN_REVIEW
+    assert status(db, number) == v.Status.IN_REVIEW
 
-    moves = [decide(db, number, kind).moved_to for kind in v.REVIEW_KINDS]
-    assert moves == [None, None, v.REVIEWED]
+    moves = [decide(db, number, kind).moved_to for kind in v.ReviewKind]
+    assert moves == [None, None, v.Status.REVIEWED]
     d = detail(db, number)
-    assert d.experiment.status == v.REVIEWED
+    assert d.experiment.status == v.Status.REVIEWED
     assert [(r.kind, r.status, r.reviewer_id) for r in d.reviews] == [
-        (kind, v.REVIEW_APPROVED, REVIEWERS[kind]) for kind in v.REVIEW_KINDS
+        (kind, v.ReviewState.APPROVED, REVIEWERS[kind]) for kind in v.ReviewKind
     ]
     assert all(r.decided_at is not None for r in d.reviews)
     assert [(i.key, i.checked_by) for i in d.checklist] == [(key, OWNER) for key in ALL_KEYS]
 
     outcome = promote(db, number)
-    assert (outcome.changed, outcome.moved_to, outcome.experiment.status) == (True, v.APPROVED, v.APPROVED)
+    assert (outcome.changed, outcome.moved_to, outcome.experiment.status) == (
+        True,
+        v.Status.APPROVED,
+        v.Status.APPROVED,
+    )
 
     moves = [sign_off(db, number, role).moved_to for role in v.APPROVER_ROLES]
-    assert moves == [None, None, v.PRODUCTION]
+    assert moves == [None, None, v.Status.PRODUCTION]
     d = detail(db, number)
-    assert d.experiment.status == v.PRODUCTION
+    assert d.experiment.status == v.Status.PRODUCTION
     assert [(a.role, a.approver_id) for a in d.approvals] == [
         (role, SIGNERS[role]) for role in v.APPROVER_ROLES
     ]
 
     with db.session() as session:
         experiment, events = history(session, team_id=TEAM_ID, number=number)
-    assert experiment.number == number and experiment.status == v.PRODUCTION
+    assert experiment.number == number and experiment.status == v.Status.PRODUCTION
     assert [(e.action, e.actor_id, e.detail) for e in events] == [
         ("proposed", OWNER, "workstream experimentation"),
         ("status:in_review", OWNER, f"proposed → in_review: submitted with: {ARTIFACTS}"),
@@ -121,14 +129,14 @@ def test_every_change_is_marked_and_a_move_restarts_the_status_clock(db: Databas
 
 def test_all_reviews_then_the_last_tick_makes_it_reviewed(db: Database) -> None:
     number = in_review_experiment(db)
-    for kind in v.REVIEW_KINDS:
+    for kind in v.ReviewKind:
         assert decide(db, number, kind).moved_to is None
     *first, last = ALL_KEYS
     tick(db, number, *first)
-    assert status(db, number) == v.IN_REVIEW
+    assert status(db, number) == v.Status.IN_REVIEW
 
     outcome = tick(db, number, last)
-    assert (outcome.moved_to, outcome.experiment.status) == (v.REVIEWED, v.REVIEWED)
+    assert (outcome.moved_to, outcome.experiment.status) == (v.Status.REVIEWED, v.Status.REVIEWED)
     assert trail(db, number)[-2:] == [("checklist", OWNER), ("status:reviewed", OWNER)]
 
 
@@ -137,10 +145,10 @@ def test_all_ticks_then_the_last_review_makes_it_reviewed(db: Database) -> None:
     assert tick(db, number, *ALL_KEYS).moved_to is None
     assert decide(db, number, "business").moved_to is None
     assert decide(db, number, "technical").moved_to is None
-    assert status(db, number) == v.IN_REVIEW
+    assert status(db, number) == v.Status.IN_REVIEW
 
     outcome = decide(db, number, "ethics")
-    assert (outcome.moved_to, outcome.experiment.status) == (v.REVIEWED, v.REVIEWED)
+    assert (outcome.moved_to, outcome.experiment.status) == (v.Status.REVIEWED, v.Status.REVIEWED)
     assert trail(db, number)[-2:] == [("review:ethics", "U_ETHICS"), ("status:reviewed", "U_ETHICS")]
 
 
@@ -151,9 +159,9 @@ def test_one_unticked_item_or_one_pending_review_keeps_it_in_review(db: Database
     decide(db, number, "ethics")
     tick(db, number, untick=("rollback_plan",))
     decide(db, number, "business")
-    assert status(db, number) == v.IN_REVIEW  # every review approved, one item unticked
+    assert status(db, number) == v.Status.IN_REVIEW  # every review approved, one item unticked
 
-    assert tick(db, number, "rollback_plan").moved_to == v.REVIEWED
+    assert tick(db, number, "rollback_plan").moved_to == v.Status.REVIEWED
     assert [a for a, _ in trail(db, number)].count("status:reviewed") == 1
 
 
@@ -163,12 +171,20 @@ def test_closed_statuses_lead_nowhere(closed: str) -> None:
 
 
 def test_transition_table_covers_every_status_and_only_known_targets() -> None:
-    assert set(lifecycle.TRANSITIONS) == set(v.STATUSES)
+    assert set(lifecycle.TRANSITIONS) == set(v.Status)
     for targets in lifecycle.TRANSITIONS.values():
-        assert targets <= set(v.STATUSES)
-    assert lifecycle.TRANSITIONS[v.PROPOSED] == {v.IN_REVIEW, v.WITHDRAWN}
-    assert lifecycle.TRANSITIONS[v.CHANGES_REQUESTED] == {v.IN_REVIEW, v.REJECTED, v.WITHDRAWN}
-    assert lifecycle.TRANSITIONS[v.APPROVED] == {v.PRODUCTION, v.REJECTED, v.WITHDRAWN}
+        assert targets <= set(v.Status)
+    assert lifecycle.TRANSITIONS[v.Status.PROPOSED] == {v.Status.IN_REVIEW, v.Status.WITHDRAWN}
+    assert lifecycle.TRANSITIONS[v.Status.CHANGES_REQUESTED] == {
+        v.Status.IN_REVIEW,
+        v.Status.REJECTED,
+        v.Status.WITHDRAWN,
+    }
+    assert lifecycle.TRANSITIONS[v.Status.APPROVED] == {
+        v.Status.PRODUCTION,
+        v.Status.REJECTED,
+        v.Status.WITHDRAWN,
+    }
 
 
 def test_move_refuses_a_transition_the_lifecycle_does_not_allow(db: Database) -> None:
@@ -179,8 +195,8 @@ def test_move_refuses_a_transition_the_lifecycle_does_not_allow(db: Database) ->
         with pytest.raises(
             InvalidTransition, match=re.escape("EXP-1 is only proposed; it can't become production.")
         ):
-            lifecycle.move(session, experiment, v.PRODUCTION, actor_id=OWNER)
-        assert experiment.status == v.PROPOSED
+            lifecycle.move(session, experiment, v.Status.PRODUCTION, actor_id=OWNER)
+        assert experiment.status == v.Status.PROPOSED
     assert state(db, number) == before
 
 
@@ -188,35 +204,35 @@ def test_move_refuses_a_transition_the_lifecycle_does_not_allow(db: Database) ->
     "status_, needs, says",
     [
         (
-            v.PROPOSED,
-            v.IN_REVIEW,
+            v.Status.PROPOSED,
+            v.Status.IN_REVIEW,
             "You can't approve it: EXP-7 is only proposed. That becomes possible once its owner "
             "submits it with `/experiment submit EXP-7 <artifacts>`.",
         ),
         (
-            v.REVIEWED,
-            v.APPROVED,
+            v.Status.REVIEWED,
+            v.Status.APPROVED,
             "You can't sign off: EXP-7 is reviewed and waiting to be promoted. That becomes possible once "
             "its owner runs `/experiment promote EXP-7`.",
         ),
         (
-            v.IN_REVIEW,
-            v.APPROVED,
+            v.Status.IN_REVIEW,
+            v.Status.APPROVED,
             "You can't sign off: EXP-7 is in review. That becomes possible once all three reviews approve it "
             "and every checklist item is ticked, then its owner runs `/experiment promote EXP-7`.",
         ),
         (
-            v.CHANGES_REQUESTED,
-            v.IN_REVIEW,
+            v.Status.CHANGES_REQUESTED,
+            v.Status.IN_REVIEW,
             "You can't approve it: EXP-7 is waiting for its owner's changes. That becomes possible once its "
             "owner submits it with `/experiment submit EXP-7 <artifacts>`.",
         ),
         (
-            v.WITHDRAWN,
-            v.IN_REVIEW,
+            v.Status.WITHDRAWN,
+            v.Status.IN_REVIEW,
             "You can't approve it: EXP-7 was withdrawn. It is closed; propose a new experiment to try again.",
         ),
-        (v.IN_REVIEW, v.PROPOSED, "You can't submit: EXP-7 is in review."),
+        (v.Status.IN_REVIEW, v.Status.PROPOSED, "You can't submit: EXP-7 is in review."),
     ],
 )
 def test_refusals_say_where_it_is_and_what_would_make_the_step_possible(
@@ -225,7 +241,9 @@ def test_refusals_say_where_it_is_and_what_would_make_the_step_possible(
     experiment = Experiment(
         team_id=TEAM_ID, number=7, hypothesis="h", workstream="production", owner_id=OWNER, status=status_
     )
-    step = {v.IN_REVIEW: "approve it", v.APPROVED: "sign off", v.PROPOSED: "submit"}[needs]
+    step = {v.Status.IN_REVIEW: "approve it", v.Status.APPROVED: "sign off", v.Status.PROPOSED: "submit"}[
+        needs
+    ]
     error = lifecycle.refuse(experiment, step, needs=needs)
     assert type(error) is InvalidTransition
     assert str(error) == says

@@ -160,7 +160,7 @@ def test_a_stranger_may_not_record_metrics(db: Database) -> None:
 def test_metrics_of_a_production_experiment_may_still_be_recorded(db: Database) -> None:
     number = production_experiment(db)
     assert record_metrics(db, number, accuracy=0.95).changed is True
-    assert detail(db, number).experiment.status == v.PRODUCTION
+    assert detail(db, number).experiment.status == v.Status.PRODUCTION
 
 
 def test_metrics_of_a_withdrawn_or_rejected_experiment_are_refused(db: Database) -> None:

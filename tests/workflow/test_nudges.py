@@ -35,7 +35,10 @@ def test_a_review_waiting_over_a_day_nudges_the_reviewers_in_its_thread(
     db: Database, slack: FakeSlack, tick: Tick
 ) -> None:
     experiment = make_experiment(
-        db, status=v.IN_REVIEW, since=SUBMITTED, reviews={"technical": "approved", "business": "approved"}
+        db,
+        status=v.Status.IN_REVIEW,
+        since=SUBMITTED,
+        reviews={"technical": "approved", "business": "approved"},
     )
     grant(db, "U_ETHICS", "ethics_reviewer")
     grant(db, "U_OWNER", "ethics_reviewer")  # the owner may hold the role, but is never asked
@@ -54,7 +57,7 @@ def test_a_review_waiting_over_a_day_nudges_the_reviewers_in_its_thread(
 def test_at_most_one_nudge_per_interval_and_none_once_it_moved_on(
     db: Database, slack: FakeSlack, tick: Tick
 ) -> None:
-    experiment = make_experiment(db, status=v.IN_REVIEW, since=SUBMITTED)
+    experiment = make_experiment(db, status=v.Status.IN_REVIEW, since=SUBMITTED)
     grant(db, "U_ETHICS", "ethics_reviewer")
     tick(at("2026-11-24T09:01:00Z"))
     tick(at("2026-11-24T09:02:00Z"))
@@ -66,7 +69,7 @@ def test_at_most_one_nudge_per_interval_and_none_once_it_moved_on(
     with db.session() as session:
         row = session.get(Experiment, experiment.id)
         assert row is not None
-        row.status = v.REVIEWED
+        row.status = v.Status.REVIEWED
         row.status_changed_at = at("2026-11-25T10:00:00Z")
         session.add(row)
     tick(at("2026-11-27T10:00:00Z"))
@@ -79,10 +82,10 @@ def test_a_role_nobody_else_holds_is_reported_to_the_admins(
 ) -> None:
     make_experiment(
         db,
-        status=v.APPROVED,
+        status=v.Status.APPROVED,
         since=SUBMITTED,
         approvals=("technical_lead",),  # given by U_SIGN
-        reviews=dict.fromkeys(v.REVIEW_KINDS, "approved"),
+        reviews=dict.fromkeys(v.ReviewKind, "approved"),
     )
     grant(db, "U_PO", "product_owner")
     grant(db, "U_SIGN", "product_owner")  # already signed off once: may not give a second
@@ -103,7 +106,10 @@ def test_a_role_nobody_else_holds_is_reported_to_the_admins(
 
 def test_with_no_admin_the_note_says_who_can_fix_it(db: Database, slack: FakeSlack, tick: Tick) -> None:
     make_experiment(
-        db, status=v.IN_REVIEW, since=SUBMITTED, reviews={"technical": "approved", "ethics": "approved"}
+        db,
+        status=v.Status.IN_REVIEW,
+        since=SUBMITTED,
+        reviews={"technical": "approved", "ethics": "approved"},
     )
     tick(at("2026-11-24T10:00:00Z"))
     (nudge,) = nudges(slack)
@@ -113,15 +119,15 @@ def test_with_no_admin_the_note_says_who_can_fix_it(db: Database, slack: FakeSla
 def test_experiments_without_a_card_or_not_waiting_on_others_are_not_nudged(
     db: Database, slack: FakeSlack, tick: Tick
 ) -> None:
-    make_experiment(db, status=v.IN_REVIEW, since=SUBMITTED, card=False)
-    make_experiment(db, status=v.CHANGES_REQUESTED, since=SUBMITTED)  # waits on its owner
-    make_experiment(db, status=v.PROPOSED, since=SUBMITTED)
+    make_experiment(db, status=v.Status.IN_REVIEW, since=SUBMITTED, card=False)
+    make_experiment(db, status=v.Status.CHANGES_REQUESTED, since=SUBMITTED)  # waits on its owner
+    make_experiment(db, status=v.Status.PROPOSED, since=SUBMITTED)
     make_experiment(
         db,
-        status=v.APPROVED,
+        status=v.Status.APPROVED,
         since=SUBMITTED,
         approvals=v.APPROVER_ROLES,
-        reviews=dict.fromkeys(v.REVIEW_KINDS, "approved"),
+        reviews=dict.fromkeys(v.ReviewKind, "approved"),
     )
     assert tick(at("2026-11-25T10:00:00Z")).nudged == []
     assert nudges(slack) == []
@@ -130,7 +136,7 @@ def test_experiments_without_a_card_or_not_waiting_on_others_are_not_nudged(
 def test_a_failed_nudge_is_retried_by_the_queue_and_posted_once(
     db: Database, slack: FakeSlack, tick: Tick
 ) -> None:
-    make_experiment(db, status=v.IN_REVIEW, since=SUBMITTED)
+    make_experiment(db, status=v.Status.IN_REVIEW, since=SUBMITTED)
     slack.fail("chat.postMessage", "internal_error")
     assert tick(at("2026-11-24T10:00:00Z")).nudged != []  # claimed and queued; Slack refused it
     assert nudges(slack) == []
@@ -143,7 +149,7 @@ def test_a_failed_nudge_is_retried_by_the_queue_and_posted_once(
 def test_two_concurrent_passes_nudge_each_experiment_once(
     db: Database, slack: FakeSlack, settings: Settings
 ) -> None:
-    ids = {make_experiment(db, status=v.IN_REVIEW, since=SUBMITTED).id for _ in range(5)}
+    ids = {make_experiment(db, status=v.Status.IN_REVIEW, since=SUBMITTED).id for _ in range(5)}
     barrier = threading.Barrier(2)
     nudged: list[int] = []
 
@@ -165,12 +171,12 @@ def test_two_concurrent_passes_nudge_each_experiment_once(
 
 def test_nudge_claims_measure_from_the_current_status(db: Database, slack: FakeSlack, tick: Tick) -> None:
     # Nudged while in review; approved soon after: the sign-off wait has its own clock.
-    experiment = make_experiment(db, status=v.IN_REVIEW, since=SUBMITTED)
+    experiment = make_experiment(db, status=v.Status.IN_REVIEW, since=SUBMITTED)
     tick(at("2026-11-24T09:30:00Z"))
     with db.session() as session:
         row = session.get(Experiment, experiment.id)
         assert row is not None
-        row.status, row.status_changed_at = v.APPROVED, at("2026-11-24T10:00:00Z")
+        row.status, row.status_changed_at = v.Status.APPROVED, at("2026-11-24T10:00:00Z")
         session.add(row)
     tick(at("2026-11-25T09:45:00Z"))
     assert len(nudges(slack)) == 1

@@ -134,7 +134,7 @@ def test_a_status_change_of_a_linked_experiment_queues_the_project_card(db: Data
             session.add(row)
     with db.session() as session:
         experiment = experiments.get(session, team_id=TEAM, number=number)
-        lifecycle.move(session, experiment, v.WITHDRAWN, actor_id="U_OWNER")
+        lifecycle.move(session, experiment, v.Status.WITHDRAWN, actor_id="U_OWNER")
     with db.read() as session:
         pending = session.exec(select(Delivery).where(Delivery.state == "pending")).all()
     assert {(r.kind, r.subject_id) for r in pending} >= {("project", project_id)}

@@ -62,7 +62,7 @@ def db(db: Database) -> Database:
 def test_promote_moves_a_reviewed_experiment_to_approved(db: Database) -> None:
     number = reviewed_experiment(db)
     outcome = promote(db, number)
-    assert (outcome.changed, outcome.moved_to, outcome.note) == (True, v.APPROVED, None)
+    assert (outcome.changed, outcome.moved_to, outcome.note) == (True, v.Status.APPROVED, None)
     assert state(db, number).audit[-1] == (
         "status:approved",
         OWNER,
@@ -169,11 +169,15 @@ def test_promoting_a_production_experiment_is_refused(db: Database) -> None:
 def test_sign_offs_by_three_people_put_it_in_production(db: Database) -> None:
     number = approved_experiment(db)
     first = sign_off(db, number, "security")
-    assert (first.changed, first.moved_to, first.experiment.status) == (True, None, v.APPROVED)
+    assert (first.changed, first.moved_to, first.experiment.status) == (True, None, v.Status.APPROVED)
     second = sign_off(db, number, "technical_lead")
     assert (second.changed, second.moved_to) == (True, None)
     last = sign_off(db, number, "product_owner")
-    assert (last.changed, last.moved_to, last.experiment.status) == (True, v.PRODUCTION, v.PRODUCTION)
+    assert (last.changed, last.moved_to, last.experiment.status) == (
+        True,
+        v.Status.PRODUCTION,
+        v.Status.PRODUCTION,
+    )
     assert [(a.role, a.approver_id) for a in detail(db, number).approvals] == [
         ("security", "U_SEC"),
         ("technical_lead", "U_LEAD"),
@@ -204,7 +208,7 @@ def test_signing_off_twice_changes_nothing(db: Database) -> None:
     sign_off(db, number, "product_owner")
     before = state(db, number)
     late = sign_off(db, number, "security")
-    assert (late.changed, late.moved_to, late.experiment.status) == (False, None, v.PRODUCTION)
+    assert (late.changed, late.moved_to, late.experiment.status) == (False, None, v.Status.PRODUCTION)
     assert state(db, number) == before
 
 
@@ -303,7 +307,7 @@ def test_rejecting_at_sign_off_closes_the_experiment(db: Database) -> None:
     number = approved_experiment(db)
     sign_off(db, number, "technical_lead")
     outcome = reject_promotion(db, number, actor="U_SEC", reason="  Fails the PII audit ")
-    assert (outcome.moved_to, outcome.experiment.status) == (v.REJECTED, v.REJECTED)
+    assert (outcome.moved_to, outcome.experiment.status) == (v.Status.REJECTED, v.Status.REJECTED)
     assert state(db, number).audit[-1] == (
         "status:rejected",
         "U_SEC",
@@ -388,10 +392,10 @@ def test_simultaneous_sign_offs_and_double_clicks_reach_production_once(db: Data
 
     assert len(outcomes) == 6
     assert sorted(o.changed for o in outcomes) == [False] * 3 + [True] * 3
-    assert [o.moved_to for o in outcomes].count(v.PRODUCTION) == 1
+    assert [o.moved_to for o in outcomes].count(v.Status.PRODUCTION) == 1
     assert [o.moved_to for o in outcomes].count(None) == 5
     d = detail(db, number)
-    assert d.experiment.status == v.PRODUCTION
+    assert d.experiment.status == v.Status.PRODUCTION
     assert sorted((a.role, a.approver_id) for a in d.approvals) == sorted(SIGNERS.items())
     actions = [action for action, _ in trail(db, number)]
     assert actions.count("status:production") == 1
@@ -402,16 +406,16 @@ def test_simultaneous_sign_offs_and_double_clicks_reach_production_once(db: Data
 def test_simultaneous_review_approvals_make_it_reviewed_once(db: Database) -> None:
     number = in_review_experiment(db)
     tick(db, number, *ALL_KEYS)
-    clicks = [kind for kind in v.REVIEW_KINDS for _ in range(2)]
+    clicks = [kind for kind in v.ReviewKind for _ in range(2)]
     outcomes = _race([partial(decide, db, number, kind) for kind in clicks])
 
     assert sorted(o.changed for o in outcomes) == [False] * 3 + [True] * 3
-    assert [o.moved_to for o in outcomes].count(v.REVIEWED) == 1
-    assert status(db, number) == v.REVIEWED
+    assert [o.moved_to for o in outcomes].count(v.Status.REVIEWED) == 1
+    assert status(db, number) == v.Status.REVIEWED
     actions = [action for action, _ in trail(db, number)]
     assert actions.count("status:reviewed") == 1
     assert sorted(a for a in actions if a.startswith("review:")) == sorted(
-        f"review:{k}" for k in v.REVIEW_KINDS
+        f"review:{k}" for k in v.ReviewKind
     )
 
 

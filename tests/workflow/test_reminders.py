@@ -47,11 +47,15 @@ def test_experiment_review_lists_what_waits_with_links_to_the_cards(
     db: Database, slack: FakeSlack, tick: Tick
 ) -> None:
     _setup(db)
-    make_experiment(db, status=v.IN_REVIEW, since=at("2026-11-20T09:00:00Z"), hypothesis="Retrieval helps")
-    make_experiment(db, status=v.CHANGES_REQUESTED, since=MONDAY, hypothesis="Shorter prompts <!channel>")
-    make_experiment(db, status=v.APPROVED, since=MONDAY, hypothesis="Distillation")
-    make_experiment(db, status=v.PRODUCTION, since=MONDAY, hypothesis="Already shipped")
-    make_experiment(db, status=v.PROPOSED, since=MONDAY, hypothesis="Not submitted")
+    make_experiment(
+        db, status=v.Status.IN_REVIEW, since=at("2026-11-20T09:00:00Z"), hypothesis="Retrieval helps"
+    )
+    make_experiment(
+        db, status=v.Status.CHANGES_REQUESTED, since=MONDAY, hypothesis="Shorter prompts <!channel>"
+    )
+    make_experiment(db, status=v.Status.APPROVED, since=MONDAY, hypothesis="Distillation")
+    make_experiment(db, status=v.Status.PRODUCTION, since=MONDAY, hypothesis="Already shipped")
+    make_experiment(db, status=v.Status.PROPOSED, since=MONDAY, hypothesis="Not submitted")
     tick(at("2026-11-25T14:00:00Z"))
     text = _posted(slack)
     assert "60 minutes" in text and "review experiments, share learnings" in text
@@ -72,18 +76,18 @@ def test_ethics_review_lists_pending_and_changes_requested_ethics_reviews(
     db: Database, slack: FakeSlack, tick: Tick
 ) -> None:
     _setup(db)
-    make_experiment(db, status=v.IN_REVIEW, since=MONDAY, hypothesis="Pending ethics")
+    make_experiment(db, status=v.Status.IN_REVIEW, since=MONDAY, hypothesis="Pending ethics")
     make_experiment(
         db,
-        status=v.CHANGES_REQUESTED,
+        status=v.Status.CHANGES_REQUESTED,
         since=MONDAY,
         hypothesis="Bias found",
         reviews={"ethics": "changes_requested"},
     )
     make_experiment(
-        db, status=v.IN_REVIEW, since=MONDAY, hypothesis="Ethics done", reviews={"ethics": "approved"}
+        db, status=v.Status.IN_REVIEW, since=MONDAY, hypothesis="Ethics done", reviews={"ethics": "approved"}
     )
-    make_experiment(db, status=v.PROPOSED, since=MONDAY, hypothesis="Not submitted yet")
+    make_experiment(db, status=v.Status.PROPOSED, since=MONDAY, hypothesis="Not submitted yet")
     tick(at("2026-11-26T15:00:00Z"))
     text = _posted(slack)
     assert "review AI decisions, bias checks" in text
@@ -94,10 +98,14 @@ def test_ethics_review_lists_pending_and_changes_requested_ethics_reviews(
 
 def test_retro_shows_what_moved_since_the_last_retro(db: Database, slack: FakeSlack, tick: Tick) -> None:
     _setup(db)
-    make_experiment(db, status=v.PRODUCTION, since=at("2026-11-20T12:00:00Z"), hypothesis="Shipped before")
-    make_experiment(db, status=v.PRODUCTION, since=at("2026-11-24T12:00:00Z"), hypothesis="Shipped")
-    make_experiment(db, status=v.REJECTED, since=at("2026-11-25T12:00:00Z"), hypothesis="Rejected one")
-    make_experiment(db, status=v.WITHDRAWN, since=at("2026-11-26T12:00:00Z"), hypothesis="Withdrawn one")
+    make_experiment(
+        db, status=v.Status.PRODUCTION, since=at("2026-11-20T12:00:00Z"), hypothesis="Shipped before"
+    )
+    make_experiment(db, status=v.Status.PRODUCTION, since=at("2026-11-24T12:00:00Z"), hypothesis="Shipped")
+    make_experiment(db, status=v.Status.REJECTED, since=at("2026-11-25T12:00:00Z"), hypothesis="Rejected one")
+    make_experiment(
+        db, status=v.Status.WITHDRAWN, since=at("2026-11-26T12:00:00Z"), hypothesis="Withdrawn one"
+    )
     tick(at("2026-11-27T16:00:00Z"))
     first = _posted(slack)
     assert "improve processes, celebrate wins" in first

@@ -55,7 +55,7 @@ def _changes_requested(db: Database) -> int:
     decide(db, number, "technical")
     decide(db, number, "ethics")
     decide(db, number, "business", "request_changes", reason="Add the cost projection")
-    assert status(db, number) == v.CHANGES_REQUESTED
+    assert status(db, number) == v.Status.CHANGES_REQUESTED
     return number
 
 
@@ -66,11 +66,11 @@ def test_submit_creates_the_checklist_and_stores_the_artifacts(db: Database) -> 
     number = propose(db)
     assert detail(db, number).checklist == []
     outcome = submit(db, number)
-    assert outcome.moved_to == v.IN_REVIEW
+    assert outcome.moved_to == v.Status.IN_REVIEW
     d = detail(db, number)
     assert d.experiment.artifacts == ARTIFACTS
     assert [(i.key, i.checked_by, i.checked_at) for i in d.checklist] == [(k, None, None) for k in ALL_KEYS]
-    assert [(r.kind, r.status) for r in d.reviews] == [(k, v.REVIEW_PENDING) for k in v.REVIEW_KINDS]
+    assert [(r.kind, r.status) for r in d.reviews] == [(k, v.ReviewState.PENDING) for k in v.ReviewKind]
 
 
 def test_submit_by_someone_other_than_the_owner_is_refused(db: Database) -> None:
@@ -90,7 +90,7 @@ def test_submit_with_overlong_artifacts_is_refused_and_the_limit_itself_is_fine(
     number = propose(db)
     with refused(db, number, InvalidInput, "The artifacts are 2001 characters; keep them to 2000"):
         submit(db, number, artifacts="x" * 2001)
-    assert submit(db, number, artifacts="x" * 2000).moved_to == v.IN_REVIEW
+    assert submit(db, number, artifacts="x" * 2000).moved_to == v.Status.IN_REVIEW
 
 
 def test_submitting_twice_is_refused(db: Database) -> None:
@@ -213,7 +213,7 @@ def test_the_owner_may_review_their_own_experiment_when_self_approval_is_allowed
     technical = detail(db, number).reviews[0]
     assert (technical.kind, technical.status, technical.reviewer_id) == (
         "technical",
-        v.REVIEW_APPROVED,
+        v.ReviewState.APPROVED,
         OWNER,
     )
     # Self-approval lifts ownership, not the role requirement.
@@ -259,7 +259,7 @@ def test_a_review_already_decided_by_someone_else_is_refused(db: Database) -> No
     with refused(db, number, InvalidTransition, says):
         decide(db, number, "technical", "request_changes", reason="Second thoughts")
     technical = detail(db, number).reviews[0]
-    assert (technical.status, technical.reviewer_id) == (v.REVIEW_APPROVED, "U_TECH")
+    assert (technical.status, technical.reviewer_id) == (v.ReviewState.APPROVED, "U_TECH")
 
 
 def test_approving_the_same_review_twice_changes_nothing_the_second_time(db: Database) -> None:
@@ -311,11 +311,14 @@ def test_request_changes_sends_it_back_to_the_owner(db: Database) -> None:
     number = in_review_experiment(db)
     decide(db, number, "technical")
     outcome = decide(db, number, "business", "request_changes", reason="  Add the cost projection ")
-    assert (outcome.moved_to, outcome.experiment.status) == (v.CHANGES_REQUESTED, v.CHANGES_REQUESTED)
+    assert (outcome.moved_to, outcome.experiment.status) == (
+        v.Status.CHANGES_REQUESTED,
+        v.Status.CHANGES_REQUESTED,
+    )
     business = detail(db, number).reviews[2]
     assert (business.kind, business.status, business.reviewer_id, business.reason) == (
         "business",
-        v.REVIEW_CHANGES_REQUESTED,
+        v.ReviewState.CHANGES_REQUESTED,
         "U_BIZ",
         "Add the cost projection",
     )
@@ -330,21 +333,21 @@ def test_the_owner_may_tick_while_changes_are_requested_without_completing_the_r
     number = _changes_requested(db)
     outcome = tick(db, number, "cost_projection")
     assert (outcome.changed, outcome.moved_to) == (True, None)
-    assert status(db, number) == v.CHANGES_REQUESTED
+    assert status(db, number) == v.Status.CHANGES_REQUESTED
 
 
 def test_resubmitting_reopens_only_the_review_that_asked_for_changes(db: Database) -> None:
     number = _changes_requested(db)
     before = detail(db, number)
     outcome = submit(db, number, artifacts="eval v2: https://evals.example/v2 cost: $40/day")
-    assert (outcome.moved_to, outcome.experiment.status) == (v.IN_REVIEW, v.IN_REVIEW)
+    assert (outcome.moved_to, outcome.experiment.status) == (v.Status.IN_REVIEW, v.Status.IN_REVIEW)
 
     after = detail(db, number)
     assert after.experiment.artifacts == "eval v2: https://evals.example/v2 cost: $40/day"
     assert [(r.kind, r.status, r.reviewer_id, r.reason) for r in after.reviews] == [
-        ("technical", v.REVIEW_APPROVED, "U_TECH", None),
-        ("ethics", v.REVIEW_APPROVED, "U_ETHICS", None),
-        ("business", v.REVIEW_PENDING, None, None),
+        ("technical", v.ReviewState.APPROVED, "U_TECH", None),
+        ("ethics", v.ReviewState.APPROVED, "U_ETHICS", None),
+        ("business", v.ReviewState.PENDING, None, None),
     ]
     assert after.reviews[2].decided_at is None
     assert [r.decided_at for r in after.reviews[:2]] == [r.decided_at for r in before.reviews[:2]]
@@ -361,17 +364,17 @@ def test_resubmitting_reopens_only_the_review_that_asked_for_changes(db: Databas
 
     # The reopened review can be decided again, and completes the review once the checklist is done.
     tick(db, number, *ALL_KEYS)
-    assert decide(db, number, "business").moved_to == v.REVIEWED
+    assert decide(db, number, "business").moved_to == v.Status.REVIEWED
 
 
 def test_rejecting_at_review_closes_the_experiment(db: Database) -> None:
     number = in_review_experiment(db)
     decide(db, number, "technical")
     outcome = decide(db, number, "ethics", "reject", reason="Uses data without consent")
-    assert (outcome.moved_to, outcome.experiment.status) == (v.REJECTED, v.REJECTED)
+    assert (outcome.moved_to, outcome.experiment.status) == (v.Status.REJECTED, v.Status.REJECTED)
     ethics = detail(db, number).reviews[1]
     assert (ethics.status, ethics.reviewer_id, ethics.reason) == (
-        v.REVIEW_REJECTED,
+        v.ReviewState.REJECTED,
         "U_ETHICS",
         "Uses data without consent",
     )
@@ -400,8 +403,8 @@ def test_rejecting_at_review_closes_the_experiment(db: Database) -> None:
 def test_an_experiment_waiting_for_changes_may_still_be_rejected(db: Database) -> None:
     number = _changes_requested(db)
     outcome = decide(db, number, "business", "reject", reason="On reflection, no business case")
-    assert outcome.moved_to == v.REJECTED
-    assert status(db, number) == v.REJECTED
+    assert outcome.moved_to == v.Status.REJECTED
+    assert status(db, number) == v.Status.REJECTED
 
 
 def test_a_reject_never_overwrites_an_approval(db: Database) -> None:
@@ -416,7 +419,7 @@ def test_a_reject_never_overwrites_an_approval(db: Database) -> None:
 def test_the_owner_may_withdraw_an_open_experiment(db: Database) -> None:
     number = in_review_experiment(db)
     outcome = withdraw(db, number, reason="  Superseded by EXP-4 ")
-    assert (outcome.moved_to, outcome.experiment.status) == (v.WITHDRAWN, v.WITHDRAWN)
+    assert (outcome.moved_to, outcome.experiment.status) == (v.Status.WITHDRAWN, v.Status.WITHDRAWN)
     assert state(db, number).audit[-1] == (
         "status:withdrawn",
         OWNER,
@@ -497,7 +500,7 @@ def test_the_detail_a_card_is_rendered_from_matches_the_full_read_at_every_stage
     stages.append(both(production_experiment(db)))
     for full, one_read in stages:
         assert one_read == full
-    assert [full[0] for full, _ in stages] == [v.PROPOSED, v.REVIEWED, v.PRODUCTION]
+    assert [full[0] for full, _ in stages] == [v.Status.PROPOSED, v.Status.REVIEWED, v.Status.PRODUCTION]
     assert stages[0][0][4] == [("accuracy", 0.9)]
     assert stages[2][0][3] != []  # the sign-offs are there to compare
     with db.read() as session:

@@ -16,14 +16,32 @@ here knows Slack: a send that failed is described by a `Failure`, classified by 
   exponential backoff, for as long as it takes. Permanent ones are recorded, shown to the person
   whose change it was, and left for someone to retry or drop.
 
-Where things are: `kinds` (what a row asks for, streams), `intents` (one function per thing a
-change can owe Slack), `queue` (claiming, pacing, recording outcomes), `problems` (the backlog
+Where things are: `kinds` (each kind of row and its spec: stream, coalescing, pace, how it is
+described), `args` (what a row carries, typed), `intents` (`queue`, and a named function per
+thing a change commonly owes Slack), `queue` (claiming, pacing, recording outcomes), `problems` (the backlog
 and what could never be delivered), `sent` (what was last sent into the messages kept up to
 date). Callers use this package: `delivery.refresh_experiment(...)`.
 """
 
+import json
+
 from storage.deliveries import State
+from storage.models import Delivery
+from workflow.delivery.args import (
+    Args,
+    BiasChecked,
+    Blocked,
+    Decided,
+    DmArgs,
+    LearningPrompt,
+    LearningRecorded,
+    Notice,
+    NoticeArgs,
+    NudgeArgs,
+    Resubmitted,
+)
 from workflow.delivery.intents import (
+    enqueue,
     milestone_overdue,
     notice,
     nudge,
@@ -41,10 +59,12 @@ from workflow.delivery.intents import (
 )
 from workflow.delivery.kinds import (
     PACED,
+    SPECS,
     Kind,
-    Notice,
-    args_of,
+    Spec,
+    Stream,
     experiment_stream,
+    kinds_of,
     project_stream,
     run_stream,
 )
@@ -74,19 +94,41 @@ from workflow.delivery.queue import (
 )
 from workflow.delivery.sent import forget_sent, remember_sent, sent_digests
 
+
+def args_of(row: Delivery) -> Args | None:
+    """The row's arguments, typed as its kind's spec says (None for a kind that takes none)."""
+    spec = SPECS[Kind(row.kind)]
+    if spec.args is None:
+        return None
+    return spec.args.decode(json.loads(row.args or "{}"))
+
+
 __all__ = [
     "CLAIM_ROUNDS",
     "FIRST_RETRY",
     "MAX_RETRY_WAIT",
     "PACED",
+    "SPECS",
+    "Args",
     "Backlog",
+    "BiasChecked",
+    "Blocked",
+    "Decided",
+    "DmArgs",
     "Failure",
     "Kind",
+    "LearningPrompt",
+    "LearningRecorded",
     "Notice",
+    "NoticeArgs",
+    "NudgeArgs",
     "Pace",
     "Problem",
     "Recorded",
+    "Resubmitted",
+    "Spec",
     "State",
+    "Stream",
     "anything_due",
     "args_of",
     "backlog",
@@ -94,8 +136,10 @@ __all__ = [
     "claim",
     "describe",
     "drop",
+    "enqueue",
     "experiment_stream",
     "forget_sent",
+    "kinds_of",
     "listing",
     "milestone_overdue",
     "notice",

@@ -1,16 +1,28 @@
-"""The kinds of delivery, the one-off thread notices, and which kinds are paced per channel."""
+"""The kinds of delivery, each declared once with its `Spec`: the one place a new kind is added.
+
+A kind's spec says where its rows wait (`stream`), whether a waiting row absorbs later asks
+(`coalesce`), whether it posts into a channel and so counts against the channel's pace
+(`paced`), what its arguments are (`args`), how it is described to a person when it could
+never be delivered (`describe`), and which card-bearing subject lists its problems (`subject`).
+`PACED` and the problem listings are derived from the specs; the sender of each kind is
+registered in `bot/delivery/senders/` with `@sends(Kind.X)`.
+"""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
-from storage.models import Delivery
+from sqlmodel import Session
+
+from storage.models import Ceremony, CeremonyRun, Delivery, Experiment, Milestone, Project
+from workflow.delivery.args import Args, DmArgs, NoticeArgs, NudgeArgs
+from workflow.refs import Subject
 
 
 class Kind(StrEnum):
-    """What a delivery row asks for; each has one sender in `bot/delivery/senders.py`."""
+    """What a delivery row asks for."""
 
     EXPERIMENT = "experiment"  # post or update the card and its thread replies
     NOTICE = "notice"  # a one-off reply in an experiment's thread (a reason, a resubmission)
@@ -27,45 +39,116 @@ class Kind(StrEnum):
     RETRO_CHART = "retro_chart"  # upload the flow chart (time per stage) into a retro reminder's thread
 
 
-class Notice(StrEnum):
-    """The one-off thread replies, named in a NOTICE row's args."""
+class Stream(StrEnum):
+    """What a row waits behind: rows of one stream go one at a time, in the order queued.
+    A stream is `<Stream>:<key>`: `experiment:12` (the experiment's row id), `run:4`, …"""
 
-    DECISION = "decision"  # changes requested or rejected, with the reason
-    RESUBMITTED = "resubmitted"
-    BLOCKED = "blocked"  # a standup blocker naming the experiment
-    LEARNING_PROMPT = "learning_prompt"  # the experiment closed: Record a learning
-    LEARNING = "learning"  # a learning was recorded (its id in `learning_id`)
-    BIAS_CHECK = "bias_check"  # bias checks were recorded (its id in `check_id`)
+    EXPERIMENT = "experiment"  # the card and its thread: the card is posted before its replies
+    PROJECT = "project"
+    RUN = "run"  # a ceremony run: the reminder before the answers, summary and board under it
+    STANDUP_DM = "standup_dm"  # one participant's prompt (key: the prompt id)
+    HOME = "home"  # one person's App Home (key: `<team>:<user>`)
 
+
+Describe = Callable[[Session, Delivery], str]
+
+
+@dataclass(frozen=True)
+class Spec:
+    stream: Stream
+    describe: Describe  # for people: "the card of EXP-3"
+    paced: bool  # posts into a channel, so counts against that channel's pace
+    coalesce: bool = False  # renders current state: a waiting row absorbs later asks
+    args: type[Args] | None = None  # what the row carries beyond its subject
+    subject: Subject | None = None  # the card whose problems list it
+
+
+# -- how each kind is described to a person ---------------------------------------------------------
+
+
+def _experiment_ref(session: Session, row: Delivery) -> str:
+    experiment = session.get(Experiment, row.subject_id) if row.subject_id is not None else None
+    return f"EXP-{experiment.number}" if experiment else "a deleted experiment"
+
+
+def _reminder(session: Session, row: Delivery) -> str:
+    run = session.get(CeremonyRun, row.subject_id) if row.subject_id is not None else None
+    ceremony = session.get(Ceremony, run.ceremony_id) if run else None
+    return f"the {ceremony.name} reminder" if ceremony else "a ceremony reminder"
+
+
+def _project(session: Session, row: Delivery) -> str:
+    project = session.get(Project, row.subject_id) if row.subject_id is not None else None
+    return f"the card of project {project.name}" if project else "the card of a deleted project"
+
+
+def _milestone(session: Session, row: Delivery) -> str:
+    milestone = session.get(Milestone, row.subject_id) if row.subject_id is not None else None
+    return f"the overdue reminder of M{milestone.number}" if milestone else "a milestone reminder"
+
+
+def _fixed(text: str) -> Describe:
+    return lambda session, row: text
+
+
+SPECS: dict[Kind, Spec] = {
+    Kind.EXPERIMENT: Spec(
+        Stream.EXPERIMENT,
+        lambda s, row: f"the card of {_experiment_ref(s, row)}",
+        paced=True,
+        coalesce=True,
+        subject=Subject.EXPERIMENT,
+    ),
+    Kind.NOTICE: Spec(
+        Stream.EXPERIMENT,
+        lambda s, row: f"a reply in the thread of {_experiment_ref(s, row)}",
+        paced=True,
+        args=NoticeArgs,
+        subject=Subject.EXPERIMENT,
+    ),
+    Kind.NUDGE: Spec(
+        Stream.EXPERIMENT,
+        lambda s, row: f"the reminder to reviewers of {_experiment_ref(s, row)}",
+        paced=True,
+        args=NudgeArgs,
+        subject=Subject.EXPERIMENT,
+    ),
+    Kind.REMINDER: Spec(Stream.RUN, _reminder, paced=True),
+    Kind.HOME: Spec(Stream.HOME, lambda s, row: f"the App Home of {row.user_id}", paced=False, coalesce=True),
+    Kind.PROJECT: Spec(Stream.PROJECT, _project, paced=True, coalesce=True, subject=Subject.PROJECT),
+    Kind.MILESTONE_OVERDUE: Spec(Stream.PROJECT, _milestone, paced=True, subject=Subject.PROJECT),
+    Kind.STANDUP_PROMPTS: Spec(Stream.RUN, _fixed("the standup prompts"), paced=False),
+    Kind.STANDUP_DM: Spec(Stream.STANDUP_DM, _fixed("the standup DMs"), paced=False, args=DmArgs),
+    Kind.STANDUP_ANSWER: Spec(Stream.RUN, _fixed("a standup answer"), paced=True, coalesce=True),
+    Kind.STANDUP_SUMMARY: Spec(Stream.RUN, _fixed("the standup summary"), paced=True, coalesce=True),
+    Kind.RETRO_BOARD: Spec(Stream.RUN, _fixed("the retro board"), paced=True, coalesce=True),
+    Kind.RETRO_CHART: Spec(Stream.RUN, _fixed("the retro's flow chart"), paced=True),
+}
+
+_missing = set(Kind) - SPECS.keys()
+if _missing:  # a bug in this file, caught at import rather than at the first such delivery
+    raise RuntimeError(f"delivery kinds without a spec: {sorted(_missing)}")
 
 # Kinds that post into a channel, so count against its pace.
-PACED = frozenset(
-    {
-        Kind.EXPERIMENT,
-        Kind.NOTICE,
-        Kind.NUDGE,
-        Kind.REMINDER,
-        Kind.PROJECT,
-        Kind.MILESTONE_OVERDUE,
-        Kind.STANDUP_ANSWER,
-        Kind.STANDUP_SUMMARY,
-        Kind.RETRO_BOARD,
-        Kind.RETRO_CHART,
-    }
-)
+PACED = frozenset(kind for kind, spec in SPECS.items() if spec.paced)
 
 
-def args_of(row: Delivery) -> dict[str, Any]:
-    return json.loads(row.args) if row.args else {}
+def kinds_of(subject: Subject) -> tuple[Kind, ...]:
+    """The kinds whose failures are problems of a card of `subject`."""
+    return tuple(kind for kind, spec in SPECS.items() if spec.subject is subject)
+
+
+def stream_of(kind: Kind, key: int | str) -> str:
+    return f"{SPECS[kind].stream}:{key}"
 
 
 def experiment_stream(experiment_id: int) -> str:
-    return f"experiment:{experiment_id}"
+    return f"{Stream.EXPERIMENT}:{experiment_id}"
 
 
 def project_stream(project_id: int) -> str:
-    return f"project:{project_id}"
+    return f"{Stream.PROJECT}:{project_id}"
 
 
 def run_stream(run_id: int) -> str:
-    return f"run:{run_id}"
+    return f"{Stream.RUN}:{run_id}"

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from storage import deliveries as queries
-from storage.models import Ceremony, CeremonyRun, Delivery, Experiment, Milestone, Project
-from workflow.delivery.kinds import Kind, project_stream
+from storage.models import Delivery, Experiment, Project
+from workflow.delivery.kinds import SPECS, Kind, kinds_of, project_stream
+from workflow.refs import Subject
 
 # -- seeing the queue ------------------------------------------------------------------------------
 
@@ -34,36 +35,8 @@ class Problem:
 
 
 def describe(session: Session, row: Delivery) -> str:
-    if row.kind in (Kind.EXPERIMENT, Kind.NOTICE, Kind.NUDGE) and row.subject_id is not None:
-        experiment = session.get(Experiment, row.subject_id)
-        ref = f"EXP-{experiment.number}" if experiment else "a deleted experiment"
-        return {
-            Kind.EXPERIMENT: f"the card of {ref}",
-            Kind.NOTICE: f"a reply in the thread of {ref}",
-            Kind.NUDGE: f"the reminder to reviewers of {ref}",
-        }[Kind(row.kind)]
-    if row.kind == Kind.REMINDER and row.subject_id is not None:
-        run = session.get(CeremonyRun, row.subject_id)
-        ceremony = session.get(Ceremony, run.ceremony_id) if run else None
-        return f"the {ceremony.name} reminder" if ceremony else "a ceremony reminder"
-    if row.kind == Kind.HOME:
-        return f"the App Home of {row.user_id}"
-    if row.kind == Kind.PROJECT and row.subject_id is not None:
-        project = session.get(Project, row.subject_id)
-        return f"the card of project {project.name}" if project else "the card of a deleted project"
-    if row.kind == Kind.MILESTONE_OVERDUE and row.subject_id is not None:
-        milestone = session.get(Milestone, row.subject_id)
-        return f"the overdue reminder of M{milestone.number}" if milestone else "a milestone reminder"
-    standup = {
-        Kind.STANDUP_PROMPTS: "the standup prompts",
-        Kind.STANDUP_DM: "the standup DMs",
-        Kind.STANDUP_ANSWER: "a standup answer",
-        Kind.STANDUP_SUMMARY: "the standup summary",
-        Kind.RETRO_BOARD: "the retro board",
-    }.get(Kind(row.kind))
-    if standup is not None:
-        return standup
-    return f"a {row.kind} delivery"
+    """The row as a person knows it: "the card of EXP-3", "the standup reminder"."""
+    return SPECS[Kind(row.kind)].describe(session, row)
 
 
 def problems_of_person(session: Session, *, team_id: str, user_id: str) -> list[Problem]:
@@ -86,7 +59,7 @@ def problems_of_experiment(session: Session, experiment: Experiment) -> list[Pro
         session,
         team_id=experiment.team_id,
         subject_id=experiment.id,
-        kinds=(Kind.EXPERIMENT, Kind.NOTICE, Kind.NUDGE),
+        kinds=kinds_of(Subject.EXPERIMENT),
     )
     return [Problem(row, describe(session, row)) for row in rows]
 
@@ -98,6 +71,6 @@ def problems_of_project(session: Session, project: Project) -> list[Problem]:
         session,
         team_id=project.team_id,
         stream=project_stream(project.id),
-        kinds=(Kind.PROJECT, Kind.MILESTONE_OVERDUE),
+        kinds=kinds_of(Subject.PROJECT),
     )
     return [Problem(row, describe(session, row)) for row in rows]

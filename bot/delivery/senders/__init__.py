@@ -2,41 +2,28 @@
 
 A sender holds no transaction while Slack answers: it reads, closes the unit of work, calls
 Slack, then records what Slack returned in a new short one. It raises what the Web API raised
-(classified by the worker), or returns a note when there was nothing (left) to send. Adding a
-kind of delivery is one function in the module named for its subject, and one line here.
+(classified by the worker), or returns a note when there was nothing (left) to send.
+
+Adding a kind of delivery is its `Spec` in `workflow/delivery/kinds.py` and one function here,
+in the module named for its subject, decorated with `@sends(Kind.X)`. Every module of this
+package is imported below, so the registration is the decorator alone; a kind with no sender
+fails here, at import, rather than at its first delivery.
 """
 
 from __future__ import annotations
 
-from bot.delivery.senders.ceremonies import send_reminder
-from bot.delivery.senders.charts import send_retro_chart
-from bot.delivery.senders.experiments import send_experiment, send_notice, send_nudge
-from bot.delivery.senders.home import send_home
+import importlib
+import pkgutil
+
 from bot.delivery.senders.posting import NothingToSend, SendContext, Sender
-from bot.delivery.senders.projects import send_milestone_overdue, send_project
-from bot.delivery.senders.retros import send_retro_board
-from bot.delivery.senders.standups import (
-    send_standup_answer,
-    send_standup_dm,
-    send_standup_prompts,
-    send_standup_summary,
-)
+from bot.delivery.senders.registry import SENDERS, sends
 from workflow.delivery import Kind
 
-__all__ = ["SENDERS", "NothingToSend", "SendContext", "Sender"]
+__all__ = ["SENDERS", "NothingToSend", "SendContext", "Sender", "sends"]
 
-SENDERS: dict[Kind, Sender] = {
-    Kind.EXPERIMENT: send_experiment,
-    Kind.NOTICE: send_notice,
-    Kind.NUDGE: send_nudge,
-    Kind.REMINDER: send_reminder,
-    Kind.HOME: send_home,
-    Kind.PROJECT: send_project,
-    Kind.MILESTONE_OVERDUE: send_milestone_overdue,
-    Kind.STANDUP_PROMPTS: send_standup_prompts,
-    Kind.STANDUP_DM: send_standup_dm,
-    Kind.STANDUP_ANSWER: send_standup_answer,
-    Kind.STANDUP_SUMMARY: send_standup_summary,
-    Kind.RETRO_BOARD: send_retro_board,
-    Kind.RETRO_CHART: send_retro_chart,
-}
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
+
+_missing = set(Kind) - SENDERS.keys()
+if _missing:
+    raise RuntimeError(f"delivery kinds without a sender: {sorted(_missing)}")

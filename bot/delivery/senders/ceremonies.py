@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from bot.blocks.ceremonies import reminder_message
 from bot.delivery.senders.posting import SendContext, post
+from bot.delivery.senders.registry import sends
 from storage.models import Delivery
 from workflow import (
     tick,
 )
+from workflow.delivery import Kind
 
 
+@sends(Kind.REMINDER)
 def send_reminder(ctx: SendContext, row: Delivery) -> str | None:
     assert row.subject_id is not None
     with ctx.db.session() as session:

@@ -11,8 +11,10 @@ from __future__ import annotations
 from bot.blocks.insights import figures
 from bot.charts import render_png, stage_bars
 from bot.delivery.senders.posting import SendContext, latest_messages
+from bot.delivery.senders.registry import sends
 from storage.models import Delivery
 from workflow import reminders, schedules
+from workflow.delivery import Kind
 
 # Slack's limit on a file's alt text.
 MAX_ALT_TEXT = 1000
@@ -22,6 +24,7 @@ def chart_filename(team_id: str, run_id: int) -> str:
     return f"team-flow-{team_id}-{run_id}.png"
 
 
+@sends(Kind.RETRO_CHART)
 def send_retro_chart(ctx: SendContext, row: Delivery) -> str | None:
     assert row.subject_id is not None
     with ctx.db.read() as session:

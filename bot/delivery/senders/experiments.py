@@ -18,6 +18,7 @@ from bot.blocks.review import (
 )
 from bot.blocks.standups import blocked_notice
 from bot.delivery.senders.posting import NothingToSend, SendContext, keep, post, sent
+from bot.delivery.senders.registry import sends
 from storage.models import BiasCheck, Delivery, Experiment, Learning
 from workflow import (
     delivery,
@@ -25,7 +26,15 @@ from workflow import (
     nudges,
     promotion,
 )
-from workflow.delivery import Notice
+from workflow.delivery import (
+    BiasChecked,
+    Blocked,
+    Decided,
+    Kind,
+    LearningPrompt,
+    LearningRecorded,
+    Resubmitted,
+)
 from workflow.experiments import ExperimentDetail, Slot
 
 
@@ -106,6 +115,7 @@ REPLIES: dict[Slot, Callable[[ExperimentDetail], Message]] = {
 }
 
 
+@sends(Kind.EXPERIMENT)
 def send_experiment(ctx: SendContext, row: Delivery) -> str | None:
     """Post or update the card, then post or update each thread reply the experiment has reached;
     a message whose render did not change since it was last sent is left alone."""
@@ -121,37 +131,42 @@ def send_experiment(ctx: SendContext, row: Delivery) -> str | None:
     return None
 
 
+@sends(Kind.NOTICE)
 def send_notice(ctx: SendContext, row: Delivery) -> str | None:
     d = _detail(ctx, row)
     e = d.experiment
     if e.channel_id is None:
         return "the experiment has no channel"
-    args = delivery.args_of(row)
-    if args.get("notice") == Notice.RESUBMITTED:
-        payload = resubmitted_notice(d)
-    elif args.get("notice") == Notice.LEARNING_PROMPT:
-        payload = prompt_message(e)
-    elif args.get("notice") == Notice.LEARNING:
-        with ctx.db.read() as session:
-            learning = session.get(Learning, int(args["learning_id"]))
-            if learning is None:
-                return "the learning was deleted"
-            payload = learning_message(learning, e)
-    elif args.get("notice") == Notice.BIAS_CHECK:
-        with ctx.db.read() as session:
-            check = session.get(BiasCheck, int(args["check_id"]))
-            if check is None:
-                return "the bias check was deleted"
-            payload = check_message(check, e)
-    elif args.get("notice") == Notice.BLOCKED:
-        payload = blocked_notice(e, user_id=args["actor_id"], blockers=args["blockers"])
-    else:
-        payload = decision_notice(d, actor_id=args["actor_id"], what=args["what"], reason=args["reason"])
+    payload: Message
+    match delivery.args_of(row):
+        case Resubmitted():
+            payload = resubmitted_notice(d)
+        case LearningPrompt():
+            payload = prompt_message(e)
+        case LearningRecorded(learning_id=learning_id):
+            with ctx.db.read() as session:
+                learning = session.get(Learning, learning_id)
+                if learning is None:
+                    return "the learning was deleted"
+                payload = learning_message(learning, e)
+        case BiasChecked(check_id=check_id):
+            with ctx.db.read() as session:
+                check = session.get(BiasCheck, check_id)
+                if check is None:
+                    return "the bias check was deleted"
+                payload = check_message(check, e)
+        case Blocked(actor_id=actor_id, blockers=blockers):
+            payload = blocked_notice(e, user_id=actor_id, blockers=blockers)
+        case Decided(actor_id=actor_id, reason=reason) as decided:
+            payload = decision_notice(d, actor_id=actor_id, what=decided.what, reason=reason)
+        case other:
+            raise TypeError(f"a notice row carries {other!r}")
     card_ts = _ensure_card(ctx, d)
     post(ctx, channel=e.channel_id, key=f"{e.team_id}:notice:{row.id}", payload=payload, thread_ts=card_ts)
     return None
 
 
+@sends(Kind.NUDGE)
 def send_nudge(ctx: SendContext, row: Delivery) -> str | None:
     assert row.subject_id is not None
     with ctx.db.read() as session:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from bot.blocks.home import home_view
 from bot.delivery.senders.posting import SendContext
+from bot.delivery.senders.registry import sends
 from storage.models import Delivery
 from workflow import (
     calendar,
     home,
 )
+from workflow.delivery import Kind
 
 
+@sends(Kind.HOME)
 def send_home(ctx: SendContext, row: Delivery) -> str | None:
     assert row.user_id is not None
     today = calendar.today(ctx.config.timezone, ctx.now)

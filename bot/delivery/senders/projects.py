@@ -5,10 +5,12 @@ from __future__ import annotations
 from bot.blocks.projects import card as project_card
 from bot.blocks.projects import overdue_message
 from bot.delivery.senders.posting import NothingToSend, SendContext, keep, post, sent
+from bot.delivery.senders.registry import sends
 from storage.models import Delivery, Project
 from workflow import (
     projects,
 )
+from workflow.delivery import Kind
 
 
 def _project_detail(ctx: SendContext, project_id: int | None) -> projects.ProjectDetail:
@@ -59,6 +61,7 @@ def _ensure_project_card(ctx: SendContext, d: projects.ProjectDetail) -> str:
     return _keep_project_card(ctx, d, {})
 
 
+@sends(Kind.PROJECT)
 def send_project(ctx: SendContext, row: Delivery) -> str | None:
     """Post the project card once, then bring it up to date in place when its render changes."""
     d, known = _project_detail_and_sent(ctx, row.subject_id)
@@ -68,6 +71,7 @@ def send_project(ctx: SendContext, row: Delivery) -> str | None:
     return None
 
 
+@sends(Kind.MILESTONE_OVERDUE)
 def send_milestone_overdue(ctx: SendContext, row: Delivery) -> str | None:
     assert row.subject_id is not None
     with ctx.db.read() as session:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from bot.blocks.retros import board_message
 from bot.delivery.senders.posting import SendContext, post
+from bot.delivery.senders.registry import sends
 from storage.models import Delivery
 from workflow import retros
+from workflow.delivery import Kind
 
 
+@sends(Kind.RETRO_BOARD)
 def send_retro_board(ctx: SendContext, row: Delivery) -> str | None:
     assert row.subject_id is not None
     with ctx.db.read() as session:

@@ -6,6 +6,7 @@ from bot import standup_people
 from bot.blocks.ceremonies import reminder_message
 from bot.blocks.standups import answer_reply, dm_message, with_summary
 from bot.delivery.senders.posting import SendContext, post
+from bot.delivery.senders.registry import sends
 from storage.models import Delivery
 from workflow import (
     delivery,
@@ -13,8 +14,10 @@ from workflow import (
     standups,
     tick,
 )
+from workflow.delivery import DmArgs, Kind
 
 
+@sends(Kind.STANDUP_PROMPTS)
 def send_standup_prompts(ctx: SendContext, row: Delivery) -> str | None:
     assert row.subject_id is not None
     with ctx.db.read() as session:
@@ -42,9 +45,12 @@ def send_standup_prompts(ctx: SendContext, row: Delivery) -> str | None:
     return f"asked {len(asked)} of {len(people)}"
 
 
+@sends(Kind.STANDUP_DM)
 def send_standup_dm(ctx: SendContext, row: Delivery) -> str | None:
     assert row.subject_id is not None
-    followup = bool(delivery.args_of(row).get("followup"))
+    args = delivery.args_of(row)
+    assert isinstance(args, DmArgs)
+    followup = args.followup
     with ctx.db.read() as session:
         dm = standups.dm_to_send(session, prompt_id=row.subject_id, followup=followup)
         payload = dm_message(dm) if dm is not None else None
@@ -58,6 +64,7 @@ def send_standup_dm(ctx: SendContext, row: Delivery) -> str | None:
     return None
 
 
+@sends(Kind.STANDUP_ANSWER)
 def send_standup_answer(ctx: SendContext, row: Delivery) -> str | None:
     assert row.subject_id is not None
     with ctx.db.read() as session:
@@ -81,6 +88,7 @@ def send_standup_answer(ctx: SendContext, row: Delivery) -> str | None:
     return None
 
 
+@sends(Kind.STANDUP_SUMMARY)
 def send_standup_summary(ctx: SendContext, row: Delivery) -> str | None:
     assert row.subject_id is not None
     with ctx.db.read() as session:

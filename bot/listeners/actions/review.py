@@ -13,6 +13,7 @@ from bot.listeners.actions.click import Click, perform
 from bot.text import escape
 from storage.models import Experiment
 from workflow import experiments, promotion, review
+from workflow import vocabulary as v
 from workflow.errors import WorkflowError
 from workflow.vocabulary import Decision
 
@@ -132,7 +133,7 @@ reject_review = _review_reason(Decision.REJECT)
 def reject_signoff(click: Click) -> None:
     _ask_reason(
         click,
-        kind="sign-off",
+        kind=v.SignOff.SIGN_OFF,
         decision=Decision.REJECT,
         check=lambda session, e: promotion.check_reject_promotion(
             session, e, actor_id=click.user_id, policy=click.services.policy

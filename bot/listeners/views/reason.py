@@ -10,6 +10,7 @@ from slack_bolt import Ack
 from bot import ids
 from bot.services import services_of
 from workflow import promotion, review
+from workflow import vocabulary as v
 from workflow.errors import WorkflowError
 
 
@@ -22,7 +23,7 @@ def submit_reason(ack: Ack, body: dict[str, Any], context: Any) -> None:
     number, kind, decision = int(meta["n"]), str(meta["kind"]), str(meta["decision"])
     try:
         with services.db.session() as session:
-            if kind == "sign-off":
+            if kind == v.SignOff.SIGN_OFF:
                 promotion.reject_promotion(
                     session,
                     team_id=team_id,

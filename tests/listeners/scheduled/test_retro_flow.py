@@ -57,12 +57,17 @@ def _ship(bot: BotServer, number: int, proposed: datetime, stages: tuple[int, in
     submitted = proposed + a
     trail = [
         (v.AuditAction.PROPOSED, proposed, "U_OWNER", None),
-        (v.status_action(v.IN_REVIEW), submitted, "U_OWNER", v.transition_detail(v.PROPOSED, v.IN_REVIEW)),
-        (v.review_action("technical"), submitted + DAY, "UTECH", "approved"),
-        (v.review_action("ethics"), submitted + 2 * DAY, "UETHICS", "approved"),
-        (v.status_action(v.REVIEWED), submitted + b, "UETHICS", None),
-        (v.status_action(v.APPROVED), submitted + b + c, "U_OWNER", None),
-        (v.status_action(v.PRODUCTION), submitted + b + c + d, "ULEAD", None),
+        (
+            v.Step.status(v.Status.IN_REVIEW),
+            submitted,
+            "U_OWNER",
+            v.transition_detail(v.Status.PROPOSED, v.Status.IN_REVIEW),
+        ),
+        (v.Step.review("technical"), submitted + DAY, "UTECH", "approved"),
+        (v.Step.review("ethics"), submitted + 2 * DAY, "UETHICS", "approved"),
+        (v.Step.status(v.Status.REVIEWED), submitted + b, "UETHICS", None),
+        (v.Step.status(v.Status.APPROVED), submitted + b + c, "U_OWNER", None),
+        (v.Step.status(v.Status.PRODUCTION), submitted + b + c + d, "ULEAD", None),
     ]
     with bot.db.session() as session:
         experiment = Experiment(
@@ -71,7 +76,7 @@ def _ship(bot: BotServer, number: int, proposed: datetime, stages: tuple[int, in
             hypothesis=f"Idea {number}",
             workstream="experimentation",
             owner_id="U_OWNER",
-            status=v.PRODUCTION,
+            status=v.Status.PRODUCTION,
             timeline_weeks=2,
         )
         session.add(experiment)

@@ -1,0 +1,171 @@
+"""What a delivery row carries beyond its subject, as small typed values encoded in one place.
+
+A row's `args` column holds the JSON these encode to. The encoding is the one earlier releases
+wrote (`{"notice": "decision", "actor_id": …, "what": …}`), so rows queued before a deploy are
+still read after it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Self
+
+from storage.vocabulary import Gate, ReviewKind, SignOff
+
+
+class Args:
+    """Base of every row's arguments: encoded to the row's `args` column, decoded from it."""
+
+    def fields(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def encode(self) -> str:
+        return json.dumps(self.fields())
+
+    @classmethod
+    def decode(cls, data: dict[str, Any]) -> Self:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class NudgeArgs(Args):
+    claimed_at: datetime  # which claim of the nudge pass queued it
+
+    def fields(self) -> dict[str, Any]:
+        return {"claimed_at": self.claimed_at.isoformat()}
+
+    @classmethod
+    def decode(cls, data: dict[str, Any]) -> Self:
+        return cls(datetime.fromisoformat(data["claimed_at"]))
+
+
+@dataclass(frozen=True)
+class DmArgs(Args):
+    followup: bool  # the follow-up to a prompt not answered yet, not the prompt itself
+
+    def fields(self) -> dict[str, Any]:
+        return {"followup": self.followup}
+
+    @classmethod
+    def decode(cls, data: dict[str, Any]) -> Self:
+        return cls(bool(data.get("followup")))
+
+
+class Notice(StrEnum):
+    """The one-off thread replies, named in a NOTICE row's args."""
+
+    DECISION = "decision"  # changes requested or rejected, with the reason
+    RESUBMITTED = "resubmitted"
+    BLOCKED = "blocked"  # a standup blocker naming the experiment
+    LEARNING_PROMPT = "learning_prompt"  # the experiment closed: Record a learning
+    LEARNING = "learning"  # a learning was recorded
+    BIAS_CHECK = "bias_check"  # bias checks were recorded
+
+
+@dataclass(frozen=True)
+class NoticeArgs(Args):
+    """A one-off reply in an experiment's thread: who caused it, and what it says."""
+
+    actor_id: str
+
+    NOTICE: ClassVar[Notice]
+
+    def fields(self) -> dict[str, Any]:
+        return {"notice": self.NOTICE, "actor_id": self.actor_id, **self.extra()}
+
+    def extra(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def decode(cls, data: dict[str, Any]) -> Self:
+        notice = _NOTICES[Notice(data["notice"])]
+        assert issubclass(notice, cls)
+        return notice.read(data)
+
+    @classmethod
+    def read(cls, data: dict[str, Any]) -> Self:
+        return cls(data["actor_id"])
+
+
+@dataclass(frozen=True)
+class Decided(NoticeArgs):
+    """Changes requested or a rejection, in a review or at sign-off, with the reason."""
+
+    gate: Gate
+    reason: str
+    NOTICE: ClassVar[Notice] = Notice.DECISION
+
+    @property
+    def what(self) -> str:
+        """`ethics review`, `sign-off`."""
+        return f"{self.gate} review" if isinstance(self.gate, ReviewKind) else str(self.gate)
+
+    def extra(self) -> dict[str, Any]:
+        return {"what": self.what, "reason": self.reason}
+
+    @classmethod
+    def read(cls, data: dict[str, Any]) -> Self:
+        what = str(data["what"])
+        gate: Gate = ReviewKind(what.removesuffix(" review")) if what.endswith(" review") else SignOff(what)
+        return cls(data["actor_id"], gate, data["reason"])
+
+
+@dataclass(frozen=True)
+class Resubmitted(NoticeArgs):
+    NOTICE: ClassVar[Notice] = Notice.RESUBMITTED
+
+
+@dataclass(frozen=True)
+class LearningPrompt(NoticeArgs):
+    NOTICE: ClassVar[Notice] = Notice.LEARNING_PROMPT
+
+
+@dataclass(frozen=True)
+class LearningRecorded(NoticeArgs):
+    learning_id: int
+    NOTICE: ClassVar[Notice] = Notice.LEARNING
+
+    def extra(self) -> dict[str, Any]:
+        return {"learning_id": str(self.learning_id)}
+
+    @classmethod
+    def read(cls, data: dict[str, Any]) -> Self:
+        return cls(data["actor_id"], int(data["learning_id"]))
+
+
+@dataclass(frozen=True)
+class BiasChecked(NoticeArgs):
+    check_id: int
+    NOTICE: ClassVar[Notice] = Notice.BIAS_CHECK
+
+    def extra(self) -> dict[str, Any]:
+        return {"check_id": str(self.check_id)}
+
+    @classmethod
+    def read(cls, data: dict[str, Any]) -> Self:
+        return cls(data["actor_id"], int(data["check_id"]))
+
+
+@dataclass(frozen=True)
+class Blocked(NoticeArgs):
+    """A standup answer's blockers name the experiment (`actor_id` is who is blocked)."""
+
+    blockers: str
+    NOTICE: ClassVar[Notice] = Notice.BLOCKED
+
+    def extra(self) -> dict[str, Any]:
+        return {"blockers": self.blockers}
+
+    @classmethod
+    def read(cls, data: dict[str, Any]) -> Self:
+        return cls(data["actor_id"], data["blockers"])
+
+
+_NOTICES: dict[Notice, type[NoticeArgs]] = {
+    cls.NOTICE: cls for cls in (Decided, Resubmitted, LearningPrompt, LearningRecorded, BiasChecked, Blocked)
+}
+if set(_NOTICES) != set(Notice):  # a bug in this file, caught at import
+    raise RuntimeError(f"notices without args: {sorted(set(Notice) - set(_NOTICES))}")
