@@ -36,6 +36,22 @@ def test_manifest_commands_escape_mentions_and_socket_mode_has_no_urls() -> None
     assert "request_url" not in manifest["settings"]["interactivity"]
 
 
+def test_every_usage_hint_names_every_subcommand() -> None:
+    from bot.listeners.commands import aiteam, ceremony, experiment, project
+
+    routers = {"/experiment": experiment, "/aiteam": aiteam, "/ceremony": ceremony, "/project": project}
+    for command in _manifest()["features"]["slash_commands"]:
+        hint = command["usage_hint"]
+        words = set(re.findall(r"[a-z_]+", hint))
+        assert "help" in words, command["command"]
+        # An alias (`metrics` for `metric`) need not be named; one of a handler's names must.
+        names_by_handler: dict[object, set[str]] = {}
+        for name, handler in routers[command["command"]].SUBCOMMANDS.items():
+            names_by_handler.setdefault(handler, set()).add(name)
+        missing = [sorted(names) for names in names_by_handler.values() if not names & words]
+        assert not missing, f"{command['command']} usage_hint omits {missing}"
+
+
 def test_ci_runs_exactly_the_readme_test_command() -> None:
     readme = (ROOT / "README.md").read_text()
     commands = re.findall(r"```sh\n(.+?)\n```", readme)
