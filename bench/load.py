@@ -213,7 +213,7 @@ def clean_env() -> dict[str, str]:
 
 
 def gunicorn_argv(module: str, port: int, config: Config) -> list[str]:
-    """The bot's own gunicorn options (bot/web.py), bound to loopback."""
+    """The bot's own gunicorn options (bot/web.py, bot/gunicorn_conf.py), bound to loopback."""
     return [
         sys.executable,
         "-m",
@@ -230,6 +230,8 @@ def gunicorn_argv(module: str, port: int, config: Config) -> list[str]:
         "30",
         "--access-logfile",
         "-",
+        # The bot disables it too; with it, runs in parallel would share ~/.gunicorn/gunicorn.ctl.
+        "--no-control-socket",
         f"bench.apps.{module}:app",
     ]
 
