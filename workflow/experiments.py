@@ -20,14 +20,15 @@ from workflow.errors import InvalidInput, NotFound
 
 _REF = re.compile(r"^(?:EXP-?)?(\d{1,9})$", re.IGNORECASE)
 
-LIST_FILTERS = ("proposed", "in_review", "approved", "production", "mine", "all")
-# What a list filter shows: in_review includes the experiments sent back for changes.
-_FILTER_STATUSES: dict[str, tuple[str, ...]] = {
-    "proposed": (v.Status.PROPOSED,),
-    "in_review": (v.Status.IN_REVIEW, v.Status.CHANGES_REQUESTED, v.Status.REVIEWED),
-    "approved": (v.Status.APPROVED,),
-    "production": (v.Status.PRODUCTION,),
+# What a list filter shows, named by the status it is about: in_review includes the experiments
+# sent back for changes.
+_FILTER_STATUSES: dict[str, tuple[v.Status, ...]] = {
+    v.Status.PROPOSED: (v.Status.PROPOSED,),
+    v.Status.IN_REVIEW: (v.Status.IN_REVIEW, v.Status.CHANGES_REQUESTED, v.Status.REVIEWED),
+    v.Status.APPROVED: (v.Status.APPROVED,),
+    v.Status.PRODUCTION: (v.Status.PRODUCTION,),
 }
+LIST_FILTERS = (*_FILTER_STATUSES, "mine", "all")
 
 
 def ref(number: int) -> str:
@@ -164,18 +165,6 @@ def get(session: Session, *, team_id: str, number: int, for_update: bool = False
 def record_posted(session: Session, *, experiment_id: int, slot: Slot, ts: str) -> bool:
     """Remember where the card or a thread reply was posted; False if it was recorded already."""
     return queries.store_ts(session, experiment_id=experiment_id, slot=slot, ts=ts)
-
-
-def redraw(session: Session, *, team_id: str, number: int) -> None:
-    """Queue showing the card and thread as they are (after a refused click Slack drew anyway):
-    in full, since Slack no longer shows what was last sent."""
-    experiment = get(session, team_id=team_id, number=number)
-    if experiment.channel_id is not None:
-        posted = [getattr(experiment, slot.value) for slot in Slot]
-        delivery.forget_sent(
-            session, team_id=team_id, channel_id=experiment.channel_id, ts=[ts for ts in posted if ts]
-        )
-    delivery.refresh_experiment(session, experiment, actor_id=None)
 
 
 def touch(experiment: Experiment, *, status: str | None = None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storage.models import Experiment, Project
+from workflow import subjects
 from workflow.refs import Ref, Subject
 
 
@@ -21,10 +22,7 @@ class Outcome:
 
     @property
     def ref(self) -> Ref:
-        if isinstance(self.subject, Experiment):
-            return Ref.experiment(self.subject.number)
-        assert self.subject.id is not None
-        return Ref.project(self.subject.id)
+        return subjects.ref_of(self.subject)
 
     @property
     def experiment(self) -> Experiment:

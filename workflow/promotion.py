@@ -115,7 +115,9 @@ def sign_off(
             )
     except IntegrityError:
         return Outcome(experiment, changed=False, note=f"{ref(number)} already has its {role} sign-off.")
-    lifecycle.changed(session, experiment, actor_id=actor_id, action=v.Step.signoff(role), detail="approved")
+    lifecycle.changed(
+        session, experiment, actor_id=actor_id, action=v.Step.signoff(role), detail=v.ReviewState.APPROVED
+    )
     if missing_for_production(session, experiment):
         return Outcome(experiment)
     lifecycle.move(session, experiment, v.Status.PRODUCTION, actor_id=actor_id, detail="all sign-offs given")

@@ -150,7 +150,7 @@ def decide(
         review.status = v.ReviewState.APPROVED
         session.add(review)
         lifecycle.changed(
-            session, experiment, actor_id=actor_id, action=v.Step.review(kind), detail="approved"
+            session, experiment, actor_id=actor_id, action=v.Step.review(kind), detail=v.ReviewState.APPROVED
         )
         return Outcome(experiment, moved_to=_complete_if_reviewed(session, experiment, actor_id))
     why = review.reason = validate_reason(reason)

@@ -10,7 +10,8 @@ from storage.db import Database
 from tests.fakeslack import TEAM_ID
 from tests.harness import BotServer
 from tests.listeners.review_helpers import CHANNEL, OWNER, card_ts, submit
-from workflow import delivery, experiments
+from workflow import delivery, experiments, subjects
+from workflow.refs import Ref
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def test_a_redraw_sends_every_message_in_full(team: BotServer) -> None:
     review_ts = submit(team)
     before = len(_updates(team))
     with team.db.session() as session:
-        experiments.redraw(session, team_id=TEAM_ID, number=1)
+        subjects.redraw(session, team_id=TEAM_ID, ref=Ref.experiment(1))
     team.settle()
     # Slack may show something else than what was last sent (a refused tick): both go again.
     assert sorted(_updates(team)[before:]) == sorted([card_ts(team), review_ts])

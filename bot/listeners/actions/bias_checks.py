@@ -8,11 +8,12 @@ from bot.listeners.actions.review import _open
 from bot.text import escape
 from workflow import bias_checks, experiments
 from workflow.errors import WorkflowError
+from workflow.refs import Subject
 
 
 def record_bias_check(click: Click) -> None:
     try:
-        number = click.number
+        number = click.ref_of(Subject.EXPERIMENT).id
         with click.services.db.read() as session:
             experiment = experiments.get(session, team_id=click.team_id, number=number)
             bias_checks.check_recorder(session, experiment, click.user_id)

@@ -19,10 +19,10 @@ from sqlmodel import Session
 from bot import ids
 from bot.services import Services, services_of
 from bot.text import escape
-from workflow.cards import redraw
 from workflow.errors import InvalidInput, WorkflowError
 from workflow.outcome import Outcome
 from workflow.refs import Ref, Subject
+from workflow.subjects import redraw
 
 _STALE = "This button is from an older version of the bot; use the latest message."
 
@@ -74,13 +74,12 @@ class Click:
             raise InvalidInput(_STALE)
         return parsed[0]
 
-    @property
-    def number(self) -> int:
-        """The experiment the clicked element is about (a refusal if it is about something else)."""
+    def ref_of(self, kind: Subject) -> Ref:
+        """What the clicked element is about, which must be a `kind` (a refusal otherwise)."""
         ref = self.ref
-        if ref.kind is not Subject.EXPERIMENT:
+        if ref.kind is not kind:
             raise InvalidInput(_STALE)
-        return ref.id
+        return ref
 
     @property
     def arg(self) -> str:

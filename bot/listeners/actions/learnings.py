@@ -8,11 +8,12 @@ from bot.listeners.actions.review import _open
 from bot.text import escape
 from workflow import experiments
 from workflow.errors import WorkflowError
+from workflow.refs import Subject
 
 
 def record_learning(click: Click) -> None:
     try:
-        number = click.number
+        number = click.ref_of(Subject.EXPERIMENT).id
         with click.services.db.read() as session:
             experiments.get(session, team_id=click.team_id, number=number)
     except WorkflowError as error:

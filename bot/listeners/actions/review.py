@@ -15,6 +15,7 @@ from storage.models import Experiment
 from workflow import experiments, promotion, review
 from workflow import vocabulary as v
 from workflow.errors import WorkflowError
+from workflow.refs import Subject
 from workflow.vocabulary import Decision
 
 REASON_PROMPTS = {
@@ -32,7 +33,7 @@ def approve_review(click: Click) -> None:
         lambda session: review.decide(
             session,
             team_id=click.team_id,
-            number=click.number,
+            number=click.ref_of(Subject.EXPERIMENT).id,
             kind=click.arg,
             decision=Decision.APPROVE,
             actor_id=click.user_id,
@@ -55,7 +56,7 @@ def toggle_checklist(click: Click) -> None:
         lambda session: review.tick(
             session,
             team_id=click.team_id,
-            number=click.number,
+            number=click.ref_of(Subject.EXPERIMENT).id,
             actor_id=click.user_id,
             ticked=selected - shown,
             unticked=shown - selected,
@@ -70,7 +71,7 @@ def approve_signoff(click: Click) -> None:
         lambda session: promotion.sign_off(
             session,
             team_id=click.team_id,
-            number=click.number,
+            number=click.ref_of(Subject.EXPERIMENT).id,
             role=click.arg,
             actor_id=click.user_id,
             policy=click.services.policy,
@@ -84,7 +85,7 @@ Check = Callable[[Session, Experiment], object]
 def _ask_reason(click: Click, *, kind: str, decision: str, check: Check) -> None:
     """Refuse at once if the clicker may not decide; otherwise open the modal asking why."""
     try:
-        number = click.number
+        number = click.ref_of(Subject.EXPERIMENT).id
         with click.services.db.read() as session:
             check(session, experiments.get(session, team_id=click.team_id, number=number))
     except WorkflowError as error:
