@@ -32,7 +32,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
-from storage.baton import Baton
+from handover import Baton
 from storage.deliveries import ENQUEUED
 
 if TYPE_CHECKING:

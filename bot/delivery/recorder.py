@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from bot.delivery.sending import Attempt, outcome, record_in
-from storage.baton import Baton
+from handover import Baton
 from storage.db import Database
 from storage.models import Delivery
 
