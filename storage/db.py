@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from handover import Baton
-from storage.deliveries import ENQUEUED
+from storage.unit import UnitOfWork
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -41,8 +41,6 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-# Where a unit of work finds the engine for its side transactions (see Database._side).
-SIDE_ENGINE = "side_engine"
 # Execution option that marks a read-only unit of work.
 _READ_ONLY = "aiteam_read_only"
 
@@ -205,21 +203,20 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def session(self, *, background: bool = False) -> Iterator[Session]:
+    def session(self, *, background: bool = False) -> Iterator[UnitOfWork]:
         """A unit of work: commits on success, rolls back on any exception.
 
         `background`: nobody is waiting on it (a delivery's bookkeeping); on SQLite, units of
         work someone waits for write first (see `_WriteTurns`)."""
         turn = self._turns.turn(background=background) if self._turns else contextlib.nullcontext()
-        with turn, Session(self.engine, expire_on_commit=False) as session:
-            session.info[SIDE_ENGINE] = self._side
+        with turn, UnitOfWork(self.engine, side=self._side) as session:
             try:
                 yield session
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
-        if session.info.get(ENQUEUED):
+        if session.enqueued:
             for callback in self._on_enqueue:
                 callback()
 

@@ -25,9 +25,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import WAITING_KEY, ChannelPace, Delivery
 from storage.types import utcnow
-
-# Set on a session that queued something, so the unit of work can wake the local worker.
-ENQUEUED = "deliveries_enqueued"
+from storage.unit import mark_enqueued
 
 
 class State(StrEnum):
@@ -81,7 +79,7 @@ def enqueue(session: Session, intent: Intent) -> None:
     """Queue `intent`, or let the waiting row with its coalesce key cover it. Rows are inserted
     at once, so a change's intents take their places in their streams in the order it queued
     them."""
-    session.info[ENQUEUED] = True
+    mark_enqueued(session)
     now = utcnow()
     values = {name: getattr(intent, name) for name in _INTENT_FIELDS}
     values |= {"state": State.PENDING, "attempts": 0, "created_at": now, "updated_at": now}
@@ -410,7 +408,7 @@ def requeue(session: Session, *, delivery_id: int, now: datetime) -> bool:
         .where(col(Delivery.id) == delivery_id, col(Delivery.state) == State.FAILED)
         .values(state=State.PENDING, not_before=None, updated_at=now, attempts=0)
     )
-    session.info[ENQUEUED] = True
+    mark_enqueued(session)
     return result.rowcount == 1
 
 

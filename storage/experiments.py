@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
-from storage.db import SIDE_ENGINE
 from storage.models import (
     Approval,
     AuditEvent,
@@ -22,6 +21,7 @@ from storage.models import (
     Review,
     Workspace,
 )
+from storage.unit import side_engine
 
 
 def next_number(session: Session, *, team_id: str) -> int:
@@ -34,7 +34,7 @@ def next_number(session: Session, *, team_id: str) -> int:
     of the one before. A proposal that fails after this leaves a gap in the numbers. SQLite
     lets one writer in at a time anyway, so there it stays in the proposal's transaction.
     """
-    side = session.info.get(SIDE_ENGINE)
+    side = side_engine(session)
     if side is None:
         return _bump(session, team_id)
     with Session(side) as own:
