@@ -145,14 +145,16 @@ def ready_heads(
     *,
     now: datetime,
     limit: int,
-    skip_locked: bool,
+    lock: bool,
     paced_kinds: Collection[str] = (),
     full_until: datetime | None = None,
     skip_channels: Collection[str] = (),
     expired: bool = True,
 ) -> Sequence[Delivery]:
-    """Due rows that are first in their stream, oldest first; locked against other claimers.
-    With `expired`, rows left `sending` by a claimant whose lease ran out count as due.
+    """Due rows that are first in their stream, oldest first; with `lock` (a claim), locked
+    against other claimers: on PostgreSQL with `FOR UPDATE SKIP LOCKED`, while SQLite's write
+    transaction is exclusive already. With `expired`, rows left `sending` by a claimant whose
+    lease ran out count as due.
 
     Rows of `paced_kinds` are left out while their channel is paused, or while its bucket is
     empty (its theoretical time is past `full_until`), so a busy channel's backlog never
@@ -163,6 +165,7 @@ def ready_heads(
         params["full_until"] = full_until
     if skip_channels:
         params["skip_channels"] = sorted(skip_channels)
+    lock = lock and session.get_bind().dialect.name != "sqlite"
     rows: list[Delivery] = []
     for of_expired in (False, True) if expired else (False,):
         statement = _heads(
@@ -170,7 +173,7 @@ def ready_heads(
             paced=frozenset(paced_kinds),
             full=full_until is not None,
             skip=bool(skip_channels),
-            lock=skip_locked,
+            lock=lock,
         )
         rows.extend(session.execute(statement, params).scalars())
     return sorted(rows, key=lambda row: row.id or 0)[:limit]

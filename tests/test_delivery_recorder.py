@@ -38,7 +38,6 @@ def _claim(session: Session, limit: int) -> list[Delivery]:
         worker=WORKER,
         lease=timedelta(minutes=2),
         pace=Pace(rate=0, burst=1),
-        skip_locked=session.get_bind().dialect.name != "sqlite",
     )
 
 

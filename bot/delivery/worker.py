@@ -87,7 +87,6 @@ def claim_in(
         worker=worker,
         lease=config.lease,
         pace=config.pace,
-        skip_locked=session.get_bind().dialect.name != "sqlite",
         take_over=take_over,
     )
 

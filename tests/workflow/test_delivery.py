@@ -32,9 +32,7 @@ def _claim(
     db: Database, now: datetime = T0, *, worker: str = "w1", limit: int = 10, pace: Pace = NO_PACE
 ) -> list[Delivery]:
     with db.session() as session:
-        return delivery.claim(
-            session, now=now, limit=limit, worker=worker, lease=LEASE, pace=pace, skip_locked=not db.is_sqlite
-        )
+        return delivery.claim(session, now=now, limit=limit, worker=worker, lease=LEASE, pace=pace)
 
 
 def _record(db: Database, row: Delivery, failure: Failure | None = None, *, now: datetime = T0) -> object:
