@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, Select, String, and_, bindparam, exists, func, or_, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -195,18 +195,29 @@ def sending_per_channel(session: Session, *, channels: Collection[str], now: dat
     return {channel: count for channel, count in rows if channel is not None}
 
 
-# What a claim sets, each from a parameter named `to_<column>`.
-_CLAIMED = ("state", "claimed_by", "claimed_until", "attempts", "updated_at")
+class _Claimed(NamedTuple):
+    """What a claim sets, by column: the prebuilt UPDATE takes each from a parameter named
+    `to_<column>`, and the loaded row is brought up to date from the same values."""
+
+    state: State
+    claimed_by: str
+    claimed_until: datetime
+    attempts: int
+    updated_at: datetime
+
+
 _MARK_CLAIMED = (
     update(Delivery)
     .where(col(Delivery.id) == bindparam("delivery_id"))
-    .values({name: bindparam(f"to_{name}") for name in _CLAIMED})
+    .values({name: bindparam(f"to_{name}") for name in _Claimed._fields})
 )
 
 
 def mark_claimed(session: Session, row: Delivery, *, worker: str, now: datetime, until: datetime) -> None:
     """Claim `row` (read in this transaction, locked against other claimers)."""
-    claimed = dict(zip(_CLAIMED, (State.SENDING, worker, until, row.attempts + 1, now), strict=True))
+    claimed = _Claimed(
+        state=State.SENDING, claimed_by=worker, claimed_until=until, attempts=row.attempts + 1, updated_at=now
+    )._asdict()
     # One prebuilt statement, and the loaded row brought up to date without dirtying it: the
     # unit of work would otherwise write it a second time at commit, at several times the cost.
     session.connection().execute(
