@@ -131,29 +131,6 @@ def create(session: Session, proposal: Proposal) -> Experiment:
     return experiment
 
 
-def propose(
-    session: Session,
-    *,
-    team_id: str,
-    owner_id: str,
-    hypothesis: str,
-    workstream: str = v.DEFAULT_WORKSTREAM,
-    channel_id: str | None = None,
-    project_id: int | None = None,
-) -> Experiment:
-    """`prepare` and `create` in one unit of work."""
-    proposal = prepare(
-        session,
-        team_id=team_id,
-        owner_id=owner_id,
-        hypothesis=hypothesis,
-        workstream=workstream,
-        channel_id=channel_id,
-        project_id=project_id,
-    )
-    return create(session, proposal)
-
-
 def get(session: Session, *, team_id: str, number: int, for_update: bool = False) -> Experiment:
     experiment = queries.get_by_number(session, team_id=team_id, number=number, for_update=for_update)
     if experiment is None:

@@ -13,7 +13,7 @@ from storage import deliveries as queries
 from storage.db import Database
 from storage.models import ChannelPace, Delivery, Experiment
 from tests.fakeslack import TEAM_ID
-from workflow import delivery, experiments, review
+from workflow import delivery, experiments, proposals, review
 from workflow.delivery import Failure, Kind, Pace
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -22,10 +22,7 @@ NO_PACE = Pace(rate=0, burst=1)
 
 
 def _propose(db: Database, hypothesis: str = "Retrieval helps", channel: str = "C1") -> Experiment:
-    with db.session() as session:
-        return experiments.propose(
-            session, team_id=TEAM_ID, owner_id="U1", hypothesis=hypothesis, channel_id=channel
-        )
+    return proposals.propose(db, team_id=TEAM_ID, owner_id="U1", hypothesis=hypothesis, channel_id=channel)
 
 
 def _claim(
@@ -47,7 +44,10 @@ def _rows(db: Database) -> list[Delivery]:
 
 def test_a_change_queues_its_card_in_the_same_transaction(db: Database) -> None:
     with pytest.raises(RuntimeError), db.session() as session:
-        experiments.propose(session, team_id=TEAM_ID, owner_id="U1", hypothesis="Lost", channel_id="C1")
+        proposal = experiments.prepare(
+            session, team_id=TEAM_ID, owner_id="U1", hypothesis="Lost", channel_id="C1"
+        )
+        experiments.create(session, proposal)
         raise RuntimeError("the request failed after the change")
     assert _rows(db) == []  # no experiment, so no card owed
     e = _propose(db)
