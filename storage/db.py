@@ -92,6 +92,8 @@ class _Waiter:
     ready: Baton = field(default_factory=Baton)
 
 
+# For: SQLite writers queue in order (acks first) instead of polling SQLite's lock with sleeps.
+# Measured (8b15031, bench.load A): ack p99 1.6 s -> 334 ms; throughput 0.26x -> 0.46x same-work.
 class _WriteTurns:
     """Whose turn it is to write to SQLite, among this process's threads and the bot's processes.
 
@@ -190,6 +192,8 @@ class Database:
         # work takes on the side (an experiment's number). Drawn from the main pool, a thread
         # holding one connection and waiting for a second could wait for ever once every
         # connection is held by such a thread.
+        # Seen (164792d): in a 40-proposal burst on PostgreSQL every proposal waited out the 30 s
+        # pool timeout. The dialect decides here, in storage; no caller chooses.
         self._side = (
             None if self.is_sqlite else create_engine(url, pool_size=2, max_overflow=8, pool_pre_ping=True)
         )

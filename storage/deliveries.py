@@ -50,11 +50,14 @@ def _enqueue_statement(insert: Callable[..., Any]) -> Any:
     )
 
 
-# One statement per dialect, built once.
+# One statement per dialect, built once: the proposal path queued its card through the ORM.
+# Measured (5363e06, with the number and estimate statements): a proposal's CPU 4.5 -> 2.4 ms.
 _ENQUEUE = {"postgresql": _enqueue_statement(pg_insert), "sqlite": _enqueue_statement(sqlite_insert)}
 _INSERT = Delivery.__table__.insert()  # type: ignore[attr-defined]
 
 
+# For: queued on every change; a Delivery model cost more to build than its insert to run.
+# Measured: no figure of its own (fcc8c12); with the CPU work, a proposal and its card 7.0 -> 4.9 ms.
 @dataclass(frozen=True, slots=True)
 class Intent:
     """What a change owes Slack, as a new queue row gets it from its cause; the row starts
@@ -90,6 +93,7 @@ def enqueue(session: Session, intent: Intent) -> None:
 
 # Built once: building a statement costs more than running it against an index, and these run
 # on every claim. Values come in as bound parameters.
+# Measured (5ae28a9): before, a claim read the whole backlog: 2.5 ms at 100 waiting rows, 4.4 at 500.
 _EARLIER = aliased(Delivery)
 _BLOCKED = exists().where(
     _EARLIER.stream == Delivery.stream,
@@ -165,6 +169,8 @@ def ready_heads(
         params["full_until"] = full_until
     if skip_channels:
         params["skip_channels"] = sorted(skip_channels)
+    # For: concurrent claimers on PostgreSQL pass over each other's rows instead of queueing.
+    # Measured: no figure; SQLite's exclusive write transaction needs no lock clause at all.
     lock = lock and session.get_bind().dialect.name != "sqlite"
     rows: list[Delivery] = []
     for of_expired in (False, True) if expired else (False,):
@@ -220,6 +226,7 @@ def mark_claimed(session: Session, row: Delivery, *, worker: str, now: datetime,
     )._asdict()
     # One prebuilt statement, and the loaded row brought up to date without dirtying it: the
     # unit of work would otherwise write it a second time at commit, at several times the cost.
+    # Measured (8b6a919, bench.phases): the claim from about 0.85 to 0.65 of create's CPU.
     session.connection().execute(
         _MARK_CLAIMED, {"delivery_id": row.id} | {f"to_{name}": value for name, value in claimed.items()}
     )

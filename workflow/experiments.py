@@ -208,6 +208,7 @@ def _detail(session: Session, experiment: Experiment, reviews: Sequence[Review])
         # Never submitted (no way leads back to proposed): no checklist yet, and no approvals
         # or bias checks, which need a submitted experiment. The most frequent render, a new
         # card, reads two tables instead of five.
+        # Measured (89204db, bench.phases): the send phase 2.6 -> 1.7 ms of CPU.
         return ExperimentDetail(
             experiment=experiment,
             reviews=reviews,
