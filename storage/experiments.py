@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
-from storage.db import SIDE_ENGINE
 from storage.models import (
     Approval,
     AuditEvent,
@@ -22,6 +21,7 @@ from storage.models import (
     Review,
     Workspace,
 )
+from storage.unit import side_engine
 
 
 def next_number(session: Session, *, team_id: str) -> int:
@@ -34,7 +34,9 @@ def next_number(session: Session, *, team_id: str) -> int:
     of the one before. A proposal that fails after this leaves a gap in the numbers. SQLite
     lets one writer in at a time anyway, so there it stays in the proposal's transaction.
     """
-    side = session.info.get(SIDE_ENGINE)
+    # For: the workspace row lock held for one UPDATE, not for the whole proposal (PostgreSQL).
+    # Measured: no figure of its own (43dcf8e, with other hot-path changes under bench.load).
+    side = side_engine(session)
     if side is None:
         return _bump(session, team_id)
     with Session(side) as own:
@@ -66,6 +68,7 @@ def _bump(session: Session, team_id: str) -> int:
 
 # Proposing is the busiest write: its inserts are built once and run without the ORM's unit of
 # work, whose bookkeeping would otherwise be most of the time SQLite's write lock is held.
+# Measured (0d4eeea): CPU per proposal in one thread 1.57 -> 0.98 ms; lock held under load 3.1 -> 1.8 ms.
 _EXPERIMENT_COLUMNS = tuple(c.name for c in Experiment.__table__.columns if c.name != "id")  # type: ignore[attr-defined]
 _INSERT_EXPERIMENT = insert(Experiment).returning(col(Experiment.id))
 _INSERT_REVIEW = insert(Review)
@@ -115,7 +118,8 @@ def _finished_query(*, of_project: bool) -> Select[tuple[str, datetime, datetime
     return query
 
 
-# Read on every proposal (its estimate): built once.
+# Read on every proposal (its estimate): built once, over the (team, workstream, status) index.
+# Measured (71d94b7): 1.3 ms per proposal at 6,000 experiments -> 0.13 ms.
 _FINISHED = {of_project: _finished_query(of_project=of_project) for of_project in (False, True)}
 
 
@@ -183,6 +187,7 @@ _METRICS = select(Metric).where(Metric.experiment_id == _EXPERIMENT_ID).order_by
 
 # An experiment and its reviews in one read (the card's render): every experiment has reviews,
 # but an outer join keeps one that somehow had none.
+# Measured: no figure of its own (337bb9e); with the CPU work, a proposal and its card 7.0 -> 4.9 ms.
 _WITH_REVIEWS = (
     select(Experiment, Review)
     .outerjoin(Review, col(Review.experiment_id) == col(Experiment.id))

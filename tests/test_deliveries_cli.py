@@ -19,7 +19,7 @@ from storage.db import Database
 from storage.models import Delivery
 from tests.fakeslack import TEAM_ID, FakeSlack
 from tests.harness import make_settings
-from workflow import experiments
+from workflow import proposals
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -38,8 +38,7 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, slack: FakeSlack, sqlit
 
 
 def _propose(db: Database, channel: str) -> None:
-    with db.session() as session:
-        experiments.propose(session, team_id=TEAM_ID, owner_id="U1", hypothesis="H", channel_id=channel)
+    proposals.propose(db, team_id=TEAM_ID, owner_id="U1", hypothesis="H", channel_id=channel)
 
 
 def _send(db: Database, slack: FakeSlack) -> None:

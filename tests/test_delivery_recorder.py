@@ -17,7 +17,7 @@ from bot.delivery.sending import Attempt
 from storage.db import Database
 from storage.models import Delivery
 from tests.fakeslack import TEAM_ID
-from workflow import delivery, experiments
+from workflow import delivery, proposals
 from workflow.delivery import Pace, State
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -26,8 +26,7 @@ WORKER = "w1"
 
 def _propose(db: Database, count: int) -> None:
     for i in range(count):
-        with db.session() as session:
-            experiments.propose(session, team_id=TEAM_ID, owner_id="U1", hypothesis=f"H {i}", channel_id="C1")
+        proposals.propose(db, team_id=TEAM_ID, owner_id="U1", hypothesis=f"H {i}", channel_id="C1")
 
 
 def _claim(session: Session, limit: int) -> list[Delivery]:
@@ -38,7 +37,6 @@ def _claim(session: Session, limit: int) -> list[Delivery]:
         worker=WORKER,
         lease=timedelta(minutes=2),
         pace=Pace(rate=0, burst=1),
-        skip_locked=session.get_bind().dialect.name != "sqlite",
     )
 
 

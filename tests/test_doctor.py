@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from bot.scopes import BOT_SCOPES
 from storage.db import Database, alembic_config
 from tests.fakeslack import TEAM_ID, FakeSlack
-from workflow import ceremonies, experiments
+from workflow import ceremonies, experiments, proposals
 from workflow.experiments import Slot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +48,9 @@ def lines_of(result: subprocess.CompletedProcess[str]) -> dict[str, str]:
 @pytest.fixture
 def team(sqlite_db: Database, slack: FakeSlack) -> Database:
     """A set-up workspace: a ceremony in #team, a card in #research, the bot in both."""
+    exp = proposals.propose(
+        sqlite_db, team_id=TEAM_ID, owner_id="U1", hypothesis="Retrieval helps", channel_id="C_RESEARCH"
+    )
     with sqlite_db.session() as session:
         ceremonies.add(
             session,
@@ -58,9 +61,6 @@ def team(sqlite_db: Database, slack: FakeSlack) -> Database:
             schedule_tokens=["daily", "09:30"],
             default_timezone="UTC",
             now=datetime(2026, 11, 23, tzinfo=UTC),
-        )
-        exp = experiments.propose(
-            session, team_id=TEAM_ID, owner_id="U1", hypothesis="Retrieval helps", channel_id="C_RESEARCH"
         )
         assert exp.id is not None
         experiments.record_posted(session, experiment_id=exp.id, slot=Slot.CARD, ts="1700000000.000100")

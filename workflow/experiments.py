@@ -132,29 +132,6 @@ def create(session: Session, proposal: Proposal) -> Experiment:
     return experiment
 
 
-def propose(
-    session: Session,
-    *,
-    team_id: str,
-    owner_id: str,
-    hypothesis: str,
-    workstream: str = v.DEFAULT_WORKSTREAM,
-    channel_id: str | None = None,
-    project_id: int | None = None,
-) -> Experiment:
-    """`prepare` and `create` in one unit of work."""
-    proposal = prepare(
-        session,
-        team_id=team_id,
-        owner_id=owner_id,
-        hypothesis=hypothesis,
-        workstream=workstream,
-        channel_id=channel_id,
-        project_id=project_id,
-    )
-    return create(session, proposal)
-
-
 def get(session: Session, *, team_id: str, number: int, for_update: bool = False) -> Experiment:
     experiment = queries.get_by_number(session, team_id=team_id, number=number, for_update=for_update)
     if experiment is None:
@@ -220,6 +197,7 @@ def _detail(session: Session, experiment: Experiment, reviews: Sequence[Review])
         # Never submitted (no way leads back to proposed): no checklist yet, and no approvals
         # or bias checks, which need a submitted experiment. The most frequent render, a new
         # card, reads two tables instead of five.
+        # Measured (89204db, bench.phases): the send phase 2.6 -> 1.7 ms of CPU.
         return ExperimentDetail(
             experiment=experiment,
             reviews=reviews,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from bot.delivery.sending import Attempt, outcome, record_in
-from storage.baton import Baton
+from handover import Baton
 from storage.db import Database
 from storage.models import Delivery
 
@@ -84,6 +84,8 @@ class Recorder:
                 return
             batch.append(handoff)
 
+    # For: one write turn records a group of outcomes and claims the next rows, not one per row.
+    # Measured (bf32a56; README): 2.4 ms of write lock per outcome; with read-first, 170 -> 265 req/s.
     def _record(self, batch: list[_Handoff]) -> None:
         try:
             with self._db.session(background=True) as session:

@@ -18,7 +18,7 @@ from storage.db import Database
 from tests.fakeslack import FakeSlack
 from tests.harness import BotServer, Response, all_text
 from tests.listeners.review_helpers import CHANNEL, OWNER, card_ts, thread_reply
-from workflow import delivery, experiments
+from workflow import delivery, experiments, proposals
 from workflow.delivery import State
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,10 +107,9 @@ def test_rows_claimed_by_a_process_killed_mid_delivery_are_delivered_by_another_
     slack: FakeSlack, db: Database, tmp_path: Path
 ) -> None:
     for i in range(3):
-        with db.session() as session:
-            experiments.propose(
-                session, team_id="T0TEAM", owner_id=OWNER, hypothesis=f"Survivor {i}", channel_id=CHANNEL
-            )
+        proposals.propose(
+            db, team_id="T0TEAM", owner_id=OWNER, hypothesis=f"Survivor {i}", channel_id=CHANNEL
+        )
     # Slack takes the posts but answers too late: the process dies with its claims in flight.
     slack.slow("chat.postMessage", 60)
     env = {
@@ -151,10 +150,9 @@ def test_rows_claimed_by_a_process_killed_mid_delivery_are_delivered_by_another_
 
 def _propose_directly(db: Database, count: int, prefix: str) -> None:
     for i in range(count):
-        with db.session() as session:
-            experiments.propose(
-                session, team_id="T0TEAM", owner_id=OWNER, hypothesis=f"{prefix} {i}", channel_id=CHANNEL
-            )
+        proposals.propose(
+            db, team_id="T0TEAM", owner_id=OWNER, hypothesis=f"{prefix} {i}", channel_id=CHANNEL
+        )
 
 
 def _states(db: Database) -> Counter[str]:

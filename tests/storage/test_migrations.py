@@ -164,7 +164,7 @@ def test_upgrading_the_claim_index_keeps_the_queue_and_its_order(db: Database) -
     assert [tuple(r) for r in after] == [(r[0], r[1], r[2]) for r in rows]
     now = datetime(2026, 12, 1, 10, 0, tzinfo=UTC) + timedelta(seconds=1)
     with db.read() as session:
-        heads = deliveries.ready_heads(session, now=now, limit=10, skip_locked=False)
+        heads = deliveries.ready_heads(session, now=now, limit=10, lock=False)
     assert [r.id for r in heads] == [2, 3, 6]
 
 

@@ -16,7 +16,7 @@ from storage.db import Database
 from storage.models import Ceremony, Experiment
 from tests.fakeslack import TEAM_ID, FakeSlack
 from tests.harness import make_settings
-from workflow import ceremonies, experiments
+from workflow import ceremonies, proposals
 from workflow.tick import PassReport
 
 Tick = Callable[[datetime], PassReport]
@@ -85,10 +85,10 @@ def make_experiment(
     from storage import experiments as queries
     from storage.models import Approval, Delivery
 
+    experiment = proposals.propose(
+        db, team_id=TEAM_ID, owner_id=owner, hypothesis=hypothesis, channel_id="C_TEAM"
+    )
     with db.session() as session:
-        experiment = experiments.propose(
-            session, team_id=TEAM_ID, owner_id=owner, hypothesis=hypothesis, channel_id="C_TEAM"
-        )
         experiment.status = status
         experiment.status_changed_at = since
         experiment.created_at = since - timedelta(days=1)

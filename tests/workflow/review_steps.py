@@ -19,7 +19,7 @@ from storage import experiments as queries
 from storage.db import Database
 from storage.models import AuditEvent
 from tests.fakeslack import TEAM_ID
-from workflow import experiments, metrics, promotion, review
+from workflow import experiments, metrics, promotion, proposals, review
 from workflow import vocabulary as v
 from workflow.errors import WorkflowError
 from workflow.outcome import Outcome
@@ -53,10 +53,9 @@ def build_team(db: Database) -> None:
 
 
 def propose(db: Database, *, owner: str = OWNER, hypothesis: str = "Retrieval improves accuracy") -> int:
-    with db.session() as session:
-        return experiments.propose(
-            session, team_id=TEAM_ID, owner_id=owner, hypothesis=hypothesis, channel_id="C_TEAM"
-        ).number
+    return proposals.propose(
+        db, team_id=TEAM_ID, owner_id=owner, hypothesis=hypothesis, channel_id="C_TEAM"
+    ).number
 
 
 def submit(db: Database, number: int, *, actor: str = OWNER, artifacts: str = ARTIFACTS) -> Outcome:

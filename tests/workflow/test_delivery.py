@@ -14,7 +14,7 @@ from storage import deliveries as queries
 from storage.db import Database
 from storage.models import ChannelPace, Delivery, Experiment
 from tests.fakeslack import TEAM_ID
-from workflow import delivery, experiments, review
+from workflow import delivery, experiments, proposals, review
 from workflow import vocabulary as v
 from workflow.delivery import Failure, Kind, Pace
 
@@ -24,19 +24,14 @@ NO_PACE = Pace(rate=0, burst=1)
 
 
 def _propose(db: Database, hypothesis: str = "Retrieval helps", channel: str = "C1") -> Experiment:
-    with db.session() as session:
-        return experiments.propose(
-            session, team_id=TEAM_ID, owner_id="U1", hypothesis=hypothesis, channel_id=channel
-        )
+    return proposals.propose(db, team_id=TEAM_ID, owner_id="U1", hypothesis=hypothesis, channel_id=channel)
 
 
 def _claim(
     db: Database, now: datetime = T0, *, worker: str = "w1", limit: int = 10, pace: Pace = NO_PACE
 ) -> list[Delivery]:
     with db.session() as session:
-        return delivery.claim(
-            session, now=now, limit=limit, worker=worker, lease=LEASE, pace=pace, skip_locked=not db.is_sqlite
-        )
+        return delivery.claim(session, now=now, limit=limit, worker=worker, lease=LEASE, pace=pace)
 
 
 def _record(db: Database, row: Delivery, failure: Failure | None = None, *, now: datetime = T0) -> object:
@@ -51,7 +46,10 @@ def _rows(db: Database) -> list[Delivery]:
 
 def test_a_change_queues_its_card_in_the_same_transaction(db: Database) -> None:
     with pytest.raises(RuntimeError), db.session() as session:
-        experiments.propose(session, team_id=TEAM_ID, owner_id="U1", hypothesis="Lost", channel_id="C1")
+        proposal = experiments.prepare(
+            session, team_id=TEAM_ID, owner_id="U1", hypothesis="Lost", channel_id="C1"
+        )
+        experiments.create(session, proposal)
         raise RuntimeError("the request failed after the change")
     assert _rows(db) == []  # no experiment, so no card owed
     e = _propose(db)

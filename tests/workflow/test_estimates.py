@@ -8,7 +8,7 @@ import pytest
 
 from storage.db import Database
 from storage.models import AuditEvent, Experiment, ProjectExperiment
-from workflow import estimates, experiments, projects
+from workflow import estimates, experiments, projects, proposals
 from workflow import vocabulary as v
 
 TEAM = "T1"
@@ -125,9 +125,7 @@ def test_a_project_with_three_samples_uses_its_own_history(db: Database) -> None
 
 def test_the_estimate_is_fixed_at_proposal(db: Database) -> None:
     _past(db, [4, 9, 30])
-    with db.session() as session:
-        e = experiments.propose(session, team_id=TEAM, owner_id="U1", hypothesis="H")
-        number = e.number
+    number = proposals.propose(db, team_id=TEAM, owner_id="U1", hypothesis="H").number
     _past(db, [1, 1, 1, 1])
     with db.read() as session:
         e = experiments.get(session, team_id=TEAM, number=number)

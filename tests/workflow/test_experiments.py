@@ -8,7 +8,7 @@ import pytest
 
 from storage import audit
 from storage.db import Database
-from workflow import experiments
+from workflow import experiments, proposals
 from workflow import vocabulary as v
 from workflow.errors import InvalidInput, NotFound
 
@@ -16,10 +16,9 @@ TEAM = "T1"
 
 
 def _propose(db: Database, text: str = "Retrieval helps", **kwargs: str) -> int:
-    with db.session() as session:
-        return experiments.propose(
-            session, team_id=kwargs.pop("team_id", TEAM), owner_id="U1", hypothesis=text, **kwargs
-        ).number
+    return proposals.propose(
+        db, team_id=kwargs.pop("team_id", TEAM), owner_id="U1", hypothesis=text, **kwargs
+    ).number
 
 
 def test_propose_creates_pending_reviews_and_an_audit_record(db: Database) -> None:

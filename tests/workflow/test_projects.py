@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from storage.db import Database
 from storage.models import AuditEvent, Delivery, Milestone, Project, ProjectExperiment, ProjectMember
-from workflow import experiments, projects
+from workflow import experiments, projects, proposals
 from workflow.errors import InvalidInput, NotAllowed, NotFound, WorkflowError
 from workflow.permissions import Policy
 
@@ -30,10 +30,7 @@ def _create(db: Database, name: str = "support-bot", **kwargs: object) -> int:
 
 
 def _propose(db: Database, owner: str = "U_OWNER") -> int:
-    with db.session() as session:
-        return experiments.propose(
-            session, team_id=TEAM, owner_id=owner, hypothesis="H", channel_id="C1"
-        ).number
+    return proposals.propose(db, team_id=TEAM, owner_id=owner, hypothesis="H", channel_id="C1").number
 
 
 def _counts(db: Database) -> tuple[int, ...]:

@@ -192,7 +192,6 @@ def test_a_reminder_claimed_by_a_process_that_died_is_posted_after_its_lease(
             worker="dead",
             lease=config.lease,
             pace=config.pace,
-            skip_locked=False,
         )
     (run,) = _runs(db)
     assert run.status == "queued"

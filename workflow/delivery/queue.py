@@ -73,7 +73,6 @@ def claim(
     worker: str,
     lease: timedelta,
     pace: Pace,
-    skip_locked: bool,
     take_over: bool = True,
 ) -> list[Delivery]:
     """Claim up to `limit` due rows, each first in its stream, within their channels' pace;
@@ -93,7 +92,7 @@ def claim(
             session,
             now=now,
             limit=(limit - len(claimed)) * 4,
-            skip_locked=skip_locked,
+            lock=True,
             paced_kinds=PACED,
             full_until=pace.full_until(now),
             skip_channels=dry,
@@ -147,7 +146,7 @@ def drop(session: Session, *, delivery_id: int) -> bool:
 def anything_due(session: Session, *, now: datetime, pace: Pace) -> bool:
     """Whether a claim at `now` could take anything (a read: costs no write lock)."""
     rows = queries.ready_heads(
-        session, now=now, limit=1, skip_locked=False, paced_kinds=PACED, full_until=pace.full_until(now)
+        session, now=now, limit=1, lock=False, paced_kinds=PACED, full_until=pace.full_until(now)
     )
     return bool(rows)
 

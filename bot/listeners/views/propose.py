@@ -10,10 +10,9 @@ from slack_sdk import WebClient
 
 from bot import ids
 from bot.blocks.experiments import proposed_confirmation
-from bot.listeners import proposals
 from bot.listeners.views.confirm import confirm_later
 from bot.services import services_of
-from workflow import experiments
+from workflow import experiments, proposals
 from workflow.errors import InvalidInput, WorkflowError
 
 

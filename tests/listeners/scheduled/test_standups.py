@@ -15,7 +15,7 @@ from storage.models import Experiment, StandupAnswer
 from tests.fakeslack import TEAM_ID
 from tests.harness import BotServer, all_text
 from tests.listeners.scheduled import Tick, scheduler_pass
-from workflow import calendar, ceremonies, experiments
+from workflow import calendar, ceremonies, proposals
 
 CHANNEL = "C0TEAM"
 MONDAY = datetime.fromisoformat("2026-11-23T09:30:00+00:00")  # the standup's time, UTC
@@ -139,11 +139,9 @@ def test_follow_up_halfway_only_to_non_responders_not_away_then_the_summary(
 
 
 def test_a_blocker_naming_an_experiment_is_posted_once_in_its_thread(bot: BotServer, tick: Tick) -> None:
-    with bot.db.session() as session:
-        experiment = experiments.propose(
-            session, team_id=TEAM_ID, owner_id="UBEN", hypothesis="Retrieval helps", channel_id=CHANNEL
-        )
-        number = experiment.number
+    number = proposals.propose(
+        bot.db, team_id=TEAM_ID, owner_id="UBEN", hypothesis="Retrieval helps", channel_id=CHANNEL
+    ).number
     tick(MONDAY - timedelta(hours=1))  # the card goes out
     tick(MONDAY)
     _answer(bot, "UANA", f"Worked on EXP-{number}", blockers=f"EXP-{number} needs the eval set")
@@ -231,11 +229,10 @@ def test_a_missing_scope_is_named_in_the_app_home_of_whoever_set_the_standup_up(
 def test_a_blocker_naming_an_experiment_is_listed_in_the_next_experiment_review(
     bot: BotServer, tick: Tick
 ) -> None:
+    number = proposals.propose(
+        bot.db, team_id=TEAM_ID, owner_id="UBEN", hypothesis="Retrieval helps", channel_id=CHANNEL
+    ).number
     with bot.db.session() as session:
-        experiment = experiments.propose(
-            session, team_id=TEAM_ID, owner_id="UBEN", hypothesis="Retrieval helps", channel_id=CHANNEL
-        )
-        number = experiment.number
         review = ceremonies.add(
             session,
             team_id=TEAM_ID,

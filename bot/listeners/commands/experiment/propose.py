@@ -4,9 +4,8 @@ the modal without one."""
 from __future__ import annotations
 
 from bot.blocks.experiments import propose_modal, proposed_confirmation
-from bot.listeners import proposals
 from bot.listeners.commands.router import CommandRequest
-from workflow import projects
+from workflow import projects, proposals
 
 PROJECT_PREFIX = "project:"
 

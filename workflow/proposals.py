@@ -1,4 +1,5 @@
-"""A proposal from `/experiment propose` or its modal: the same two steps either way."""
+"""Proposing an experiment, into a project or not: the one way `/experiment propose`, its modal
+and the tests propose."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ def propose(
     team_id: str,
     owner_id: str,
     hypothesis: str,
-    channel_id: str | None,
+    channel_id: str | None = None,
     workstream: str | None = None,
     project: str | None = None,
 ) -> Experiment:
     """Propose, into the project named if any. The checks and the estimate only read, so they go
     first; the write that follows holds SQLite's write lock just for the inserts. Raises the
     workflow's refusal (a bad hypothesis, an unknown or archived project) with nothing written."""
+    # For: a read, then a unit of work holding SQLite's write lock only for the inserts.
+    # Measured (0d4eeea, bench.load): write lock held per proposal 3.1 -> 1.8 ms; 240 -> 294 req/s.
     with db.read() as reading:
         if project:
             proposal = projects.prepare_into(
