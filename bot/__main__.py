@@ -111,15 +111,12 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    settings.require("slack_bot_token")
+    socket_mode = settings.require_mode()
     if not settings.web_delivers:
         raise SettingsError(
             "WEB_DELIVERS=false leaves deliveries to `python -m bot clock`, and `run` starts no clock: "
             "use `web` and `clock` (the Procfile), or unset WEB_DELIVERS"
         )
-    socket_mode = settings.slack_app_token is not None
-    if not socket_mode:
-        settings.require("slack_signing_secret")
     _preflight(settings, socket_mode=socket_mode)
     if not socket_mode:
         # Each gunicorn worker runs its own delivery worker; the master runs the scheduler, once.

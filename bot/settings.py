@@ -13,6 +13,11 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 README_SETTINGS = "see README.md, section 'Settings'"
+# What `python -m bot` needs in each of its two modes.
+MODE_TOKENS = (
+    "Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN, "
+    "HTTP mode SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"
+)
 # The databases the migrations and the claim queries are written for.
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 
@@ -131,6 +136,25 @@ class Settings(BaseSettings):
         for name in names:
             if getattr(self, name) is None:
                 raise SettingsError(f"{name.upper()} is not set ({README_SETTINGS})")
+
+    def require_mode(self) -> bool:
+        """Whether `python -m bot` runs in Socket Mode (SLACK_APP_TOKEN set) rather than HTTP.
+
+        Raise SettingsError when the tokens of neither mode are all set, in one line saying what
+        each mode needs: a fresh `.env` leaves both SLACK_APP_TOKEN and SLACK_SIGNING_SECRET
+        empty, and naming only the HTTP one misleads whoever follows the Socket Mode quick start.
+        """
+        socket_mode = self.slack_app_token is not None
+        chosen = socket_mode or self.slack_signing_secret is not None
+        if self.slack_bot_token is not None and chosen:
+            return socket_mode
+        if chosen:
+            missing = "SLACK_BOT_TOKEN is not set"
+        elif self.slack_bot_token is None:
+            missing = "none of SLACK_BOT_TOKEN, SLACK_APP_TOKEN and SLACK_SIGNING_SECRET is set"
+        else:
+            missing = "neither SLACK_APP_TOKEN nor SLACK_SIGNING_SECRET is set"
+        raise SettingsError(f"{missing}: {MODE_TOKENS} ({README_SETTINGS})")
 
     def secret(self, name: str) -> str:
         self.require(name)

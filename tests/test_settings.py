@@ -47,6 +47,36 @@ def test_malformed_settings_name_the_variable(
         load_settings(_env_file=None)
 
 
+@pytest.mark.parametrize(
+    ("tokens", "expected"),
+    [
+        ({"slack_bot_token": "xoxb-1", "slack_app_token": "xapp-1"}, True),
+        ({"slack_bot_token": "xoxb-1", "slack_signing_secret": "s"}, False),
+        ({"slack_bot_token": "xoxb-1", "slack_app_token": "xapp-1", "slack_signing_secret": "s"}, True),
+    ],
+)
+def test_the_mode_follows_the_app_token(tokens: dict[str, str], expected: bool) -> None:
+    assert Settings(_env_file=None, **tokens).require_mode() is expected
+
+
+@pytest.mark.parametrize(
+    ("tokens", "missing"),
+    [
+        ({}, "none of SLACK_BOT_TOKEN, SLACK_APP_TOKEN and SLACK_SIGNING_SECRET is set"),
+        ({"slack_bot_token": "xoxb-1"}, "neither SLACK_APP_TOKEN nor SLACK_SIGNING_SECRET is set"),
+        ({"slack_app_token": "xapp-1"}, "SLACK_BOT_TOKEN is not set"),
+        ({"slack_signing_secret": "s"}, "SLACK_BOT_TOKEN is not set"),
+    ],
+)
+def test_a_missing_token_says_what_each_mode_needs(tokens: dict[str, str], missing: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings(_env_file=None, **tokens).require_mode()
+    assert str(raised.value) == (
+        f"{missing}: Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN, "
+        "HTTP mode SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README.md, section 'Settings')"
+    )
+
+
 def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],

@@ -68,6 +68,17 @@ def test_an_empty_signing_secret_is_refused_in_http_mode(env: dict[str, str], tm
     assert line == "error: SLACK_SIGNING_SECRET is not set (see README.md, section 'Settings')"
 
 
+def test_the_env_example_as_shipped_says_what_each_mode_needs(tmp_path: Path) -> None:
+    # `cp .env.example .env`, nothing filled in, then the Quick start's `python -m bot`.
+    shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+    line = one_line_error(run_bot(env={}, cwd=tmp_path))
+    assert line == (
+        "error: neither SLACK_APP_TOKEN nor SLACK_SIGNING_SECRET is set: Socket Mode needs "
+        "SLACK_BOT_TOKEN and SLACK_APP_TOKEN, HTTP mode SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
+        "(see README.md, section 'Settings')"
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "value", "expected"),
     [
