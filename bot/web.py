@@ -63,11 +63,12 @@ def health(db: Database, settings: Settings) -> tuple[int, dict[str, Any]]:
 
 
 def wsgi_app(services: Services) -> WSGIApp:
-    """Route `GET /healthz` ourselves; everything else goes to Bolt (404 off /slack/events)."""
+    """Route `GET /healthz` (and `HEAD`) ourselves; everything else goes to Bolt (404 off /slack/events)."""
     slack = SlackRequestHandler(create_app(services, http=True), path="/slack/events")
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        method = environ.get("REQUEST_METHOD")
+        if environ.get("PATH_INFO") == "/healthz" and method in ("GET", "HEAD"):
             status, body = health(services.db, services.settings)
             payload = json.dumps(body).encode()
             reason = "OK" if status == 200 else "Service Unavailable"
@@ -75,7 +76,8 @@ def wsgi_app(services: Services) -> WSGIApp:
                 f"{status} {reason}",
                 [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
             )
-            return [payload]
+            # HEAD: GET's headers, no body (gunicorn warns about, and drops, body bytes sent to HEAD).
+            return [] if method == "HEAD" else [payload]
         return slack(environ, start_response)
 
     return application
