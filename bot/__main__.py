@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logs import configure_logging
-from bot.preflight import StartupError, check_database, verify_app_token, verify_bot_token
+from bot.preflight import StartupError, check_database, check_port, verify_app_token, verify_bot_token
 from bot.services import Services, open_database
 from bot.settings import README_SETTINGS, Settings, SettingsError, load_settings
 from storage.db import Database
@@ -51,6 +51,7 @@ def _serve_http(settings: Settings, *, scheduler: bool) -> None:
 
 def cmd_web(settings: Settings, _args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "slack_signing_secret")
+    check_port(settings.bind_host, settings.port)
     _preflight(settings)
     _serve_http(settings, scheduler=False)
     return 0
@@ -117,6 +118,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             "WEB_DELIVERS=false leaves deliveries to `python -m bot clock`, and `run` starts no clock: "
             "use `web` and `clock` (the Procfile), or unset WEB_DELIVERS"
         )
+    if not socket_mode:
+        check_port(settings.bind_host, settings.port)
     _preflight(settings, socket_mode=socket_mode)
     if not socket_mode:
         # Each gunicorn worker runs its own delivery worker; the master runs the scheduler, once.

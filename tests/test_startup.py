@@ -143,6 +143,22 @@ def test_a_refused_app_token_is_one_line(env: dict[str, str], tmp_path: Path, sl
     assert [c.args.get("token") for c in slack.calls_to("apps.connections.open")] == [None]
 
 
+@pytest.mark.parametrize("command", [["web"], []], ids=["web", "run over HTTP"])
+def test_a_busy_port_is_one_line(env: dict[str, str], tmp_path: Path, command: list[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        # BIND_HOST stays at its default, 0.0.0.0, which the loopback port blocks too.
+        result = run_bot(*command, env={**env, "PORT": str(port)}, cwd=tmp_path)
+    assert one_line_error(result) == f"error: port {port} is already in use (set PORT to another)"
+
+
+def test_a_bind_host_that_is_no_address_is_one_line(env: dict[str, str], tmp_path: Path) -> None:
+    result = run_bot("web", env={**env, "BIND_HOST": "no-such-host.invalid"}, cwd=tmp_path)
+    assert one_line_error(result).startswith("error: BIND_HOST no-such-host.invalid is not an address")
+
+
 @pytest.fixture
 def http_bot(tmp_path: Path, slack: FakeSlack) -> Iterator[tuple[subprocess.Popen[str], int, Path]]:
     """`python -m bot` started from a fresh directory holding `.env.example` copied as is."""
