@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,6 +22,8 @@ MODE_TOKENS = (
 # The databases the migrations and the claim queries are written for.
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 # Database connections the delivery threads of a process share (see `database_pool_size`).
 DELIVERY_CONNECTIONS = 8
@@ -70,6 +73,10 @@ class Settings(BaseSettings):
     # GET /healthz answers 503 when deliveries back up past either threshold.
     health_max_backlog: int = Field(default=500, ge=1)
     health_max_delivery_age_seconds: float = Field(default=300, gt=0)
+    # Unset: the processes that keep running (`run`, `web`, `clock`) log INFO, one-shot commands
+    # (`tick`, `deliveries`, `migrate`, `doctor`) only warnings, and Alembic's step-by-step lines
+    # show only when LOG_LEVEL asks for INFO or DEBUG (see `logging_level`).
+    log_level: LogLevel | None = None
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod
@@ -77,6 +84,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("default_timezone")
     @classmethod
@@ -130,6 +142,13 @@ class Settings(BaseSettings):
         threads hold one only for their short units of work, never across a Slack call, so they
         share a few; plus the delivery loop and `/healthz`."""
         return self.web_threads + self.answer_threads + min(self.delivery_threads, DELIVERY_CONNECTIONS) + 2
+
+    def logging_level(self, *, long_running: bool) -> int:
+        """LOG_LEVEL when set; else INFO for a process that keeps running, WARNING for a command
+        that answers and exits (its answer is what it prints)."""
+        if self.log_level is not None:
+            return logging.getLevelNamesMapping()[self.log_level]
+        return logging.INFO if long_running else logging.WARNING
 
     def require(self, *names: str) -> None:
         """Raise SettingsError naming the first of `names` that is unset."""

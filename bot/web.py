@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.gunicorn_conf import SCHEDULER_IN_MASTER
-from bot.logs import configure_logging
+from bot.logs import configure_logging_for
 from bot.runtime import start_worker
 from bot.services import Services, open_database
 from bot.settings import Settings, load_settings
@@ -104,8 +104,9 @@ def create_wsgi_app(settings: Settings) -> WSGIApp:
 
 def application() -> WSGIApp:
     """gunicorn's app factory (`bot.web:application()`), called in each worker after the fork."""
-    configure_logging()
-    return create_wsgi_app(load_settings())
+    settings = load_settings()
+    configure_logging_for(settings, long_running=True)
+    return create_wsgi_app(settings)
 
 
 def serve(settings: Settings, *, scheduler: bool) -> NoReturn:
@@ -128,6 +129,9 @@ def serve(settings: Settings, *, scheduler: bool) -> NoReturn:
         str(settings.web_concurrency),
         "--threads",
         str(settings.web_threads),
+        # gunicorn's own lines (starting, listening, booting a worker) at LOG_LEVEL, INFO unset.
+        "--log-level",
+        (settings.log_level or "INFO").lower(),
         "bot.web:application()",
     ]
     sys.stdout.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import subprocess
 import sys
@@ -75,6 +76,26 @@ def test_a_missing_token_says_what_each_mode_needs(tokens: dict[str, str], missi
         f"{missing}: Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN, "
         "HTTP mode SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README.md, section 'Settings')"
     )
+
+
+def test_log_level_unset_is_info_for_processes_that_keep_running_and_warning_for_commands() -> None:
+    s = Settings(_env_file=None)
+    assert s.log_level is None
+    assert s.logging_level(long_running=True) == logging.INFO
+    assert s.logging_level(long_running=False) == logging.WARNING
+
+
+def test_log_level_set_applies_to_every_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_LEVEL", " debug")
+    s = load_settings(_env_file=None)
+    assert s.log_level == "DEBUG"
+    assert s.logging_level(long_running=True) == s.logging_level(long_running=False) == logging.DEBUG
+
+
+def test_an_unknown_log_level_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "loud")
+    with pytest.raises(SettingsError, match="LOG_LEVEL is invalid: Input should be 'DEBUG', 'INFO'"):
+        load_settings(_env_file=None)
 
 
 def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -119,7 +119,26 @@ def test_platform_style_postgresql_urls_use_psycopg(
     url = make_url(pg_database).set(drivername=scheme).render_as_string(hide_password=False)
     result = run_bot("migrate", env={**env, "DATABASE_URL": url}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "database is up to date" in result.stderr
+    assert result.stdout == "database is up to date\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "answer"),
+    [(["deliveries"], "nothing pending, retrying or failed\n"), (["migrate"], "database is up to date\n")],
+)
+def test_one_shot_commands_on_a_fresh_database_print_only_their_answer(
+    tmp_path: Path, command: list[str], answer: str
+) -> None:
+    result = run_bot(*command, env={"DATABASE_URL": f"sqlite:///{tmp_path}/fresh.db"}, cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (0, answer, "")
+
+
+def test_log_level_info_shows_the_migration_steps_again(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/fresh.db", "LOG_LEVEL": "info"}
+    result = run_bot("deliveries", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "nothing pending, retrying or failed\n"
+    assert "INFO alembic.runtime.migration: Running upgrade  -> 0001" in result.stderr
 
 
 def test_a_rejected_bot_token_is_one_line(env: dict[str, str], tmp_path: Path, slack: FakeSlack) -> None:
