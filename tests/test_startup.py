@@ -227,8 +227,16 @@ def test_the_env_example_as_shipped_plus_a_signing_secret_serves_http(
         except requests.ConnectionError:
             pass
         time.sleep(0.2)
+    assert status == 200, log.read_text()
+    head = requests.head(f"http://127.0.0.1:{port}/healthz", timeout=5)
+    assert (head.status_code, head.content) == (200, b"")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=15) == 0
     output = log.read_text()
-    assert status == 200, output
     assert (tmp_path / "aiteam.db").exists()  # the .env's DATABASE_URL, relative to the directory
     assert "will be unused" not in output  # Bolt: "As you gave `client` as well, `token` will be unused."
     assert "Traceback" not in output
+    # The scheduler runs in gunicorn's master, and says so once, as Socket Mode does.
+    assert output.count("INFO bot: scheduler running in gunicorn's master") == 1, output
+    # gunicorn warns about body bytes an app sends for a HEAD; /healthz sends none.
+    assert "no-body response" not in output and "WARNING gunicorn" not in output, output
