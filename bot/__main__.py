@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.logs import configure_logging
-from bot.preflight import StartupError, check_database, verify_app_token, verify_bot_token
+from bot.logs import configure_logging, configure_logging_for
+from bot.preflight import StartupError, check_database, check_port, verify_app_token, verify_bot_token
 from bot.services import Services, open_database
 from bot.settings import README_SETTINGS, Settings, SettingsError, load_settings
 from storage.db import Database
@@ -23,8 +23,8 @@ Command = Callable[[Settings, argparse.Namespace], int]
 
 
 def _migrate(settings: Settings) -> None:
+    check_database(settings.database_url)
     Database(settings.database_url).migrate()
-    log.info("database is up to date")
 
 
 def _preflight(settings: Settings, *, socket_mode: bool = False) -> None:
@@ -33,12 +33,13 @@ def _preflight(settings: Settings, *, socket_mode: bool = False) -> None:
     verify_bot_token(settings)
     if socket_mode:
         verify_app_token(settings)
-    _migrate(settings)
+    Database(settings.database_url).migrate()
+    log.info("database is up to date")
 
 
 def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
-    check_database(settings.database_url)
     _migrate(settings)
+    print("database is up to date")
     return 0
 
 
@@ -51,6 +52,7 @@ def _serve_http(settings: Settings, *, scheduler: bool) -> None:
 
 def cmd_web(settings: Settings, _args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "slack_signing_secret")
+    check_port(settings.bind_host, settings.port)
     _preflight(settings)
     _serve_http(settings, scheduler=False)
     return 0
@@ -111,15 +113,14 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    settings.require("slack_bot_token")
+    socket_mode = settings.require_mode()
     if not settings.web_delivers:
         raise SettingsError(
             "WEB_DELIVERS=false leaves deliveries to `python -m bot clock`, and `run` starts no clock: "
             "use `web` and `clock` (the Procfile), or unset WEB_DELIVERS"
         )
-    socket_mode = settings.slack_app_token is not None
     if not socket_mode:
-        settings.require("slack_signing_secret")
+        check_port(settings.bind_host, settings.port)
     _preflight(settings, socket_mode=socket_mode)
     if not socket_mode:
         # Each gunicorn worker runs its own delivery worker; the master runs the scheduler, once.
@@ -141,7 +142,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
     from bot.deliveries_cli import run
 
-    cmd_migrate(settings, args)
+    _migrate(settings)
     return run(open_database(settings), args)
 
 
@@ -220,16 +221,24 @@ def _database_problem(error: SQLAlchemyError, url: str) -> str:
     return line.replace(password, "***") if password else line
 
 
+# The commands that keep running log INFO unless LOG_LEVEL says otherwise; the others answer
+# and exit, and log only warnings unless asked.
+LONG_RUNNING: tuple[Command, ...] = (cmd_run, cmd_web, cmd_clock)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # doctor reads the settings itself, to report a bad one as a failed check.
-    quiet = args.func is cmd_doctor
-    configure_logging(logging.WARNING if quiet else logging.INFO)
     if args.func is cmd_doctor:
+        # doctor reads the settings itself, to report a bad one (LOG_LEVEL too) as a failed check.
+        try:
+            configure_logging_for(load_settings(), long_running=False)
+        except SettingsError:
+            configure_logging(logging.WARNING)
         return cmd_doctor(None, args)
     settings: Settings | None = None
     try:
         settings = load_settings()
+        configure_logging_for(settings, long_running=args.func in LONG_RUNNING)
         return args.func(settings, args)
     except (SettingsError, StartupError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -71,6 +71,11 @@ def run(db: Database, args: argparse.Namespace) -> int:
             done = delivery.retry(session, delivery_id=args.id, now=now)
         else:
             done = delivery.drop(session, delivery_id=args.id)
+        # Asked in the same transaction, so the answer is about the row the action saw.
+        exists = done or session.get(Delivery, args.id) is not None
+    if not exists and args.action == "drop":
+        print(f"error: delivery {args.id} does not exist (see python -m bot deliveries list)")
+        return 1
     if not done:
         need = "a failed row" if args.action == "retry" else "a row that is not being sent right now"
         print(f"error: delivery {args.id} is not {need} (see python -m bot deliveries list)")

@@ -26,9 +26,18 @@ control_socket_disable = True
 
 def when_ready(_server: Any) -> None:
     if os.environ.get(SCHEDULER_IN_MASTER) == "1":
+        import logging
+
+        from bot.logs import configure_logging_for
         from bot.scheduler import make_scheduler
         from bot.services import open_database
         from bot.settings import load_settings
 
         settings = load_settings()
+        # gunicorn configures only its own loggers: without this the scheduler's lines were lost.
+        configure_logging_for(settings, long_running=True)
         make_scheduler(settings, open_database(settings), blocking=False).start()
+        logging.getLogger("bot").info(
+            "scheduler running in gunicorn's master (pid %s); each web worker runs a delivery worker",
+            os.getpid(),
+        )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,9 +14,16 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 README_SETTINGS = "see README.md, section 'Settings'"
+# What `python -m bot` needs in each of its two modes.
+MODE_TOKENS = (
+    "Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN, "
+    "HTTP mode SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"
+)
 # The databases the migrations and the claim queries are written for.
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
 
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 # Database connections the delivery threads of a process share (see `database_pool_size`).
 DELIVERY_CONNECTIONS = 8
@@ -65,6 +73,10 @@ class Settings(BaseSettings):
     # GET /healthz answers 503 when deliveries back up past either threshold.
     health_max_backlog: int = Field(default=500, ge=1)
     health_max_delivery_age_seconds: float = Field(default=300, gt=0)
+    # Unset: the processes that keep running (`run`, `web`, `clock`) log INFO, one-shot commands
+    # (`tick`, `deliveries`, `migrate`, `doctor`) only warnings, and Alembic's step-by-step lines
+    # show only when LOG_LEVEL asks for INFO or DEBUG (see `logging_level`).
+    log_level: LogLevel | None = None
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod
@@ -72,6 +84,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("default_timezone")
     @classmethod
@@ -126,11 +143,37 @@ class Settings(BaseSettings):
         share a few; plus the delivery loop and `/healthz`."""
         return self.web_threads + self.answer_threads + min(self.delivery_threads, DELIVERY_CONNECTIONS) + 2
 
+    def logging_level(self, *, long_running: bool) -> int:
+        """LOG_LEVEL when set; else INFO for a process that keeps running, WARNING for a command
+        that answers and exits (its answer is what it prints)."""
+        if self.log_level is not None:
+            return logging.getLevelNamesMapping()[self.log_level]
+        return logging.INFO if long_running else logging.WARNING
+
     def require(self, *names: str) -> None:
         """Raise SettingsError naming the first of `names` that is unset."""
         for name in names:
             if getattr(self, name) is None:
                 raise SettingsError(f"{name.upper()} is not set ({README_SETTINGS})")
+
+    def require_mode(self) -> bool:
+        """Whether `python -m bot` runs in Socket Mode (SLACK_APP_TOKEN set) rather than HTTP.
+
+        Raise SettingsError when the tokens of neither mode are all set, in one line saying what
+        each mode needs: a fresh `.env` leaves both SLACK_APP_TOKEN and SLACK_SIGNING_SECRET
+        empty, and naming only the HTTP one misleads whoever follows the Socket Mode quick start.
+        """
+        socket_mode = self.slack_app_token is not None
+        chosen = socket_mode or self.slack_signing_secret is not None
+        if self.slack_bot_token is not None and chosen:
+            return socket_mode
+        if chosen:
+            missing = "SLACK_BOT_TOKEN is not set"
+        elif self.slack_bot_token is None:
+            missing = "none of SLACK_BOT_TOKEN, SLACK_APP_TOKEN and SLACK_SIGNING_SECRET is set"
+        else:
+            missing = "neither SLACK_APP_TOKEN nor SLACK_SIGNING_SECRET is set"
+        raise SettingsError(f"{missing}: {MODE_TOKENS} ({README_SETTINGS})")
 
     def secret(self, name: str) -> str:
         self.require(name)

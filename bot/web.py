@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.gunicorn_conf import SCHEDULER_IN_MASTER
-from bot.logs import configure_logging
+from bot.logs import configure_logging_for
 from bot.runtime import start_worker
 from bot.services import Services, open_database
 from bot.settings import Settings, load_settings
@@ -63,11 +63,12 @@ def health(db: Database, settings: Settings) -> tuple[int, dict[str, Any]]:
 
 
 def wsgi_app(services: Services) -> WSGIApp:
-    """Route `GET /healthz` ourselves; everything else goes to Bolt (404 off /slack/events)."""
+    """Route `GET /healthz` (and `HEAD`) ourselves; everything else goes to Bolt (404 off /slack/events)."""
     slack = SlackRequestHandler(create_app(services, http=True), path="/slack/events")
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        method = environ.get("REQUEST_METHOD")
+        if environ.get("PATH_INFO") == "/healthz" and method in ("GET", "HEAD"):
             status, body = health(services.db, services.settings)
             payload = json.dumps(body).encode()
             reason = "OK" if status == 200 else "Service Unavailable"
@@ -75,7 +76,8 @@ def wsgi_app(services: Services) -> WSGIApp:
                 f"{status} {reason}",
                 [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
             )
-            return [payload]
+            # HEAD: GET's headers, no body (gunicorn warns about, and drops, body bytes sent to HEAD).
+            return [] if method == "HEAD" else [payload]
         return slack(environ, start_response)
 
     return application
@@ -102,8 +104,9 @@ def create_wsgi_app(settings: Settings) -> WSGIApp:
 
 def application() -> WSGIApp:
     """gunicorn's app factory (`bot.web:application()`), called in each worker after the fork."""
-    configure_logging()
-    return create_wsgi_app(load_settings())
+    settings = load_settings()
+    configure_logging_for(settings, long_running=True)
+    return create_wsgi_app(settings)
 
 
 def serve(settings: Settings, *, scheduler: bool) -> NoReturn:
@@ -126,6 +129,9 @@ def serve(settings: Settings, *, scheduler: bool) -> NoReturn:
         str(settings.web_concurrency),
         "--threads",
         str(settings.web_threads),
+        # gunicorn's own lines (starting, listening, booting a worker) at LOG_LEVEL, INFO unset.
+        "--log-level",
+        (settings.log_level or "INFO").lower(),
         "bot.web:application()",
     ]
     sys.stdout.flush()

@@ -20,6 +20,7 @@ from storage.models import Delivery
 from tests.fakeslack import TEAM_ID, FakeSlack
 from tests.harness import make_settings
 from workflow import proposals
+from workflow.delivery import State
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -109,7 +110,7 @@ def test_retry_sends_a_failed_row_again_and_drop_forgets_one(
     [
         (["deliveries", "retry"], "say which row", 2),
         (["deliveries", "retry", "999"], "delivery 999 is not a failed row", 1),
-        (["deliveries", "drop", "999"], "delivery 999 is not a row that is not being sent", 1),
+        (["deliveries", "drop", "999"], "error: delivery 999 does not exist", 1),
     ],
 )
 def test_retry_and_drop_refuse_what_they_cannot_do(
@@ -117,3 +118,17 @@ def test_retry_and_drop_refuse_what_they_cannot_do(
 ) -> None:
     assert cli.main(args) == status
     assert expected in capsys.readouterr().out
+
+
+def test_drop_refuses_a_row_being_sent(env: Database, capsys: Any) -> None:
+    _propose(env, "C1")
+    with env.session() as session:
+        row = session.exec(select(Delivery).where(Delivery.kind == "experiment")).one()
+        row.state = State.SENDING
+        session.add(row)
+    assert cli.main(["deliveries", "drop", str(row.id)]) == 1
+    assert capsys.readouterr().out == (
+        f"error: delivery {row.id} is not a row that is not being sent right now "
+        "(see python -m bot deliveries list)\n"
+    )
+    assert row.id in {r.id for r in _rows(env)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import subprocess
 import sys
@@ -44,6 +45,56 @@ def test_malformed_settings_name_the_variable(
 ) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=expected):
+        load_settings(_env_file=None)
+
+
+@pytest.mark.parametrize(
+    ("tokens", "expected"),
+    [
+        ({"slack_bot_token": "xoxb-1", "slack_app_token": "xapp-1"}, True),
+        ({"slack_bot_token": "xoxb-1", "slack_signing_secret": "s"}, False),
+        ({"slack_bot_token": "xoxb-1", "slack_app_token": "xapp-1", "slack_signing_secret": "s"}, True),
+    ],
+)
+def test_the_mode_follows_the_app_token(tokens: dict[str, str], expected: bool) -> None:
+    assert Settings(_env_file=None, **tokens).require_mode() is expected
+
+
+@pytest.mark.parametrize(
+    ("tokens", "missing"),
+    [
+        ({}, "none of SLACK_BOT_TOKEN, SLACK_APP_TOKEN and SLACK_SIGNING_SECRET is set"),
+        ({"slack_bot_token": "xoxb-1"}, "neither SLACK_APP_TOKEN nor SLACK_SIGNING_SECRET is set"),
+        ({"slack_app_token": "xapp-1"}, "SLACK_BOT_TOKEN is not set"),
+        ({"slack_signing_secret": "s"}, "SLACK_BOT_TOKEN is not set"),
+    ],
+)
+def test_a_missing_token_says_what_each_mode_needs(tokens: dict[str, str], missing: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        Settings(_env_file=None, **tokens).require_mode()
+    assert str(raised.value) == (
+        f"{missing}: Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN, "
+        "HTTP mode SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see README.md, section 'Settings')"
+    )
+
+
+def test_log_level_unset_is_info_for_processes_that_keep_running_and_warning_for_commands() -> None:
+    s = Settings(_env_file=None)
+    assert s.log_level is None
+    assert s.logging_level(long_running=True) == logging.INFO
+    assert s.logging_level(long_running=False) == logging.WARNING
+
+
+def test_log_level_set_applies_to_every_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_LEVEL", " debug")
+    s = load_settings(_env_file=None)
+    assert s.log_level == "DEBUG"
+    assert s.logging_level(long_running=True) == s.logging_level(long_running=False) == logging.DEBUG
+
+
+def test_an_unknown_log_level_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "loud")
+    with pytest.raises(SettingsError, match="LOG_LEVEL is invalid: Input should be 'DEBUG', 'INFO'"):
         load_settings(_env_file=None)
 
 

@@ -68,6 +68,17 @@ def test_an_empty_signing_secret_is_refused_in_http_mode(env: dict[str, str], tm
     assert line == "error: SLACK_SIGNING_SECRET is not set (see README.md, section 'Settings')"
 
 
+def test_the_env_example_as_shipped_says_what_each_mode_needs(tmp_path: Path) -> None:
+    # `cp .env.example .env`, nothing filled in, then the Quick start's `python -m bot`.
+    shutil.copy(ROOT / ".env.example", tmp_path / ".env")
+    line = one_line_error(run_bot(env={}, cwd=tmp_path))
+    assert line == (
+        "error: neither SLACK_APP_TOKEN nor SLACK_SIGNING_SECRET is set: Socket Mode needs "
+        "SLACK_BOT_TOKEN and SLACK_APP_TOKEN, HTTP mode SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
+        "(see README.md, section 'Settings')"
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "value", "expected"),
     [
@@ -108,7 +119,26 @@ def test_platform_style_postgresql_urls_use_psycopg(
     url = make_url(pg_database).set(drivername=scheme).render_as_string(hide_password=False)
     result = run_bot("migrate", env={**env, "DATABASE_URL": url}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "database is up to date" in result.stderr
+    assert result.stdout == "database is up to date\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "answer"),
+    [(["deliveries"], "nothing pending, retrying or failed\n"), (["migrate"], "database is up to date\n")],
+)
+def test_one_shot_commands_on_a_fresh_database_print_only_their_answer(
+    tmp_path: Path, command: list[str], answer: str
+) -> None:
+    result = run_bot(*command, env={"DATABASE_URL": f"sqlite:///{tmp_path}/fresh.db"}, cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (0, answer, "")
+
+
+def test_log_level_info_shows_the_migration_steps_again(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/fresh.db", "LOG_LEVEL": "info"}
+    result = run_bot("deliveries", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "nothing pending, retrying or failed\n"
+    assert "INFO alembic.runtime.migration: Running upgrade  -> 0001" in result.stderr
 
 
 def test_a_rejected_bot_token_is_one_line(env: dict[str, str], tmp_path: Path, slack: FakeSlack) -> None:
@@ -130,6 +160,22 @@ def test_a_refused_app_token_is_one_line(env: dict[str, str], tmp_path: Path, sl
     assert one_line_error(result) == "error: SLACK_APP_TOKEN was refused (not_allowed_token_type)"
     assert "secretpart" not in result.stderr
     assert [c.args.get("token") for c in slack.calls_to("apps.connections.open")] == [None]
+
+
+@pytest.mark.parametrize("command", [["web"], []], ids=["web", "run over HTTP"])
+def test_a_busy_port_is_one_line(env: dict[str, str], tmp_path: Path, command: list[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        # BIND_HOST stays at its default, 0.0.0.0, which the loopback port blocks too.
+        result = run_bot(*command, env={**env, "PORT": str(port)}, cwd=tmp_path)
+    assert one_line_error(result) == f"error: port {port} is already in use (set PORT to another)"
+
+
+def test_a_bind_host_that_is_no_address_is_one_line(env: dict[str, str], tmp_path: Path) -> None:
+    result = run_bot("web", env={**env, "BIND_HOST": "no-such-host.invalid"}, cwd=tmp_path)
+    assert one_line_error(result).startswith("error: BIND_HOST no-such-host.invalid is not an address")
 
 
 @pytest.fixture
@@ -181,8 +227,16 @@ def test_the_env_example_as_shipped_plus_a_signing_secret_serves_http(
         except requests.ConnectionError:
             pass
         time.sleep(0.2)
+    assert status == 200, log.read_text()
+    head = requests.head(f"http://127.0.0.1:{port}/healthz", timeout=5)
+    assert (head.status_code, head.content) == (200, b"")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=15) == 0
     output = log.read_text()
-    assert status == 200, output
     assert (tmp_path / "aiteam.db").exists()  # the .env's DATABASE_URL, relative to the directory
     assert "will be unused" not in output  # Bolt: "As you gave `client` as well, `token` will be unused."
     assert "Traceback" not in output
+    # The scheduler runs in gunicorn's master, and says so once, as Socket Mode does.
+    assert output.count("INFO bot: scheduler running in gunicorn's master") == 1, output
+    # gunicorn warns about body bytes an app sends for a HEAD; /healthz sends none.
+    assert "no-body response" not in output and "WARNING gunicorn" not in output, output

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import time
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+import requests
 from slack_sdk.signature import SignatureVerifier
 
 import bot.web
+from bot.web import wsgi_app
 from storage.db import Database
 from tests.fakeslack import FakeSlack
 from tests.harness import BotServer, make_settings
@@ -62,6 +66,23 @@ def test_healthz_checks_the_database_and_reports_the_delivery_backlog(bot: BotSe
         "database": "ok",
         "deliveries": {"undelivered": 0, "oldest_age_seconds": 0.0},
     }
+
+
+def test_head_healthz_answers_like_get_without_a_body(bot: BotServer) -> None:
+    # Called as a WSGI server calls it: gunicorn logs a warning for any body bytes sent to a HEAD.
+    app = wsgi_app(bot.services)
+
+    def call(method: str) -> tuple[list[Any], bytes]:
+        answer: list[Any] = []
+        environ = {"REQUEST_METHOD": method, "PATH_INFO": "/healthz", "wsgi.input": io.BytesIO()}
+        body = b"".join(app(environ, lambda status, headers, *_: answer.extend([status, dict(headers)])))
+        return answer, body
+
+    (get_answer, get_body), (head_answer, head_body) = call("GET"), call("HEAD")
+    assert head_answer == get_answer
+    assert head_answer[0] == "200 OK" and head_answer[1]["Content-Length"] == str(len(get_body))
+    assert get_body and head_body == b""
+    assert requests.head(f"{bot.url}/healthz", timeout=5).status_code == 200
 
 
 def test_healthz_reports_an_unreachable_database(bot: BotServer, monkeypatch: pytest.MonkeyPatch) -> None:
