@@ -35,7 +35,16 @@ from workflow.standups.local import (
     record_members,
 )
 from workflow.standups.participants import humans, participants, set_participants, standup
-from workflow.standups.passes import queue_closes, queue_followups, queue_local_asks, queue_local_followups
+from workflow.standups.passes import (
+    ask_local_prompt,
+    close_run,
+    due_closes,
+    due_followups,
+    due_local_asks,
+    due_local_followups,
+    follow_up_local_prompt,
+    follow_up_run,
+)
 from workflow.standups.prompts import (
     Dm,
     PromptTarget,
@@ -60,9 +69,17 @@ __all__ = [
     "Reply",
     "Summary",
     "answer",
+    "ask_local_prompt",
     "blocked_between",
+    "close_run",
     "dm_posted",
     "dm_to_send",
+    "due_closes",
+    "due_followups",
+    "due_local_asks",
+    "due_local_followups",
+    "follow_up_local_prompt",
+    "follow_up_run",
     "humans",
     "is_local",
     "local_due",
@@ -73,10 +90,6 @@ __all__ = [
     "person_time",
     "previous_answer",
     "prompt_target",
-    "queue_closes",
-    "queue_followups",
-    "queue_local_asks",
-    "queue_local_followups",
     "record_members",
     "record_prompts",
     "referenced",
