@@ -4,9 +4,9 @@ At the standup's time the reminder is posted as before, with a **Share my update
 participant is then asked in a DM, their answers are replied in the reminder's thread, those who
 have not answered are followed up, and the summary is posted at the close.
 
-Where things are: `participants` (who is asked), `local` (each member's own morning, `local on`),
-`prompts` (the DMs asked once the reminder is posted), `answers`, `summary` (at the close, and the
-blockers the experiment review hears about), `passes` (the scheduler's follow-ups, closes and
+Where things are: `people` (who is asked), `local` (each member's own morning, `local on`),
+`prompts` (the DMs asked once the reminder is posted), `answers`, `summaries` (at the close, and
+the blockers the experiment review hears about), `passes` (the scheduler's follow-ups, closes and
 `local` asks). Callers use this package: `standups.answer(...)`.
 """
 
@@ -34,7 +34,6 @@ from workflow.standups.local import (
     person_time,
     record_members,
 )
-from workflow.standups.participants import humans, participants, set_participants, standup
 from workflow.standups.passes import (
     ask_local_prompt,
     close_run,
@@ -45,6 +44,7 @@ from workflow.standups.passes import (
     follow_up_local_prompt,
     follow_up_run,
 )
+from workflow.standups.people import humans, participants, set_participants, standup
 from workflow.standups.prompts import (
     Dm,
     PromptTarget,
@@ -54,7 +54,7 @@ from workflow.standups.prompts import (
     prompt_target,
     record_prompts,
 )
-from workflow.standups.summary import Blocked, Summary, blocked_between, summary
+from workflow.standups.summaries import Blocked, Summary, blocked_between, summary
 
 __all__ = [
     "BLOCKERS",

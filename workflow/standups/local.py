@@ -21,7 +21,7 @@ from sqlmodel import Session
 from storage import standups as queries
 from storage.models import Ceremony
 from workflow import ceremonies, schedules
-from workflow.standups.participants import participants
+from workflow.standups.people import participants
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from storage import standups as queries
 from storage.models import Ceremony, CeremonyRun, StandupPrompt
 from workflow import calendar, ceremonies, delivery
 from workflow.standups.local import person_time, record_members
-from workflow.standups.participants import participants
+from workflow.standups.people import participants
 
 
 def _schedule_local_close(session: Session, *, run: CeremonyRun, ceremony: Ceremony, now: datetime) -> None:
