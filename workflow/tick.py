@@ -19,9 +19,10 @@ delivery waited past the grace window (Slack down for an hour) is skipped, not p
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -277,6 +278,48 @@ def queue_overdue_milestones(db: Database, *, now: datetime, report: PassReport)
             report.failed.append(f"overdue milestone {milestone_id}")
 
 
+def _claim_each(
+    db: Database, due: Callable[[Session], Iterable[int]], step: Callable[[Session, int], bool]
+) -> list[int]:
+    """Each due id in a unit of work of its own: the step claims it (so once, across processes and
+    passes) and queues what it owes with the claim. Returns the ids the step acted on."""
+    with db.read() as session:
+        ids = due(session)
+    done = []
+    for item in ids:
+        with db.session() as session:
+            if not step(session, item):
+                continue  # the claim still commits: a step that no longer applies is done
+        done.append(item)
+    return done
+
+
+def queue_standup_steps(db: Database, *, now: datetime, config: TickConfig, report: PassReport) -> None:
+    zone = config.timezone
+    try:
+        report.followed_up += _claim_each(
+            db,
+            partial(standups.due_followups, now=now),
+            partial(standups.follow_up_run, now=now, timezone=zone),
+        )
+        report.asked += _claim_each(
+            db,
+            partial(standups.due_local_asks, now=now),
+            partial(standups.ask_local_prompt, now=now, timezone=zone),
+        )
+        report.prompts_followed_up += _claim_each(
+            db,
+            partial(standups.due_local_followups, now=now),
+            partial(standups.follow_up_local_prompt, now=now, timezone=zone),
+        )
+        report.closed += _claim_each(
+            db, partial(standups.due_closes, now=now), partial(standups.close_run, now=now)
+        )
+    except Exception:
+        log.exception("standup follow-ups or closes failed unexpectedly")
+        report.failed.append("standup follow-ups and closes")
+
+
 def run_pass(db: Database, *, now: datetime, config: TickConfig) -> PassReport:
     """Queue everything due at `now` (aware), once. Safe to run concurrently with other passes."""
     if now.tzinfo is None:
@@ -287,14 +330,7 @@ def run_pass(db: Database, *, now: datetime, config: TickConfig) -> PassReport:
     queue_local_reminders(db, now=now, config=config, report=report)
     queue_nudges(db, now=now, config=config, report=report)
     queue_overdue_milestones(db, now=now, report=report)
-    try:
-        report.followed_up += standups.queue_followups(db, now=now, timezone=config.timezone)
-        report.asked += standups.queue_local_asks(db, now=now, timezone=config.timezone)
-        report.prompts_followed_up += standups.queue_local_followups(db, now=now, timezone=config.timezone)
-        report.closed += standups.queue_closes(db, now=now)
-    except Exception:
-        log.exception("standup follow-ups or closes failed unexpectedly")
-        report.failed.append("standup follow-ups and closes")
+    queue_standup_steps(db, now=now, config=config, report=report)
     return report
 
 

@@ -8,7 +8,7 @@ from sqlmodel import select
 from storage.db import Database
 from storage.models import Delivery, Experiment, Project, SentMessage
 from tests.fakeslack import TEAM_ID
-from workflow import delivery, experiments, projects, subjects
+from workflow import delivery, projects, proposals, subjects
 from workflow.errors import NotFound
 from workflow.outcome import Outcome
 from workflow.refs import Ref, Subject
@@ -74,10 +74,8 @@ def test_problems_are_found_by_ref(db: Database) -> None:
 
 
 def test_an_outcome_names_its_subject_by_ref(db: Database) -> None:
+    experiment = proposals.propose(db, team_id=TEAM_ID, owner_id="U", hypothesis="H", channel_id="C1")
     with db.session() as session:
-        experiment = experiments.propose(
-            session, team_id=TEAM_ID, owner_id="U", hypothesis="H", channel_id="C1"
-        )
         project = projects.create(session, team_id=TEAM_ID, owner_id="U", name="p", channel_id="C1")
     assert Outcome(experiment).ref == Ref.experiment(experiment.number)
     assert project.id is not None and Outcome(project).ref == Ref.project(project.id)
