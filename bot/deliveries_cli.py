@@ -73,12 +73,16 @@ def run(db: Database, args: argparse.Namespace) -> int:
             done = delivery.drop(session, delivery_id=args.id)
         # Asked in the same transaction, so the answer is about the row the action saw.
         exists = done or session.get(Delivery, args.id) is not None
-    if not exists and args.action == "drop":
+    if not exists:
         print(f"error: delivery {args.id} does not exist (see python -m bot deliveries list)")
         return 1
     if not done:
-        need = "a failed row" if args.action == "retry" else "a row that is not being sent right now"
-        print(f"error: delivery {args.id} is not {need} (see python -m bot deliveries list)")
+        why = (
+            "is not a failed row"
+            if args.action == "retry"
+            else "is being sent right now; try again once it is done"
+        )
+        print(f"error: delivery {args.id} {why} (see python -m bot deliveries list)")
         return 1
     verb = "queued again; a running worker sends it shortly" if args.action == "retry" else "dropped"
     print(f"delivery {args.id} {verb}")

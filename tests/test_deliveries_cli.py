@@ -109,7 +109,7 @@ def test_retry_sends_a_failed_row_again_and_drop_forgets_one(
     ("args", "expected", "status"),
     [
         (["deliveries", "retry"], "say which row", 2),
-        (["deliveries", "retry", "999"], "delivery 999 is not a failed row", 1),
+        (["deliveries", "retry", "999"], "error: delivery 999 does not exist", 1),
         (["deliveries", "drop", "999"], "error: delivery 999 does not exist", 1),
     ],
 )
@@ -128,7 +128,14 @@ def test_drop_refuses_a_row_being_sent(env: Database, capsys: Any) -> None:
         session.add(row)
     assert cli.main(["deliveries", "drop", str(row.id)]) == 1
     assert capsys.readouterr().out == (
-        f"error: delivery {row.id} is not a row that is not being sent right now "
+        f"error: delivery {row.id} is being sent right now; try again once it is done "
         "(see python -m bot deliveries list)\n"
     )
     assert row.id in {r.id for r in _rows(env)}
+
+
+def test_retry_refuses_a_row_that_has_not_failed(env: Database, capsys: Any) -> None:
+    _propose(env, "C1")
+    row = next(r for r in _rows(env) if r.kind == "experiment")
+    assert cli.main(["deliveries", "retry", str(row.id)]) == 1
+    assert f"error: delivery {row.id} is not a failed row" in capsys.readouterr().out

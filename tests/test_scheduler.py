@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -94,8 +95,13 @@ def test_clock_builds_a_blocking_scheduler(slack: FakeSlack, sqlite_db: Database
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, slack: FakeSlack, sqlite_db: Database) -> Database:
-    """The CLI's environment: the fake Slack, a test database, no .env file in the way."""
+    """The CLI's environment: the fake Slack, a test database, no .env file in the way, and a
+    free port (`web` and `run` check that theirs can be bound)."""
     monkeypatch.chdir(tmp_path)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("PORT", str(port))
     for name, value in {
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_SIGNING_SECRET": "secret",
