@@ -64,17 +64,21 @@ def draw(bars: Sequence[Bar], *, title: str) -> Figure:
     figure = Figure(figsize=(8, 4), dpi=100, layout="constrained")
     axes = figure.subplots()
     width = 0.38
-    timed = [(i, b) for i, b in enumerate(bars) if b.median_days is not None and b.p80_days is not None]
+    timed = [
+        (i, b.median_days, b.p80_days)
+        for i, b in enumerate(bars)
+        if b.median_days is not None and b.p80_days is not None
+    ]
     medians = axes.bar(
-        [i - width / 2 for i, _ in timed],
-        [b.median_days for _, b in timed],
+        [i - width / 2 for i, _, _ in timed],
+        [median for _, median, _ in timed],
         width,
         label=MEDIAN_LABEL,
         color="#2E86AB",
     )
     p80s = axes.bar(
-        [i + width / 2 for i, _ in timed],
-        [b.p80_days for _, b in timed],
+        [i + width / 2 for i, _, _ in timed],
+        [p80 for _, _, p80 in timed],
         width,
         label=P80_LABEL,
         color="#A5C8DA",

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, exists, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.models import BiasCheck, Experiment, Review
+from storage.statements import rows_changed
 from storage.vocabulary import ReviewKind
 
 
@@ -130,16 +131,17 @@ def claim_nudge(
 
     A conditional UPDATE, so two concurrent passes cannot both nudge the same experiment.
     """
-    result = session.execute(
+    changed = rows_changed(
+        session,
         update(Experiment)
         .where(
             col(Experiment.id) == experiment_id,
             col(Experiment.status) == status,
             _nudge_due(waiting_since_before, nudged_before),
         )
-        .values(last_nudged_at=now)
+        .values(last_nudged_at=now),
     )
-    return result.rowcount == 1
+    return changed == 1
 
 
 def without_bias_check(

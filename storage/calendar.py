@@ -8,6 +8,7 @@ from datetime import date
 from sqlmodel import Session, col, delete, or_, select
 
 from storage.models import Away, Holiday
+from storage.statements import rows_changed
 
 
 def away_of(session: Session, *, team_id: str, user_id: str) -> Away | None:
@@ -29,8 +30,10 @@ def away_on(
 
 
 def clear_away(session: Session, *, team_id: str, user_id: str) -> int:
-    result = session.execute(delete(Away).where(col(Away.team_id) == team_id, col(Away.user_id) == user_id))
-    return result.rowcount
+    changed = rows_changed(
+        session, delete(Away).where(col(Away.team_id) == team_id, col(Away.user_id) == user_id)
+    )
+    return changed
 
 
 def holidays(session: Session, *, team_id: str, from_day: date | None = None) -> Sequence[Holiday]:

@@ -10,6 +10,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.models import Ceremony, CeremonyRun
+from storage.statements import rows_changed
 
 
 class RunStatus(StrEnum):
@@ -84,9 +85,10 @@ def finish(
     values: dict[str, object] = {"status": status, "error": error}
     if status == RunStatus.POSTED:
         values |= {"posted_at": at, "message_ts": message_ts}
-    result = session.execute(
+    changed = rows_changed(
+        session,
         update(CeremonyRun)
         .where(col(CeremonyRun.id) == run_id, col(CeremonyRun.status) == RunStatus.QUEUED)
-        .values(**values)
+        .values(**values),
     )
-    return result.rowcount == 1
+    return changed == 1

@@ -26,6 +26,6 @@ def card_channels(session: Session, *, team_id: str) -> Sequence[tuple[str, int]
             col(Experiment.channel_id).is_not(None),
             col(Experiment.message_ts).is_not(None),
         )
-        .order_by(Experiment.number)
+        .order_by(col(Experiment.number))
     ).all()
     return [(channel, number) for channel, number in rows if channel]

@@ -164,6 +164,7 @@ class _WriteTurns:
             return
         foreground = next((w for w in self._waiting if not w.background), None)
         background = next((w for w in self._waiting if w.background), None)
+        chosen: _Waiter | None
         if foreground is not None and (
             background is None or self._foreground_streak < self.BACKGROUND_EVERY - 1
         ):

@@ -15,15 +15,29 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Select, String, and_, bindparam, exists, func, or_, text, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.models import WAITING_KEY, ChannelPace, Delivery
+from storage.statements import rows_changed
 from storage.types import utcnow
 from storage.unit import mark_enqueued
 
@@ -39,7 +53,7 @@ UNDELIVERED = (State.PENDING, State.SENDING)
 
 
 def _enqueue_statement(insert: Callable[..., Any]) -> Any:
-    statement = insert(Delivery.__table__)
+    statement = insert(Delivery.__table__)  # type: ignore[attr-defined]
     # The partial unique index on waiting rows' keys decides, race-free. On a conflict the
     # waiting row is touched, not skipped: that locks it until this transaction commits, so no
     # worker claims and renders it before the change it now covers is there to see.
@@ -96,7 +110,7 @@ def enqueue(session: Session, intent: Intent) -> None:
 # Measured (5ae28a9): before, a claim read the whole backlog: 2.5 ms at 100 waiting rows, 4.4 at 500.
 _EARLIER = aliased(Delivery)
 _BLOCKED = exists().where(
-    _EARLIER.stream == Delivery.stream,
+    col(_EARLIER.stream) == col(Delivery.stream),
     col(_EARLIER.id) < col(Delivery.id),
     col(_EARLIER.state).in_(UNDELIVERED),
 )
@@ -105,11 +119,12 @@ _BLOCKED = exists().where(
 @lru_cache(maxsize=32)
 def _heads(
     *, expired: bool, paced: frozenset[str], full: bool, skip: bool, lock: bool
-) -> Select[tuple[Delivery]]:
+) -> SelectOfScalar[Delivery]:
     """Stream heads among pending rows that are due, or (`expired`) among rows whose claimant's
     lease ran out. Each walks `ix_delivery_state_id` in id order and stops at `limit`, so a
     claim costs the same whatever the backlog."""
-    now = bindparam("now")
+    now: BindParameter[datetime] = bindparam("now")
+    conditions: list[ColumnElement[bool]]
     if expired:
         conditions = [col(Delivery.state) == State.SENDING, col(Delivery.claimed_until) < now]
     else:
@@ -123,8 +138,8 @@ def _heads(
         if full:
             waiting.append(col(ChannelPace.theoretical_at) > bindparam("full_until"))
         held = exists().where(
-            ChannelPace.team_id == Delivery.team_id,
-            ChannelPace.channel_id == Delivery.channel_id,
+            col(ChannelPace.team_id) == col(Delivery.team_id),
+            col(ChannelPace.channel_id) == col(Delivery.channel_id),
             or_(*waiting),
         )
         # A fixed set, so one `=` per kind rather than an expanding IN, which SQLAlchemy
@@ -340,7 +355,7 @@ _SUPERSEDE = (
         updated_at=bindparam("now"),
         last_error=bindparam("note", type_=String) + func.coalesce(Delivery.last_error, ""),
     )
-    .returning(Delivery.actor_id)
+    .returning(col(Delivery.actor_id))
 )
 
 
@@ -376,9 +391,9 @@ def backlog(session: Session) -> tuple[int, datetime | None]:
 def listing(
     session: Session, *, states: Collection[str], limit: int, team_id: str | None = None
 ) -> Sequence[Delivery]:
-    conditions = [col(Delivery.state).in_(states)]
+    conditions: list[ColumnElement[bool]] = [col(Delivery.state).in_(states)]
     if team_id is not None:
-        conditions.append(Delivery.team_id == team_id)
+        conditions.append(col(Delivery.team_id) == team_id)
     return session.exec(select(Delivery).where(*conditions).order_by(col(Delivery.id)).limit(limit)).all()
 
 
@@ -394,15 +409,15 @@ def failed(
 ) -> Sequence[Delivery]:
     """Permanent failures, newest first: a person's (App Home), an experiment's or a project's
     stream's (show)."""
-    conditions = [Delivery.team_id == team_id, Delivery.state == State.FAILED]
+    conditions = [col(Delivery.team_id) == team_id, col(Delivery.state) == State.FAILED]
     if actor_id is not None:
-        conditions.append(Delivery.actor_id == actor_id)
+        conditions.append(col(Delivery.actor_id) == actor_id)
     if kinds is not None:
         conditions.append(col(Delivery.kind).in_(kinds))
     if subject_id is not None:
-        conditions.append(Delivery.subject_id == subject_id)
+        conditions.append(col(Delivery.subject_id) == subject_id)
     if stream is not None:
-        conditions.append(Delivery.stream == stream)
+        conditions.append(col(Delivery.stream) == stream)
     return session.exec(
         select(Delivery).where(*conditions).order_by(col(Delivery.id).desc()).limit(limit)
     ).all()
@@ -424,13 +439,14 @@ def requeue(session: Session, *, delivery_id: int, now: datetime) -> bool:
         # A newer waiting row renders the same thing from the same data; it covers this one.
         session.delete(row)
         return True
-    result = session.execute(
+    changed = rows_changed(
+        session,
         update(Delivery)
         .where(col(Delivery.id) == delivery_id, col(Delivery.state) == State.FAILED)
-        .values(state=State.PENDING, not_before=None, updated_at=now, attempts=0)
+        .values(state=State.PENDING, not_before=None, updated_at=now, attempts=0),
     )
     mark_enqueued(session)
-    return result.rowcount == 1
+    return changed == 1
 
 
 def drop(session: Session, *, delivery_id: int) -> bool:
@@ -444,9 +460,10 @@ def drop(session: Session, *, delivery_id: int) -> bool:
 
 def purge_delivered(session: Session, *, before: datetime) -> int:
     """Delete delivered rows older than `before`: the queue is not an archive."""
-    result = session.execute(
+    changed = rows_changed(
+        session,
         Delivery.__table__.delete().where(  # type: ignore[attr-defined]
             col(Delivery.state) == State.DELIVERED, col(Delivery.updated_at) < before
-        )
+        ),
     )
-    return result.rowcount
+    return changed

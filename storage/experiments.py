@@ -6,10 +6,11 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Select, and_, bindparam, func, insert, update
+from sqlalchemy import BindParameter, and_, bindparam, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from storage.models import (
     Approval,
@@ -48,8 +49,8 @@ def next_number(session: Session, *, team_id: str) -> int:
 _BUMP = (
     update(Workspace)
     .where(col(Workspace.team_id) == bindparam("team"))
-    .values(experiment_seq=Workspace.experiment_seq + 1)
-    .returning(Workspace.experiment_seq)
+    .values(experiment_seq=col(Workspace.experiment_seq) + 1)
+    .returning(col(Workspace.experiment_seq))
 )
 
 
@@ -91,7 +92,7 @@ def insert_with_reviews(session: Session, experiment: Experiment, *, review_kind
     session.add(experiment)
 
 
-def _finished_query(*, of_project: bool) -> Select[tuple[str, datetime, datetime, datetime | None]]:
+def _finished_query(*, of_project: bool) -> Select[str, datetime, datetime, datetime | None]:
     reached_at = (
         select(AuditEvent.experiment_id, AuditEvent.created_at)
         .where(AuditEvent.team_id == bindparam("team_id"), AuditEvent.action == bindparam("reached"))
@@ -163,11 +164,11 @@ def list_for_team(
     limit: int = 20,
 ) -> tuple[Sequence[Experiment], int]:
     """Newest first, at most `limit`, with the total that matched."""
-    conditions = [Experiment.team_id == team_id]
+    conditions = [col(Experiment.team_id) == team_id]
     if statuses:
         conditions.append(col(Experiment.status).in_(statuses))
     if owner_id:
-        conditions.append(Experiment.owner_id == owner_id)
+        conditions.append(col(Experiment.owner_id) == owner_id)
     total = session.exec(select(func.count()).select_from(Experiment).where(*conditions)).one()
     rows = session.exec(
         select(Experiment).where(*conditions).order_by(col(Experiment.number).desc()).limit(limit)
@@ -176,7 +177,7 @@ def list_for_team(
 
 
 # The rows hanging off one experiment, read on every render of its card: built once.
-_EXPERIMENT_ID = bindparam("experiment_id")
+_EXPERIMENT_ID: BindParameter[int] = bindparam("experiment_id")
 _REVIEWS = select(Review).where(Review.experiment_id == _EXPERIMENT_ID).order_by(col(Review.id))
 _CHECKLIST = (
     select(ChecklistItem).where(ChecklistItem.experiment_id == _EXPERIMENT_ID).order_by(col(ChecklistItem.id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
 from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -27,8 +28,8 @@ def digests(session: Session, *, team_id: str, channel_id: str, ts: Collection[s
     return dict(rows)
 
 
-def _remember_statement(insert: object) -> object:
-    statement = insert(SentMessage.__table__)  # type: ignore[operator]
+def _remember_statement(insert: Any) -> Any:
+    statement = insert(SentMessage.__table__)  # type: ignore[attr-defined]
     return statement.on_conflict_do_update(
         index_elements=["team_id", "channel_id", "ts"],
         set_={"digest": statement.excluded.digest, "updated_at": statement.excluded.updated_at},
@@ -41,7 +42,7 @@ _REMEMBER = {"postgresql": _remember_statement(pg_insert), "sqlite": _remember_s
 def remember(session: Session, *, team_id: str, channel_id: str, ts: str, digest: str) -> None:
     connection = session.connection()
     connection.execute(
-        _REMEMBER[connection.dialect.name],  # type: ignore[arg-type]
+        _REMEMBER[connection.dialect.name],
         {"team_id": team_id, "channel_id": channel_id, "ts": ts, "digest": digest, "updated_at": utcnow()},
     )
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Column, Date, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime, utcnow
-from storage.vocabulary import ReviewState, Status
+from storage.types import StrEnumColumn, UTCDateTime, utcnow
+from storage.vocabulary import ReviewKind, ReviewState, Role, Status
 
 
-def _ts(*, nullable: bool = False, index: bool = False) -> object:
+def _ts(*, nullable: bool = False, index: bool = False) -> Any:
     if nullable:
         return Field(default=None, sa_type=UTCDateTime, nullable=True, index=index)
     return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=index)
@@ -39,7 +40,7 @@ class Experiment(SQLModel, table=True):
     hypothesis: str = Field(sa_column=Column(Text, nullable=False))
     workstream: str = Field(max_length=32)
     owner_id: str = Field(max_length=32)
-    status: str = Field(default=Status.PROPOSED, max_length=32, index=True)
+    status: Status = Field(default=Status.PROPOSED, sa_type=StrEnumColumn(Status), index=True)
     timeline_weeks: int
     # The timeline estimate fixed at proposal, learned from the team's history (None before it was
     # learned: the card then shows `timeline_weeks`), and what it was based on.
@@ -66,8 +67,8 @@ class Review(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True, max_length=32)
     experiment_id: int = Field(foreign_key="experiment.id", index=True, ondelete="CASCADE")
-    kind: str = Field(max_length=32)
-    status: str = Field(default=ReviewState.PENDING, max_length=32)
+    kind: ReviewKind = Field(sa_type=StrEnumColumn(ReviewKind))
+    status: ReviewState = Field(default=ReviewState.PENDING, sa_type=StrEnumColumn(ReviewState))
     reviewer_id: str | None = Field(default=None, max_length=32)
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     decided_at: datetime | None = _ts(nullable=True)
@@ -92,7 +93,7 @@ class Approval(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True, max_length=32)
     experiment_id: int = Field(foreign_key="experiment.id", index=True, ondelete="CASCADE")
-    role: str = Field(max_length=32)
+    role: Role = Field(sa_type=StrEnumColumn(Role))
     approver_id: str = Field(max_length=32)
     approved_at: datetime = _ts()
 
@@ -199,7 +200,7 @@ class RoleAssignment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True, max_length=32)
     user_id: str = Field(max_length=32)
-    role: str = Field(max_length=32)
+    role: Role = Field(sa_type=StrEnumColumn(Role))
     granted_by: str = Field(max_length=32)
     granted_at: datetime = _ts()
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.models import AuditEvent, Experiment, Milestone, Project, ProjectExperiment, ProjectMember
+from storage.statements import rows_changed
 
 
 def get_by_name(session: Session, *, team_id: str, name: str, for_update: bool = False) -> Project | None:
@@ -151,18 +152,20 @@ def overdue_unreminded(session: Session, *, today: date, limit: int = 100) -> Se
 
 def claim_overdue_reminder(session: Session, *, milestone_id: int, at: datetime) -> bool:
     """Claim the milestone's one overdue reminder; False if another pass claimed it first."""
-    result = session.execute(
+    changed = rows_changed(
+        session,
         update(Milestone)
         .where(col(Milestone.id) == milestone_id, col(Milestone.overdue_reminded_at).is_(None))
-        .values(overdue_reminded_at=at)
+        .values(overdue_reminded_at=at),
     )
-    return result.rowcount == 1
+    return changed == 1
 
 
 def store_card_ts(session: Session, *, project_id: int, ts: str) -> bool:
-    result = session.execute(
+    changed = rows_changed(
+        session,
         update(Project)
         .where(col(Project.id) == project_id, col(Project.message_ts).is_(None))
-        .values(message_ts=ts)
+        .values(message_ts=ts),
     )
-    return result.rowcount == 1
+    return changed == 1

@@ -10,22 +10,24 @@ from sqlmodel import Session, col, select
 
 from storage.ceremonies import RunStatus
 from storage.models import CeremonyRun, RetroNote
+from storage.statements import rows_changed
 
 ACTION_ITEM = "action_item"
 
 
 def claim_waiting(session: Session, *, ceremony_id: int, run_id: int, until: datetime) -> int:
     """Put the notes waiting for this retro (written up to `until`) on its board; how many."""
-    result = session.execute(
+    changed = rows_changed(
+        session,
         update(RetroNote)
         .where(
             col(RetroNote.ceremony_id) == ceremony_id,
             col(RetroNote.run_id).is_(None),
             col(RetroNote.created_at) <= until,
         )
-        .values(run_id=run_id)
+        .values(run_id=run_id),
     )
-    return result.rowcount
+    return changed
 
 
 def of_run(session: Session, *, run_id: int) -> Sequence[RetroNote]:
@@ -70,9 +72,10 @@ def open_actions(
 
 def mark_done(session: Session, *, note_id: int, user_id: str, now: datetime) -> bool:
     """Done, unless it was already: the conditional update makes a double click change nothing."""
-    result = session.execute(
+    changed = rows_changed(
+        session,
         update(RetroNote)
         .where(col(RetroNote.id) == note_id, col(RetroNote.done_at).is_(None))
-        .values(done_at=now, done_by=user_id)
+        .values(done_at=now, done_by=user_id),
     )
-    return result.rowcount == 1
+    return changed == 1

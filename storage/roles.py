@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, delete, select
 
 from storage.models import RoleAssignment
+from storage.vocabulary import Role
 
 
-def holders(session: Session, *, team_id: str, role: str) -> Sequence[str]:
+def holders(session: Session, *, team_id: str, role: Role) -> Sequence[str]:
     """User ids holding `role` in the workspace, in the order they got it."""
     return session.exec(
         select(RoleAssignment.user_id)
@@ -28,7 +29,7 @@ def roles_of(session: Session, *, team_id: str, user_id: str) -> set[str]:
     )
 
 
-def has_role(session: Session, *, team_id: str, user_id: str, role: str) -> bool:
+def has_role(session: Session, *, team_id: str, user_id: str, role: Role) -> bool:
     return role in roles_of(session, team_id=team_id, user_id=user_id)
 
 
@@ -40,13 +41,13 @@ def all_assignments(session: Session, *, team_id: str) -> Sequence[RoleAssignmen
     ).all()
 
 
-def grant(session: Session, *, team_id: str, user_id: str, role: str, granted_by: str) -> RoleAssignment:
+def grant(session: Session, *, team_id: str, user_id: str, role: Role, granted_by: str) -> RoleAssignment:
     assignment = RoleAssignment(team_id=team_id, user_id=user_id, role=role, granted_by=granted_by)
     session.add(assignment)
     return assignment
 
 
-def revoke(session: Session, *, team_id: str, user_id: str, role: str) -> int:
+def revoke(session: Session, *, team_id: str, user_id: str, role: Role) -> int:
     """Remove the assignment; returns how many rows went (0 or 1)."""
     result = session.exec(
         delete(RoleAssignment).where(

@@ -16,6 +16,7 @@ from storage.models import (
     StandupParticipant,
     StandupPrompt,
 )
+from storage.statements import rows_changed
 
 
 def participants(session: Session, *, ceremony_id: int) -> list[str]:
@@ -88,12 +89,13 @@ def due_runs(session: Session, *, due_column: str, done_column: str, now: dateti
 def claim_run_step(session: Session, *, run_id: int, done_column: str, now: datetime) -> bool:
     """Mark the step done at `now` unless another pass did first: the claim."""
     done = getattr(CeremonyRun, done_column)
-    result = session.execute(
+    changed = rows_changed(
+        session,
         update(CeremonyRun)
         .where(col(CeremonyRun.id) == run_id, col(done).is_(None))
-        .values({done_column: now})
+        .values({done_column: now}),
     )
-    return result.rowcount == 1
+    return changed == 1
 
 
 def due_prompts(session: Session, *, due_column: str, done_column: str, now: datetime) -> Sequence[int]:
@@ -112,12 +114,13 @@ def due_prompts(session: Session, *, due_column: str, done_column: str, now: dat
 def claim_prompt_step(session: Session, *, prompt_id: int, done_column: str, now: datetime) -> bool:
     """Mark a prompt's step done at `now` unless another pass did first: the claim."""
     done = getattr(StandupPrompt, done_column)
-    result = session.execute(
+    changed = rows_changed(
+        session,
         update(StandupPrompt)
         .where(col(StandupPrompt.id) == prompt_id, col(done).is_(None))
-        .values({done_column: now})
+        .values({done_column: now}),
     )
-    return result.rowcount == 1
+    return changed == 1
 
 
 def local_run_of(session: Session, *, ceremony_id: int, day: date) -> CeremonyRun | None:
@@ -131,7 +134,7 @@ def blockers_between(
 ) -> Sequence[tuple[StandupBlocker, StandupAnswer]]:
     """Blockers naming an experiment, of standups due in (since, until], with the answer that
     named each, oldest first."""
-    return session.exec(  # type: ignore[return-value]
+    return session.exec(
         select(StandupBlocker, StandupAnswer)
         .join(CeremonyRun, col(CeremonyRun.id) == StandupBlocker.run_id)
         .join(

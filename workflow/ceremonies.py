@@ -99,7 +99,9 @@ def get(session: Session, *, team_id: str, name: str) -> Ceremony:
     return ceremony
 
 
-def record(session: Session, ceremony: Ceremony, *, actor_id: str, action: str, detail: str) -> None:
+def record(
+    session: Session, ceremony: Ceremony, *, actor_id: str, action: v.AuditAction, detail: str
+) -> None:
     """Audit a change to (or a request about) a ceremony."""
     audit.record(
         session,

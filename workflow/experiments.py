@@ -144,7 +144,7 @@ def record_posted(session: Session, *, experiment_id: int, slot: Slot, ts: str) 
     return queries.store_ts(session, experiment_id=experiment_id, slot=slot, ts=ts)
 
 
-def touch(experiment: Experiment, *, status: str | None = None) -> None:
+def touch(experiment: Experiment, *, status: v.Status | None = None) -> None:
     """Mark a change; a new status also restarts the clock that nudges are measured from."""
     now = utcnow()
     experiment.updated_at = now

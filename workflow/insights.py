@@ -54,7 +54,7 @@ _REJECTED: Final = v.Step.status(v.Status.REJECTED)
 _PRODUCTION: Final = v.Step.status(v.Status.PRODUCTION)
 _CLOSED: Final = frozenset(v.Step.status(s) for s in v.CLOSED_STATUSES)
 _REVIEW_KINDS: Final = frozenset(v.ReviewKind)
-_APPROVALS: Final = {v.Step.review(kind): kind for kind in v.ReviewKind}
+_APPROVALS: Final[dict[str, v.ReviewKind]] = {v.Step.review(kind): kind for kind in v.ReviewKind}
 
 
 @dataclass(frozen=True)

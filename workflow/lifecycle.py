@@ -65,7 +65,7 @@ _STAGE: Final = {
 }
 
 
-def refuse(experiment: Experiment, step: str, *, needs: str | None = None) -> InvalidTransition:
+def refuse(experiment: Experiment, step: str, *, needs: v.Status | None = None) -> InvalidTransition:
     """An error saying the step can't happen now, and what would make it possible, if anything."""
     message = f"You can't {step}: {describe(experiment)}."
     if experiment.status in v.CLOSED_STATUSES:
@@ -78,7 +78,7 @@ def refuse(experiment: Experiment, step: str, *, needs: str | None = None) -> In
     return InvalidTransition(message)
 
 
-def require_status(experiment: Experiment, step: str, *allowed: str) -> None:
+def require_status(experiment: Experiment, step: str, *allowed: v.Status) -> None:
     """Refuse `step` unless the experiment is in one of `allowed` statuses."""
     if experiment.status not in allowed:
         raise refuse(experiment, step, needs=allowed[0])
@@ -87,7 +87,7 @@ def require_status(experiment: Experiment, step: str, *allowed: str) -> None:
 def move(
     session: Session,
     experiment: Experiment,
-    target: str,
+    target: v.Status,
     *,
     actor_id: str,
     detail: str | None = None,
@@ -119,7 +119,7 @@ def move(
 
 
 def changed(
-    session: Session, experiment: Experiment, *, actor_id: str, action: str, detail: str | None = None
+    session: Session, experiment: Experiment, *, actor_id: str, action: v.Action, detail: str | None = None
 ) -> None:
     """Record a change that keeps the status (a click, a tick, a metric) and queue the card's update."""
     touch(experiment)

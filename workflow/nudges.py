@@ -25,7 +25,7 @@ NUDGED_STATUSES = (v.Status.IN_REVIEW, v.Status.APPROVED)
 
 @dataclass(frozen=True)
 class Ask:
-    role: str
+    role: v.Role
     people: Sequence[str]  # empty: nobody who may act holds it (or all who do are away)
     away: Sequence[str] = ()  # holders who may act but are away: not asked
 
@@ -45,7 +45,7 @@ class Nudge:
 
 @dataclass(frozen=True)
 class _Wait:
-    roles: list[str]  # the roles that can move it on, in the vocabulary's order
+    roles: list[v.Role]  # the roles that can move it on, in the vocabulary's order
     excluded: set[str]  # who may not act whatever they hold
 
 

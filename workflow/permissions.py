@@ -28,7 +28,7 @@ def role_label(role: str) -> str:
     return f"`{role}`"
 
 
-def require_role(session: Session, experiment: Experiment, user_id: str, role: str, step: str) -> None:
+def require_role(session: Session, experiment: Experiment, user_id: str, role: v.Role, step: str) -> None:
     if not roles.has_role(session, team_id=experiment.team_id, user_id=user_id, role=role):
         raise NotAllowed(
             f"Only holders of the {role_label(role)} role may {step}. "

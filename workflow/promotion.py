@@ -75,7 +75,7 @@ def promote(session: Session, *, team_id: str, number: int, actor_id: str) -> Ou
 
 
 def check_sign_off(
-    session: Session, experiment: Experiment, *, role: str, actor_id: str, policy: Policy
+    session: Session, experiment: Experiment, *, role: v.Role, actor_id: str, policy: Policy
 ) -> Approval | None:
     """Refuse a sign-off the actor may not give now; the existing one if it is already theirs."""
     step = f"sign off {ref(experiment.number)} as {role}"
@@ -98,25 +98,31 @@ def check_sign_off(
     return None
 
 
+def _approver_role(role: str) -> v.Role:
+    approver = v.parse(v.Role, role)
+    if approver is None or approver not in v.APPROVER_ROLES:
+        raise InvalidInput(f"`{role[:40]}` is not a sign-off role; they are {', '.join(v.APPROVER_ROLES)}.")
+    return approver
+
+
 def sign_off(
     session: Session, *, team_id: str, number: int, role: str, actor_id: str, policy: Policy
 ) -> Outcome:
-    if role not in v.APPROVER_ROLES:
-        raise InvalidInput(f"`{role[:40]}` is not a sign-off role; they are {', '.join(v.APPROVER_ROLES)}.")
+    approver = _approver_role(role)
     experiment = get(session, team_id=team_id, number=number, for_update=True)
-    if check_sign_off(session, experiment, role=role, actor_id=actor_id, policy=policy) is not None:
+    if check_sign_off(session, experiment, role=approver, actor_id=actor_id, policy=policy) is not None:
         return Outcome(experiment, changed=False, note=f"You already signed off {ref(number)} as {role}.")
     assert experiment.id is not None
     try:
         # The unique (experiment, role) constraint is the last line against a duplicate.
         with session.begin_nested():
             session.add(
-                Approval(team_id=team_id, experiment_id=experiment.id, role=role, approver_id=actor_id)
+                Approval(team_id=team_id, experiment_id=experiment.id, role=approver, approver_id=actor_id)
             )
     except IntegrityError:
         return Outcome(experiment, changed=False, note=f"{ref(number)} already has its {role} sign-off.")
     lifecycle.changed(
-        session, experiment, actor_id=actor_id, action=v.Step.signoff(role), detail=v.ReviewState.APPROVED
+        session, experiment, actor_id=actor_id, action=v.Step.signoff(approver), detail=v.ReviewState.APPROVED
     )
     if missing_for_production(session, experiment):
         return Outcome(experiment)

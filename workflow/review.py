@@ -16,7 +16,6 @@ from workflow.experiments import get, ref
 from workflow.outcome import Outcome
 from workflow.permissions import Policy, require_not_owner, require_owner, require_role
 
-DECISIONS = tuple(v.Decision)
 ETHICS = v.ReviewKind.ETHICS
 OPEN_STATUSES = tuple(s for s in v.Status if s not in v.CLOSED_STATUSES)
 
@@ -136,8 +135,7 @@ def decide(
     reason: str = "",
 ) -> Outcome:
     """A reviewer approves their review, requests changes, or rejects the experiment."""
-    if kind not in tuple(v.ReviewKind) or decision not in DECISIONS:
-        raise InvalidInput(f"Unknown review `{kind[:20]} {decision[:20]}`.")
+    kind, decision = _parse(kind, decision)
     experiment = get(session, team_id=team_id, number=number, for_update=True)
     review = check_decision(
         session, experiment, kind=kind, decision=decision, actor_id=actor_id, policy=policy
@@ -161,16 +159,23 @@ def decide(
     target = v.Status.CHANGES_REQUESTED if decision == v.Decision.REQUEST_CHANGES else v.Status.REJECTED
     # The decision and its reason go in the thread before what the move queues after a close
     # (the learning prompt); the notice renders the status at send time.
-    delivery.notice(session, experiment, delivery.Decided(actor_id, v.ReviewKind(kind), why))
+    delivery.notice(session, experiment, delivery.Decided(actor_id, kind, why))
     lifecycle.move(
         session,
         experiment,
         target,
         actor_id=actor_id,
         detail=v.review_decision(kind, why),
-        gate=v.ReviewKind(kind),
+        gate=kind,
     )
     return Outcome(experiment, moved_to=target)
+
+
+def _parse(kind: str, decision: str) -> tuple[v.ReviewKind, v.Decision]:
+    review_kind, choice = v.parse(v.ReviewKind, kind), v.parse(v.Decision, decision)
+    if review_kind is None or choice is None:
+        raise InvalidInput(f"Unknown review `{kind[:20]} {decision[:20]}`.")
+    return review_kind, choice
 
 
 def check_decision(
@@ -180,11 +185,12 @@ def check_decision(
 
     Called before a reason modal opens, so a refused click never asks for a reason.
     """
+    kind, decision = _parse(kind, decision)
     verb = {
         v.Decision.APPROVE: "approve",
         v.Decision.REQUEST_CHANGES: "request changes in",
         v.Decision.REJECT: "reject",
-    }[v.Decision(decision)]
+    }[decision]
     step = (
         f"{verb} the {kind} review" if decision != v.Decision.REJECT else f"reject {ref(experiment.number)}"
     )

@@ -22,9 +22,9 @@ def valid_roles_text() -> str:
     return "; ".join(f"{title.lower()}: {', '.join(group)}" for title, group in ROLE_GROUPS)
 
 
-def parse_role(text: str) -> str:
-    role = text.strip().lower().replace("-", "_")
-    if role not in tuple(v.Role):
+def parse_role(text: str) -> v.Role:
+    role = v.parse(v.Role, text.strip().lower().replace("-", "_"))
+    if role is None:
         raise InvalidInput(f"`{text[:40]}` is not a role. Valid roles are {valid_roles_text()}.")
     return role
 
@@ -56,15 +56,15 @@ def grant(
     policy: Policy,
 ) -> bool:
     """Give `user_id` the role; False if they already held it (nothing written)."""
-    role = parse_role(role)
+    held = parse_role(role)
     require_manager(
         session, team_id=team_id, actor_id=actor_id, workspace_admin=workspace_admin, policy=policy
     )
-    if roles.has_role(session, team_id=team_id, user_id=user_id, role=role):
+    if roles.has_role(session, team_id=team_id, user_id=user_id, role=held):
         return False
     try:
         with session.begin_nested():
-            roles.grant(session, team_id=team_id, user_id=user_id, role=role, granted_by=actor_id)
+            roles.grant(session, team_id=team_id, user_id=user_id, role=held, granted_by=actor_id)
     except IntegrityError:  # granted by someone else a moment ago
         return False
     audit.record(
@@ -72,7 +72,7 @@ def grant(
         team_id=team_id,
         actor_id=actor_id,
         action=v.AuditAction.ROLE_ADD,
-        detail=f"{role} to {user_id}",
+        detail=f"{held} to {user_id}",
     )
     return True
 
@@ -86,19 +86,22 @@ def revoke(
     role: str,
     workspace_admin: bool,
     policy: Policy,
-) -> None:
+) -> bool:
+    """Take the role away from `user_id` (True: a role they do not hold is refused)."""
+    held = parse_role(role)
     require_manager(
         session, team_id=team_id, actor_id=actor_id, workspace_admin=workspace_admin, policy=policy
     )
-    if not roles.revoke(session, team_id=team_id, user_id=user_id, role=role):
+    if not roles.revoke(session, team_id=team_id, user_id=user_id, role=held):
         raise NotFound(f"They don't hold `{role}`; nothing changed. `/aiteam roles` shows who holds what.")
     audit.record(
         session,
         team_id=team_id,
         actor_id=actor_id,
         action=v.AuditAction.ROLE_REMOVE,
-        detail=f"{role} from {user_id}",
+        detail=f"{held} from {user_id}",
     )
+    return True
 
 
 def roster(session: Session, *, team_id: str) -> dict[str, list[str]]:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -112,9 +113,7 @@ def _due(active: Sequence[Ceremony], now: datetime) -> list[_Due]:
     return found
 
 
-def _new_run(
-    ceremony: Ceremony, due_at: datetime, now: datetime, status: str, **values: object
-) -> CeremonyRun:
+def _new_run(ceremony: Ceremony, due_at: datetime, now: datetime, status: str, **values: Any) -> CeremonyRun:
     assert ceremony.id is not None
     return CeremonyRun(
         team_id=ceremony.team_id,

@@ -6,9 +6,10 @@ what is only the workflow's (workstreams, the checklist, limits, decisions) is d
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Final
+from typing import Final, TypeVar
 
 from storage.vocabulary import (
+    Action,
     AuditAction,
     Gate,
     ProjectAction,
@@ -20,12 +21,15 @@ from storage.vocabulary import (
     Step,
 )
 
+E = TypeVar("E", bound=StrEnum)
+
 __all__ = [
     "APPROVER_ROLES",
     "CHECKLIST",
     "CLOSED_STATUSES",
     "CORE_ROLES",
     "REVIEWER_ROLE",
+    "Action",
     "AuditAction",
     "Decision",
     "Gate",
@@ -36,6 +40,7 @@ __all__ = [
     "SignOff",
     "Status",
     "Step",
+    "parse",
 ]
 
 CLOSED_STATUSES: Final = frozenset({Status.PRODUCTION, Status.REJECTED, Status.WITHDRAWN})
@@ -85,6 +90,15 @@ class Decision(StrEnum):
     APPROVE = "approve"
     REQUEST_CHANGES = "request_changes"
     REJECT = "reject"
+
+
+def parse(enum: type[E], text: str) -> E | None:
+    """The member of `enum` whose value is `text`, or None: for values from outside (a click, a
+    command) checked once at the workflow's door, typed from there on."""
+    try:
+        return enum(text)
+    except ValueError:
+        return None
 
 
 def transition_detail(previous: str, target: str, why: str | None = None) -> str:

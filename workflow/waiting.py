@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from sqlmodel import Session
 
@@ -47,12 +48,16 @@ def waiting_on(
         for experiment in pending:
             if _allowed(
                 # None: they already approved it.
-                lambda e=experiment, k=kind: (
-                    review.check_decision(
-                        session, e, kind=k, decision=v.Decision.APPROVE, actor_id=user_id, policy=policy
-                    )
-                    is not None
-                )
+                partial(
+                    review.check_decision,
+                    session,
+                    experiment,
+                    kind=kind,
+                    decision=v.Decision.APPROVE,
+                    actor_id=user_id,
+                    policy=policy,
+                ),
+                refused_if_none=True,
             ):
                 found.append(Waiting(experiment, f"{kind} review"))
     if held & set(v.APPROVER_ROLES):
@@ -61,9 +66,15 @@ def waiting_on(
             for role in v.APPROVER_ROLES:
                 if role in held and _allowed(
                     # Not None: their sign-off is already there.
-                    lambda e=experiment, r=role: (
-                        promotion.check_sign_off(session, e, role=r, actor_id=user_id, policy=policy) is None
-                    )
+                    partial(
+                        promotion.check_sign_off,
+                        session,
+                        experiment,
+                        role=role,
+                        actor_id=user_id,
+                        policy=policy,
+                    ),
+                    refused_if_none=False,
                 ):
                     found.append(Waiting(experiment, f"sign-off as {role}"))
     mine, _ = queries.list_for_team(
@@ -83,9 +94,10 @@ def waiting_on(
     return found[:limit]
 
 
-def _allowed(check: Callable[[], bool]) -> bool:
-    """True if the workflow would let the person take the step now."""
+def _allowed(check: Callable[[], object], *, refused_if_none: bool) -> bool:
+    """True if the workflow would let the person take the step now: `check` does not refuse, and
+    its answer says the step is still theirs to take (what None means depends on the check)."""
     try:
-        return check()
+        return (check() is None) is not refused_if_none
     except WorkflowError:
         return False

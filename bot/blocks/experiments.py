@@ -18,7 +18,7 @@ from workflow import vocabulary as v
 from workflow.delivery import Problem
 from workflow.experiments import ExperimentDetail, ExperimentPage, ref
 
-STATUS_LABEL = {
+STATUS_LABEL: dict[str, str] = {
     v.Status.PROPOSED: ":seedling: proposed",
     v.Status.IN_REVIEW: ":mag: in review",
     v.Status.CHANGES_REQUESTED: ":leftwards_arrow_with_hook: changes requested",

@@ -259,7 +259,7 @@ HISTORY_MAX_EVENTS = 200
 
 def _action_label(action: str) -> str:
     kind, _, what = action.partition(":")
-    labels = {
+    labels: dict[str, str] = {
         v.AuditAction.STATUS: f"moved to {what.replace('_', ' ')}",
         v.AuditAction.REVIEW: f"{what} review",
         v.AuditAction.SIGNOFF: f"signed off as {what}",

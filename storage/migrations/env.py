@@ -12,7 +12,9 @@ target_metadata = SQLModel.metadata
 
 
 def run_migrations_online() -> None:
-    engine = make_engine(context.config.get_main_option("sqlalchemy.url"))
+    url = context.config.get_main_option("sqlalchemy.url")
+    assert url is not None, "alembic_config() sets the database url"
+    engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

@@ -88,7 +88,7 @@ def create_into(session: Session, proposal: experiments.Proposal, *, name: str) 
     if project.id != proposal.project_id:
         raise InvalidInput(f"Project {project.name} changed while you proposed; please propose again.")
     experiment = experiments.create(session, proposal)
-    assert experiment.id is not None
+    assert experiment.id is not None and project.id is not None
     session.add(
         ProjectExperiment(
             team_id=proposal.team_id,

@@ -57,8 +57,9 @@ def validate_answer(
             errors[name] = f"This is {len(value)} characters; keep it to {TEXT_MAX_CHARS}."
     if errors:
         raise AnswerInvalid(errors)
-    assert values[PROGRESS] is not None
-    return values[PROGRESS], values[BLOCKERS], values[HELP]
+    progress_text = values[PROGRESS]
+    assert progress_text is not None
+    return progress_text, values[BLOCKERS], values[HELP]
 
 
 def run_to_answer(session: Session, *, team_id: str, run_id: int) -> tuple[CeremonyRun, Ceremony]:

@@ -99,5 +99,6 @@ def send_standup_summary(ctx: SendContext, row: Delivery) -> str | None:
         late = run.posted_at is not None and run.posted_at - run.due_at > tick.ON_TIME
         reminder = reminders.build(session, found.ceremony, due_at=run.due_at, late=late)
         payload = with_summary(reminder_message(reminder, run_id=row.subject_id), found)
+    assert run.message_ts is not None  # checked above, in the read
     ctx.client.chat_update(channel=found.ceremony.channel_id, ts=run.message_ts, **payload)
     return None

@@ -59,14 +59,6 @@ def change_role(request: CommandRequest) -> None:
 def _change(request: CommandRequest, *, verb: str, user_id: str, role: str) -> None:
     """The part that asks Slack: whether the actor is a workspace admin, who the person is."""
     may_manage, workspace_admin = _authority(request)
-    change = {
-        "team_id": request.team_id,
-        "actor_id": request.user_id,
-        "user_id": user_id,
-        "role": role,
-        "workspace_admin": workspace_admin,
-        "policy": request.services.policy,
-    }
     if verb == "add":
         # Refuse a non-manager before asking Slack about the person (the change itself checks
         # again, in its transaction); never hold a transaction open across a Slack call.
@@ -78,9 +70,14 @@ def _change(request: CommandRequest, *, verb: str, user_id: str, role: str) -> N
         if target.get("is_bot"):
             raise InvalidInput("Bots can't hold roles; mention a person.")
     with request.services.db.session() as session:
-        if verb == "add":
-            changed = roles.grant(session, **change)
-        else:
-            roles.revoke(session, **change)
-            changed = True
+        change = roles.grant if verb == "add" else roles.revoke
+        changed = change(
+            session,
+            team_id=request.team_id,
+            actor_id=request.user_id,
+            user_id=user_id,
+            role=role,
+            workspace_admin=workspace_admin,
+            policy=request.services.policy,
+        )
     request.reply(role_changed(verb, user_id=user_id, role=role, changed=changed))
