@@ -1,8 +1,84 @@
-"""Every action, callback and block id, named once, shared by builders and registrations."""
+"""Every action, callback and block id, named once, shared by builders and registrations; and
+each modal's private metadata, as one typed codec beside the modal's ids.
 
-from typing import Final
+A codec's `encode()` is what the builder puts in `private_metadata`; its `decode(text)` is what
+the view listener reads back, `None` for text it cannot read (a form from a foreign or broken
+payload). The wire formats are the ones each modal has always carried, so a modal opened before
+a deploy and submitted after it still decodes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Final, Self
 
 from workflow.refs import Ref, Subject
+
+
+# -- private metadata: the shared shapes --------------------------------------------------------
+def _json_object(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text or "")
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _positive_int(value: object) -> int | None:
+    """An id as JSON carries it: a positive int (a digit string is accepted too), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    return value if isinstance(value, int) and value > 0 else None
+
+
+@dataclass(frozen=True)
+class ChannelMeta:
+    """A modal opened by a slash command: the channel to confirm in. On the wire the bare
+    channel id; empty when there is none."""
+
+    channel_id: str | None
+
+    def encode(self) -> str:
+        return self.channel_id or ""
+
+    @classmethod
+    def decode(cls, text: str) -> Self:
+        """Any text is a channel id (never None): the listener only posts back to it."""
+        return cls(text or None)
+
+
+@dataclass(frozen=True)
+class ExperimentMeta:
+    """A modal about one experiment: `{"number": 12}`."""
+
+    number: int
+
+    def encode(self) -> str:
+        return json.dumps({"number": self.number})
+
+    @classmethod
+    def decode(cls, text: str) -> Self | None:
+        number = _positive_int((_json_object(text) or {}).get("number"))
+        return cls(number) if number is not None else None
+
+
+@dataclass(frozen=True)
+class RunMeta:
+    """A modal about one ceremony run: `{"run": 5}`."""
+
+    run_id: int
+
+    def encode(self) -> str:
+        return json.dumps({"run": self.run_id})
+
+    @classmethod
+    def decode(cls, text: str) -> Self | None:
+        run_id = _positive_int((_json_object(text) or {}).get("run"))
+        return cls(run_id) if run_id is not None else None
+
 
 # Modals (callback ids) and their inputs (block id, action id).
 PROPOSE_MODAL: Final = "experiment_propose"
@@ -13,6 +89,12 @@ WORKSTREAM_INPUT: Final = "workstream_input"
 # The propose modal's optional project select; its option values are project names.
 PROJECT_BLOCK: Final = "project"
 PROJECT_INPUT: Final = "project_input"
+
+
+class ProposeMeta(ChannelMeta):
+    """The propose modal's metadata: the channel `/experiment propose` was typed in."""
+
+
 # The modal `/project create` opens with no text (its workstream uses WORKSTREAM_BLOCK).
 PROJECT_CREATE_MODAL: Final = "project_create"
 PROJECT_NAME_BLOCK: Final = "project_name"
@@ -20,6 +102,11 @@ PROJECT_DESCRIPTION_BLOCK: Final = "project_description"
 PROJECT_MEMBERS_BLOCK: Final = "project_members"
 TEXT_INPUT: Final = "text_input"
 USERS_INPUT: Final = "users_input"
+
+
+class ProjectCreateMeta(ChannelMeta):
+    """The project create modal's metadata: the channel `/project create` was typed in."""
+
 
 # Blocks on the experiment card.
 CARD_HEADER_BLOCK: Final = "card_header"
@@ -40,6 +127,33 @@ SIGNOFF_REJECT: Final = "signoff_reject"
 REASON_MODAL: Final = "decision_reason"
 REASON_BLOCK: Final = "reason"
 REASON_INPUT: Final = "reason_input"
+# The `kind` of a reason asked for a sign-off rejection; any other kind is a review kind.
+SIGNOFF_KIND: Final = "sign-off"
+
+
+@dataclass(frozen=True)
+class ReasonMeta:
+    """The reason modal's metadata: the experiment, the review kind (or SIGNOFF_KIND), the
+    decision, and the channel of the click. On the wire `{"n", "kind", "decision", "channel"}`."""
+
+    number: int
+    kind: str
+    decision: str
+    channel_id: str = ""
+
+    def encode(self) -> str:
+        return json.dumps(
+            {"n": self.number, "kind": self.kind, "decision": self.decision, "channel": self.channel_id}
+        )
+
+    @classmethod
+    def decode(cls, text: str) -> Self | None:
+        meta = _json_object(text) or {}
+        number, kind, decision = _positive_int(meta.get("n")), meta.get("kind"), meta.get("decision")
+        if number is None or not isinstance(kind, str) or not isinstance(decision, str):
+            return None
+        channel = meta.get("channel")
+        return cls(number, kind, decision, channel if isinstance(channel, str) else "")
 
 
 # -- values and block ids that carry what they are about ------------------------------------------
@@ -91,6 +205,11 @@ STANDUP_BLOCKERS_BLOCK: Final = "standup_blockers"
 STANDUP_HELP_BLOCK: Final = "standup_help"
 STANDUP_INPUT: Final = "standup_input"  # the action id of each of the three inputs
 
+
+class StandupMeta(RunMeta):
+    """The standup answer modal's metadata: the run being answered."""
+
+
 # Retros: the Add a note button on a retro's reminder (value: the run id), its modal, and the
 # Done button of an action item (value: the note id), on the board and in `/ceremony actions`.
 ADD_NOTE: Final = "retro_add_note"
@@ -106,6 +225,11 @@ RETRO_ANONYMOUS_INPUT: Final = "retro_anonymous_input"
 RETRO_ANONYMOUS_VALUE: Final = "anonymous"
 ACTION_DONE: Final = "retro_action_done"
 
+
+class RetroNoteMeta(RunMeta):
+    """The retro note modal's metadata: the retro run, never who opened it."""
+
+
 # Learnings: the Record a learning button in a closed experiment's thread (value: its number),
 # and its modal (private metadata: the number).
 RECORD_LEARNING: Final = "learning_record"
@@ -113,6 +237,11 @@ LEARNING_MODAL: Final = "learning"
 LEARNING_TEXT_BLOCK: Final = "learning_text"
 LEARNING_DIFFERENTLY_BLOCK: Final = "learning_differently"
 LEARNING_TAGS_BLOCK: Final = "learning_tags"
+
+
+class LearningMeta(ExperimentMeta):
+    """The learning modal's metadata: the closed experiment."""
+
 
 # Bias checks: the Record bias checks button under the ethics review (value: the experiment's
 # number), and its modal (private metadata: the number).
@@ -123,3 +252,7 @@ BIAS_DATA_BLOCK: Final = "bias_data"
 BIAS_FINDINGS_BLOCK: Final = "bias_findings"
 BIAS_RESULT_BLOCK: Final = "bias_result"
 CHOICE_INPUT: Final = "choice_input"
+
+
+class BiasCheckMeta(ExperimentMeta):
+    """The bias check modal's metadata: the experiment under ethics review."""

@@ -5,7 +5,6 @@ An anonymous note is rendered from a row that holds no author, so nothing here c
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -49,7 +48,7 @@ def note_modal(*, run_id: int) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": ids.RETRO_NOTE_MODAL,
-        "private_metadata": json.dumps({"run": run_id}),
+        "private_metadata": ids.RetroNoteMeta(run_id).encode(),
         "title": {"type": "plain_text", "text": "Retro note"},
         "submit": {"type": "plain_text", "text": "Add"},
         "close": {"type": "plain_text", "text": "Cancel"},

@@ -200,11 +200,12 @@ def resubmitted_notice(d: ExperimentDetail) -> Message:
     return message(f"{d.ref} was resubmitted", [section(text)])
 
 
-def reason_modal(*, title: str, label: str, metadata: str) -> dict[str, Any]:
+def reason_modal(*, title: str, label: str, metadata: ids.ReasonMeta) -> dict[str, Any]:
+    """The modal asking why; `metadata` says what the reason is for."""
     return {
         "type": "modal",
         "callback_id": ids.REASON_MODAL,
-        "private_metadata": metadata,
+        "private_metadata": metadata.encode(),
         "title": {"type": "plain_text", "text": truncate(title, 24)},
         "submit": {"type": "plain_text", "text": "Send"},
         "close": {"type": "plain_text", "text": "Cancel"},

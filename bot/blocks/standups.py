@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -83,7 +82,7 @@ def answer_modal(*, run_id: int, ceremony: Ceremony, previous: StandupAnswer | N
     return {
         "type": "modal",
         "callback_id": ids.STANDUP_MODAL,
-        "private_metadata": json.dumps({"run": run_id}),
+        "private_metadata": ids.StandupMeta(run_id).encode(),
         "title": {"type": "plain_text", "text": "Standup update"},
         "submit": {"type": "plain_text", "text": "Share"},
         "close": {"type": "plain_text", "text": "Cancel"},

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot import ids
 from bot.blocks.review import reason_modal
 from bot.listeners.actions.click import Click, perform
 from bot.text import escape
@@ -90,7 +90,7 @@ def _ask_reason(click: Click, *, kind: str, decision: str, check: Check) -> None
         click.tell(f":warning: {escape(error.message)}")
         return
     title, label = REASON_PROMPTS[decision]
-    metadata = json.dumps({"n": number, "kind": kind, "decision": decision, "channel": click.channel_id})
+    metadata = ids.ReasonMeta(number, kind, decision, click.channel_id)
     view = reason_modal(
         title=title, label=label.format(n=number, kind=kind.replace("_", " ")), metadata=metadata
     )
@@ -132,7 +132,7 @@ reject_review = _review_reason(Decision.REJECT)
 def reject_signoff(click: Click) -> None:
     _ask_reason(
         click,
-        kind="sign-off",
+        kind=ids.SIGNOFF_KIND,
         decision=Decision.REJECT,
         check=lambda session, e: promotion.check_reject_promotion(
             session, e, actor_id=click.user_id, policy=click.services.policy
