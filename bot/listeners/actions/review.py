@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import ids
 from bot.blocks.review import reason_modal
 from bot.listeners.actions.click import Click, perform
+from bot.listeners.actions.modals import open_modal
 from bot.text import escape
 from storage.models import Experiment
 from workflow import experiments, promotion, review
@@ -94,16 +94,7 @@ def _ask_reason(click: Click, *, kind: str, decision: str, check: Check) -> None
     view = reason_modal(
         title=title, label=label.format(n=number, kind=kind.replace("_", " ")), metadata=metadata
     )
-    click.later(lambda: _open(click, view))
-
-
-def _open(click: Click, view: dict) -> None:
-    try:
-        click.client.views_open(trigger_id=click.trigger_id, view=view)
-    except SlackApiError as error:
-        # trigger_id lives 3 s; a slow moment can expire it. Nothing was changed.
-        code = error.response.get("error", "unknown_error")
-        click.tell(f":warning: I couldn't open the form ({code}); nothing changed. Please click again.")
+    click.later(lambda: open_modal(click, view))
 
 
 def _review_reason(decision: str) -> Callable[[Click], None]:
