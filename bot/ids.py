@@ -115,6 +115,8 @@ CARD_HEADER_BLOCK: Final = "card_header"
 REVIEW_APPROVE: Final = "review_approve"
 REVIEW_REQUEST_CHANGES: Final = "review_request_changes"
 REVIEW_REJECT: Final = "review_reject"
+# The row of a review's buttons: `block_id(REVIEW_BUTTONS_BLOCK, ref, kind)`, `review:12:technical`.
+REVIEW_BUTTONS_BLOCK: Final = "review"
 # The checklist's block id is `block_id(CHECKLIST_BLOCK, ref)`; option values are checklist keys.
 CHECKLIST: Final = "review_checklist"
 CHECKLIST_BLOCK: Final = "checklist"
@@ -122,6 +124,10 @@ CHECKLIST_BLOCK: Final = "checklist"
 # The sign-off message in the card's thread. Values are "<number>:<role>" and "<number>".
 SIGNOFF_APPROVE: Final = "signoff_approve"
 SIGNOFF_REJECT: Final = "signoff_reject"
+# A role's line is `block_id(SIGNOFF_BLOCK, ref, role)`, the Reject row
+# `block_id(SIGNOFF_REJECT_BLOCK, ref)`.
+SIGNOFF_BLOCK: Final = "signoff"
+SIGNOFF_REJECT_BLOCK: Final = "signoff_reject"
 
 # The modal asking why changes are requested or an experiment is rejected.
 REASON_MODAL: Final = "decision_reason"
@@ -181,9 +187,16 @@ def parse_button_value(value: str) -> tuple[Ref, str] | None:
     return (ref, arg) if ref is not None and head else None
 
 
-def block_id(prefix: str, ref: Ref) -> str:
-    """A block id naming what it is about: `checklist:12`, `milestones:project:3`."""
-    return f"{prefix}:{_ref_text(ref)}"
+def block_id(prefix: str, ref: Ref, arg: str | None = None) -> str:
+    """A block id naming what it is about: `checklist:12`, `milestones:project:3`, and with an
+    argument (a review kind, a role) `review:12:technical`."""
+    return f"{prefix}:{button_value(ref, arg)}"
+
+
+def row_block_id(prefix: str, row_id: int) -> str:
+    """A block id naming a row that has no card of its own (a ceremony run, a retro note):
+    `standup:5`, `retro_action:9`."""
+    return f"{prefix}:{row_id}"
 
 
 def parse_block_id(value: str) -> tuple[str, Ref] | None:
@@ -199,6 +212,7 @@ PROJECT_MILESTONES_BLOCK: Final = "milestones"
 
 # Standups: the button on the reminder and in the DMs (value: the run id), and its modal.
 SHARE_UPDATE: Final = "standup_share_update"
+SHARE_UPDATE_BLOCK: Final = "standup"  # `row_block_id(SHARE_UPDATE_BLOCK, run_id)`
 STANDUP_MODAL: Final = "standup_answer"
 STANDUP_PROGRESS_BLOCK: Final = "standup_progress"
 STANDUP_BLOCKERS_BLOCK: Final = "standup_blockers"
@@ -213,6 +227,7 @@ class StandupMeta(RunMeta):
 # Retros: the Add a note button on a retro's reminder (value: the run id), its modal, and the
 # Done button of an action item (value: the note id), on the board and in `/ceremony actions`.
 ADD_NOTE: Final = "retro_add_note"
+ADD_NOTE_BLOCK: Final = "retro"  # `row_block_id(ADD_NOTE_BLOCK, run_id)`
 RETRO_NOTE_MODAL: Final = "retro_note"
 RETRO_KIND_BLOCK: Final = "retro_kind"
 RETRO_KIND_INPUT: Final = "retro_kind_input"
@@ -224,6 +239,7 @@ RETRO_ANONYMOUS_BLOCK: Final = "retro_anonymous"
 RETRO_ANONYMOUS_INPUT: Final = "retro_anonymous_input"
 RETRO_ANONYMOUS_VALUE: Final = "anonymous"
 ACTION_DONE: Final = "retro_action_done"
+ACTION_ITEM_BLOCK: Final = "retro_action"  # `row_block_id(ACTION_ITEM_BLOCK, note_id)`
 
 
 class RetroNoteMeta(RunMeta):
@@ -233,6 +249,7 @@ class RetroNoteMeta(RunMeta):
 # Learnings: the Record a learning button in a closed experiment's thread (value: its number),
 # and its modal (private metadata: the number).
 RECORD_LEARNING: Final = "learning_record"
+LEARNING_PROMPT_BLOCK: Final = "learning_prompt"  # the row holding the button
 LEARNING_MODAL: Final = "learning"
 LEARNING_TEXT_BLOCK: Final = "learning_text"
 LEARNING_DIFFERENTLY_BLOCK: Final = "learning_differently"
@@ -246,6 +263,7 @@ class LearningMeta(ExperimentMeta):
 # Bias checks: the Record bias checks button under the ethics review (value: the experiment's
 # number), and its modal (private metadata: the number).
 RECORD_BIAS_CHECK: Final = "bias_check_record"
+RECORD_BIAS_CHECK_BLOCK: Final = "bias"  # `block_id(RECORD_BIAS_CHECK_BLOCK, ref)`: `bias:12`
 BIAS_CHECK_MODAL: Final = "bias_check"
 BIAS_CHECKS_BLOCK: Final = "bias_checks"
 BIAS_DATA_BLOCK: Final = "bias_data"

@@ -36,6 +36,16 @@ def test_block_ids_round_trip() -> None:
     assert ids.parse_block_id("checklist") is None
 
 
+def test_block_ids_with_an_argument_and_of_plain_rows_keep_the_text_posted_messages_carry() -> None:
+    assert ids.block_id(ids.REVIEW_BUTTONS_BLOCK, Ref.experiment(12), "technical") == "review:12:technical"
+    assert ids.block_id(ids.SIGNOFF_BLOCK, Ref.experiment(12), "security") == "signoff:12:security"
+    assert ids.block_id(ids.SIGNOFF_REJECT_BLOCK, Ref.experiment(12)) == "signoff_reject:12"
+    assert ids.block_id(ids.RECORD_BIAS_CHECK_BLOCK, Ref.experiment(3)) == "bias:3"
+    assert ids.row_block_id(ids.SHARE_UPDATE_BLOCK, 5) == "standup:5"
+    assert ids.row_block_id(ids.ADD_NOTE_BLOCK, 5) == "retro:5"
+    assert ids.row_block_id(ids.ACTION_ITEM_BLOCK, 9) == "retro_action:9"
+
+
 # -- modal private metadata: one codec per modal, on the wire formats modals have always carried --
 @pytest.mark.parametrize(
     ("meta", "wire"),

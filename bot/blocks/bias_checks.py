@@ -22,7 +22,7 @@ UNCHECKED_APPROVAL = "approved without recorded bias checks"
 def record_button(number: int) -> Block:
     return {
         "type": "actions",
-        "block_id": f"bias:{number}",
+        "block_id": ids.block_id(ids.RECORD_BIAS_CHECK_BLOCK, Ref.experiment(number)),
         "elements": [
             {
                 "type": "button",

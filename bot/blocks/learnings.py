@@ -39,7 +39,7 @@ def prompt_message(experiment: Experiment) -> Message:
     }
     return message(
         f"{ref(experiment.number)} is closed: record a learning",
-        [section(text), {"type": "actions", "block_id": "learning_prompt", "elements": [button]}],
+        [section(text), {"type": "actions", "block_id": ids.LEARNING_PROMPT_BLOCK, "elements": [button]}],
     )
 
 

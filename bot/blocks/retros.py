@@ -26,7 +26,7 @@ NOTE_SHOWN_CHARS = 1000
 def note_button(run_id: int) -> Block:
     return {
         "type": "actions",
-        "block_id": f"retro:{run_id}",
+        "block_id": ids.row_block_id(ids.ADD_NOTE_BLOCK, run_id),
         "elements": [
             {
                 "type": "button",
@@ -126,7 +126,7 @@ def action_line(note: RetroNote) -> str:
 
 def action_block(note: RetroNote) -> Block:
     """One action item; an open one carries the Done button (only its owner may press it)."""
-    block = section(action_line(note), block_id=f"retro_action:{note.id}")
+    block = section(action_line(note), block_id=ids.row_block_id(ids.ACTION_ITEM_BLOCK, note.id or 0))
     if note.done_at is None:
         block["accessory"] = done_button(note)
     return block

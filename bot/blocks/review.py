@@ -86,7 +86,7 @@ def review_message(d: ExperimentDetail) -> Message:
             blocks.append(
                 {
                     "type": "actions",
-                    "block_id": f"review:{value}",
+                    "block_id": ids.block_id(ids.REVIEW_BUTTONS_BLOCK, Ref.experiment(e.number), review.kind),
                     "elements": [
                         _button("Approve", ids.REVIEW_APPROVE, value, "primary"),
                         _button("Request changes", ids.REVIEW_REQUEST_CHANGES, value),
@@ -128,7 +128,7 @@ def signoff_message(d: ExperimentDetail) -> Message:
             text = f"*{ROLE_TITLE[role]}*: :large_green_circle: approved by {who} on {when}"
         else:
             text = f"*{ROLE_TITLE[role]}* (`{role}`): :white_circle: waiting"
-        block = section(text, block_id=f"signoff:{e.number}:{role}")
+        block = section(text, block_id=ids.block_id(ids.SIGNOFF_BLOCK, Ref.experiment(e.number), role))
         if waiting and not approval:
             block["accessory"] = _button(
                 "Approve", ids.SIGNOFF_APPROVE, ids.button_value(Ref.experiment(e.number), role), "primary"
@@ -138,7 +138,7 @@ def signoff_message(d: ExperimentDetail) -> Message:
         blocks.append(
             {
                 "type": "actions",
-                "block_id": f"signoff_reject:{e.number}",
+                "block_id": ids.block_id(ids.SIGNOFF_REJECT_BLOCK, Ref.experiment(e.number)),
                 "elements": [
                     _button(
                         "Reject", ids.SIGNOFF_REJECT, ids.button_value(Ref.experiment(e.number)), "danger"

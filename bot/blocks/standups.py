@@ -21,7 +21,7 @@ MAX_LISTED = 30
 def share_button(run_id: int) -> Block:
     return {
         "type": "actions",
-        "block_id": f"standup:{run_id}",
+        "block_id": ids.row_block_id(ids.SHARE_UPDATE_BLOCK, run_id),
         "elements": [
             {
                 "type": "button",
