@@ -3,7 +3,6 @@ the lines in the review message and on `/experiment show`."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,7 +22,7 @@ UNCHECKED_APPROVAL = "approved without recorded bias checks"
 def record_button(number: int) -> Block:
     return {
         "type": "actions",
-        "block_id": f"bias:{number}",
+        "block_id": ids.block_id(ids.RECORD_BIAS_CHECK_BLOCK, Ref.experiment(number)),
         "elements": [
             {
                 "type": "button",
@@ -44,7 +43,7 @@ def bias_check_modal(*, number: int) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": ids.BIAS_CHECK_MODAL,
-        "private_metadata": json.dumps({"number": number}),
+        "private_metadata": ids.BiasCheckMeta(number).encode(),
         "title": {"type": "plain_text", "text": f"Bias checks: {ref(number)}"[:24]},
         "submit": {"type": "plain_text", "text": "Record"},
         "close": {"type": "plain_text", "text": "Cancel"},

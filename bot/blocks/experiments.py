@@ -232,7 +232,7 @@ def propose_modal(*, channel_id: str, projects: Sequence[str] = ()) -> dict[str,
     return {
         "type": "modal",
         "callback_id": ids.PROPOSE_MODAL,
-        "private_metadata": channel_id,
+        "private_metadata": ids.ProposeMeta(channel_id).encode(),
         "title": {"type": "plain_text", "text": "Propose an experiment"},
         "submit": {"type": "plain_text", "text": "Propose"},
         "close": {"type": "plain_text", "text": "Cancel"},

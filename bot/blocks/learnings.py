@@ -3,7 +3,6 @@ search results, and the lines on `/experiment show` and in the experiment-review
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,7 +39,7 @@ def prompt_message(experiment: Experiment) -> Message:
     }
     return message(
         f"{ref(experiment.number)} is closed: record a learning",
-        [section(text), {"type": "actions", "block_id": "learning_prompt", "elements": [button]}],
+        [section(text), {"type": "actions", "block_id": ids.LEARNING_PROMPT_BLOCK, "elements": [button]}],
     )
 
 
@@ -64,7 +63,7 @@ def learning_modal(*, number: int) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": ids.LEARNING_MODAL,
-        "private_metadata": json.dumps({"number": number}),
+        "private_metadata": ids.LearningMeta(number).encode(),
         "title": {"type": "plain_text", "text": f"Learning: {ref(number)}"[:24]},
         "submit": {"type": "plain_text", "text": "Record"},
         "close": {"type": "plain_text", "text": "Cancel"},

@@ -178,7 +178,7 @@ def create_modal(*, channel_id: str) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": ids.PROJECT_CREATE_MODAL,
-        "private_metadata": channel_id,
+        "private_metadata": ids.ProjectCreateMeta(channel_id).encode(),
         "title": {"type": "plain_text", "text": "Create a project"},
         "submit": {"type": "plain_text", "text": "Create"},
         "close": {"type": "plain_text", "text": "Cancel"},

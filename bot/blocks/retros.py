@@ -5,7 +5,6 @@ An anonymous note is rendered from a row that holds no author, so nothing here c
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,7 +26,7 @@ NOTE_SHOWN_CHARS = 1000
 def note_button(run_id: int) -> Block:
     return {
         "type": "actions",
-        "block_id": f"retro:{run_id}",
+        "block_id": ids.row_block_id(ids.ADD_NOTE_BLOCK, run_id),
         "elements": [
             {
                 "type": "button",
@@ -49,7 +48,7 @@ def note_modal(*, run_id: int) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": ids.RETRO_NOTE_MODAL,
-        "private_metadata": json.dumps({"run": run_id}),
+        "private_metadata": ids.RetroNoteMeta(run_id).encode(),
         "title": {"type": "plain_text", "text": "Retro note"},
         "submit": {"type": "plain_text", "text": "Add"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -127,7 +126,7 @@ def action_line(note: RetroNote) -> str:
 
 def action_block(note: RetroNote) -> Block:
     """One action item; an open one carries the Done button (only its owner may press it)."""
-    block = section(action_line(note), block_id=f"retro_action:{note.id}")
+    block = section(action_line(note), block_id=ids.row_block_id(ids.ACTION_ITEM_BLOCK, note.id or 0))
     if note.done_at is None:
         block["accessory"] = done_button(note)
     return block

@@ -90,7 +90,7 @@ def review_message(d: ExperimentDetail) -> Message:
             blocks.append(
                 {
                     "type": "actions",
-                    "block_id": f"review:{value}",
+                    "block_id": ids.block_id(ids.REVIEW_BUTTONS_BLOCK, Ref.experiment(e.number), review.kind),
                     "elements": [
                         _button("Approve", ids.REVIEW_APPROVE, value, "primary"),
                         _button("Request changes", ids.REVIEW_REQUEST_CHANGES, value),
@@ -132,7 +132,7 @@ def signoff_message(d: ExperimentDetail) -> Message:
             text = f"*{ROLE_TITLE[role]}*: :large_green_circle: approved by {who} on {when}"
         else:
             text = f"*{ROLE_TITLE[role]}* (`{role}`): :white_circle: waiting"
-        block = section(text, block_id=f"signoff:{e.number}:{role}")
+        block = section(text, block_id=ids.block_id(ids.SIGNOFF_BLOCK, Ref.experiment(e.number), role))
         if waiting and not approval:
             block["accessory"] = _button(
                 "Approve", ids.SIGNOFF_APPROVE, ids.button_value(Ref.experiment(e.number), role), "primary"
@@ -142,7 +142,7 @@ def signoff_message(d: ExperimentDetail) -> Message:
         blocks.append(
             {
                 "type": "actions",
-                "block_id": f"signoff_reject:{e.number}",
+                "block_id": ids.block_id(ids.SIGNOFF_REJECT_BLOCK, Ref.experiment(e.number)),
                 "elements": [
                     _button(
                         "Reject", ids.SIGNOFF_REJECT, ids.button_value(Ref.experiment(e.number)), "danger"
@@ -204,11 +204,12 @@ def resubmitted_notice(d: ExperimentDetail) -> Message:
     return message(f"{d.ref} was resubmitted", [section(text)])
 
 
-def reason_modal(*, title: str, label: str, metadata: str) -> dict[str, Any]:
+def reason_modal(*, title: str, label: str, metadata: ids.ReasonMeta) -> dict[str, Any]:
+    """The modal asking why; `metadata` says what the reason is for."""
     return {
         "type": "modal",
         "callback_id": ids.REASON_MODAL,
-        "private_metadata": metadata,
+        "private_metadata": metadata.encode(),
         "title": {"type": "plain_text", "text": truncate(title, 24)},
         "submit": {"type": "plain_text", "text": "Send"},
         "close": {"type": "plain_text", "text": "Cancel"},

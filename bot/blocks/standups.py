@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -22,7 +21,7 @@ MAX_LISTED = 30
 def share_button(run_id: int) -> Block:
     return {
         "type": "actions",
-        "block_id": f"standup:{run_id}",
+        "block_id": ids.row_block_id(ids.SHARE_UPDATE_BLOCK, run_id),
         "elements": [
             {
                 "type": "button",
@@ -83,7 +82,7 @@ def answer_modal(*, run_id: int, ceremony: Ceremony, previous: StandupAnswer | N
     return {
         "type": "modal",
         "callback_id": ids.STANDUP_MODAL,
-        "private_metadata": json.dumps({"run": run_id}),
+        "private_metadata": ids.StandupMeta(run_id).encode(),
         "title": {"type": "plain_text", "text": "Standup update"},
         "submit": {"type": "plain_text", "text": "Share"},
         "close": {"type": "plain_text", "text": "Cancel"},

@@ -78,3 +78,15 @@ def test_propose_modal_respects_slack_limits() -> None:
     for key in ("title", "submit", "close"):
         assert len(modal[key]["text"]) <= 24
     assert {b["block_id"] for b in modal["blocks"]} == {ids.HYPOTHESIS_BLOCK, ids.WORKSTREAM_BLOCK}
+
+
+def test_propose_modal_offers_the_projects_by_name_and_carries_its_channel() -> None:
+    modal = propose_modal(channel_id="C1", projects=["support-bot", "search"])
+    assert ids.ProposeMeta.decode(modal["private_metadata"]) == ids.ProposeMeta("C1")
+    elements = {b["block_id"]: b["element"] for b in modal["blocks"]}
+    assert {block: e["action_id"] for block, e in elements.items()} == {
+        ids.HYPOTHESIS_BLOCK: ids.HYPOTHESIS_INPUT,
+        ids.WORKSTREAM_BLOCK: ids.WORKSTREAM_INPUT,
+        ids.PROJECT_BLOCK: ids.PROJECT_INPUT,
+    }
+    assert [o["value"] for o in elements[ids.PROJECT_BLOCK]["options"]] == ["support-bot", "search"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.blocks.bias_checks import bias_check_modal
 from bot.listeners.actions.click import Click
-from bot.listeners.actions.review import _open
+from bot.listeners.actions.modals import open_modal
 from bot.text import escape
 from workflow import bias_checks, experiments
 from workflow.errors import WorkflowError
@@ -21,4 +21,4 @@ def record_bias_check(click: Click) -> None:
         click.tell(f":no_entry: {escape(error.message)}")
         return
     view = bias_check_modal(number=number)
-    click.later(lambda: _open(click, view))
+    click.later(lambda: open_modal(click, view))

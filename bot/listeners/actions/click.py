@@ -24,7 +24,7 @@ from workflow.outcome import Outcome
 from workflow.refs import Ref, Subject
 from workflow.subjects import redraw
 
-_STALE = "This button is from an older version of the bot; use the latest message."
+STALE_BUTTON = "This button is from an older version of the bot; use the latest message."
 
 
 def _value_of_block(block_id: str) -> str:
@@ -71,14 +71,14 @@ class Click:
         """What the clicked element is about: `12:technical` names EXP-12, `project:3:M2` project 3."""
         parsed = ids.parse_button_value(self.value)
         if parsed is None:
-            raise InvalidInput(_STALE)
+            raise InvalidInput(STALE_BUTTON)
         return parsed[0]
 
     def ref_of(self, kind: Subject) -> Ref:
         """What the clicked element is about, which must be a `kind` (a refusal otherwise)."""
         ref = self.ref
         if ref.kind is not kind:
-            raise InvalidInput(_STALE)
+            raise InvalidInput(STALE_BUTTON)
         return ref
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.blocks.learnings import learning_modal
 from bot.listeners.actions.click import Click
-from bot.listeners.actions.review import _open
+from bot.listeners.actions.modals import open_modal
 from bot.text import escape
 from workflow import experiments
 from workflow.errors import WorkflowError
@@ -20,4 +20,4 @@ def record_learning(click: Click) -> None:
         click.tell(f":warning: {escape(error.message)}")
         return
     view = learning_modal(number=number)
-    click.later(lambda: _open(click, view))
+    click.later(lambda: open_modal(click, view))

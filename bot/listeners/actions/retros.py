@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.blocks.retros import note_modal
 from bot.listeners.actions.click import Click
-from bot.listeners.actions.review import _open
+from bot.listeners.actions.modals import open_modal
 from bot.text import escape, user_mention
 from storage.types import utcnow
 from workflow import retros
@@ -26,7 +26,7 @@ def add_note(click: Click) -> None:
         click.tell(f":warning: {escape(error.message)}")
         return
     view = note_modal(run_id=run_id)
-    click.later(lambda: _open(click, view))
+    click.later(lambda: open_modal(click, view))
 
 
 def action_done(click: Click) -> None:

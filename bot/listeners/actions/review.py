@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot import ids
 from bot.blocks.review import reason_modal
-from bot.listeners.actions.click import Click, perform
+from bot.listeners.actions.click import STALE_BUTTON, Click, perform
+from bot.listeners.actions.modals import open_modal
 from bot.text import escape
 from storage.models import Experiment
 from workflow import experiments, promotion, review
@@ -82,7 +82,7 @@ def approve_signoff(click: Click) -> None:
 Check = Callable[[Session, Experiment], object]
 
 
-def _ask_reason(click: Click, *, kind: str, decision: str, check: Check) -> None:
+def _ask_reason(click: Click, *, kind: v.Gate, decision: Decision, check: Check) -> None:
     """Refuse at once if the clicker may not decide; otherwise open the modal asking why."""
     try:
         number = click.ref_of(Subject.EXPERIMENT).id
@@ -92,32 +92,27 @@ def _ask_reason(click: Click, *, kind: str, decision: str, check: Check) -> None
         click.tell(f":warning: {escape(error.message)}")
         return
     title, label = REASON_PROMPTS[decision]
-    metadata = json.dumps({"n": number, "kind": kind, "decision": decision, "channel": click.channel_id})
+    metadata = ids.ReasonMeta(number, kind, decision, click.channel_id)
     view = reason_modal(
         title=title, label=label.format(n=number, kind=kind.replace("_", " ")), metadata=metadata
     )
-    click.later(lambda: _open(click, view))
+    click.later(lambda: open_modal(click, view))
 
 
-def _open(click: Click, view: dict) -> None:
-    try:
-        click.client.views_open(trigger_id=click.trigger_id, view=view)
-    except SlackApiError as error:
-        # trigger_id lives 3 s; a slow moment can expire it. Nothing was changed.
-        code = error.response.get("error", "unknown_error")
-        click.tell(f":warning: I couldn't open the form ({code}); nothing changed. Please click again.")
-
-
-def _review_reason(decision: str) -> Callable[[Click], None]:
+def _review_reason(decision: Decision) -> Callable[[Click], None]:
     def handler(click: Click) -> None:
+        kind = v.parse(v.ReviewKind, click.arg)
+        if kind is None:
+            click.tell(f":warning: {STALE_BUTTON}")
+            return
         _ask_reason(
             click,
-            kind=click.arg,
+            kind=kind,
             decision=decision,
             check=lambda session, e: review.check_decision(
                 session,
                 e,
-                kind=click.arg,
+                kind=kind,
                 decision=decision,
                 actor_id=click.user_id,
                 policy=click.services.policy,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.blocks.standups import answer_modal
 from bot.listeners.actions.click import Click
-from bot.listeners.actions.review import _open
+from bot.listeners.actions.modals import open_modal
 from bot.text import escape
 from workflow import standups
 from workflow.errors import WorkflowError
@@ -23,4 +23,4 @@ def share_update(click: Click) -> None:
     except WorkflowError as error:
         click.tell(f":warning: {escape(error.message)}")
         return
-    click.later(lambda: _open(click, view))
+    click.later(lambda: open_modal(click, view))

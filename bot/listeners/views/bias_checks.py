@@ -3,12 +3,12 @@ message refreshed and the check posted in the thread."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack
 
 from bot import ids
+from bot.listeners.views.submission import STALE_FORM, Submission
 from bot.services import services_of
 from storage.types import utcnow
 from workflow import bias_checks
@@ -22,28 +22,24 @@ BLOCK_OF = {
 }
 
 
-def _state(values: dict[str, Any], block_id: str, action_id: str) -> dict[str, Any]:
-    return (values.get(block_id) or {}).get(action_id) or {}
-
-
 def submit_bias_check(ack: Ack, body: dict[str, Any], context: Any) -> None:
-    view = body["view"]
-    values = view["state"]["values"]
-    number = int(json.loads(view.get("private_metadata") or "{}").get("number", 0))
-    ticked = _state(values, ids.BIAS_CHECKS_BLOCK, ids.CHOICE_INPUT).get("selected_options") or []
-    result = _state(values, ids.BIAS_RESULT_BLOCK, ids.CHOICE_INPUT).get("selected_option") or {}
+    form = Submission.parse(body)
+    meta = ids.BiasCheckMeta.decode(form.metadata)
+    if meta is None:
+        ack(response_action="errors", errors={ids.BIAS_CHECKS_BLOCK: STALE_FORM})
+        return
     services = services_of(context)
     try:
         with services.db.session() as session:
             bias_checks.record(
                 session,
-                team_id=body["team"]["id"],
-                user_id=body["user"]["id"],
-                number=number,
-                checks=[o.get("value", "") for o in ticked],
-                data=_state(values, ids.BIAS_DATA_BLOCK, ids.TEXT_INPUT).get("value"),
-                findings=_state(values, ids.BIAS_FINDINGS_BLOCK, ids.TEXT_INPUT).get("value"),
-                result=result.get("value"),
+                team_id=form.team_id,
+                user_id=form.user_id,
+                number=meta.number,
+                checks=form.checked(ids.BIAS_CHECKS_BLOCK),
+                data=form.text(ids.BIAS_DATA_BLOCK),
+                findings=form.text(ids.BIAS_FINDINGS_BLOCK),
+                result=form.selected(ids.BIAS_RESULT_BLOCK),
                 now=utcnow(),
             )
     except bias_checks.BiasCheckInvalid as error:

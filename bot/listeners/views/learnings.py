@@ -3,12 +3,12 @@ for the experiment's thread."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack
 
 from bot import ids
+from bot.listeners.views.submission import STALE_FORM, Submission
 from bot.services import services_of
 from storage.types import utcnow
 from workflow import learnings
@@ -21,25 +21,23 @@ BLOCK_OF = {
 }
 
 
-def _value(values: dict[str, Any], block_id: str) -> str | None:
-    return (values.get(block_id) or {}).get(ids.TEXT_INPUT, {}).get("value")
-
-
 def submit_learning(ack: Ack, body: dict[str, Any], context: Any) -> None:
-    view = body["view"]
-    values = view["state"]["values"]
-    number = int(json.loads(view.get("private_metadata") or "{}").get("number", 0))
+    form = Submission.parse(body)
+    meta = ids.LearningMeta.decode(form.metadata)
+    if meta is None:
+        ack(response_action="errors", errors={ids.LEARNING_TEXT_BLOCK: STALE_FORM})
+        return
     services = services_of(context)
     try:
         with services.db.session() as session:
             learnings.record(
                 session,
-                team_id=body["team"]["id"],
-                user_id=body["user"]["id"],
-                number=number,
-                text=_value(values, ids.LEARNING_TEXT_BLOCK),
-                differently=_value(values, ids.LEARNING_DIFFERENTLY_BLOCK),
-                tags=_value(values, ids.LEARNING_TAGS_BLOCK),
+                team_id=form.team_id,
+                user_id=form.user_id,
+                number=meta.number,
+                text=form.text(ids.LEARNING_TEXT_BLOCK),
+                differently=form.text(ids.LEARNING_DIFFERENTLY_BLOCK),
+                tags=form.text(ids.LEARNING_TAGS_BLOCK),
                 now=utcnow(),
             )
     except learnings.LearningInvalid as error:

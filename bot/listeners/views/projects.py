@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.blocks.projects import created_confirmation
 from bot.listeners.views.confirm import confirm_later
+from bot.listeners.views.submission import Submission
 from bot.services import services_of
 from workflow import projects
 from workflow import vocabulary as v
@@ -26,14 +27,11 @@ def _check(errors: dict[str, str], block_id: str, check: Callable[[str], object]
 
 
 def submit_create(ack: Ack, body: dict[str, Any], client: WebClient, context: Any, logger: Logger) -> None:
-    view = body["view"]
-    values = view["state"]["values"]
-    name = values[ids.PROJECT_NAME_BLOCK][ids.TEXT_INPUT].get("value") or ""
-    workstream = (values[ids.WORKSTREAM_BLOCK][ids.WORKSTREAM_INPUT].get("selected_option") or {}).get(
-        "value"
-    )
-    description = values.get(ids.PROJECT_DESCRIPTION_BLOCK, {}).get(ids.TEXT_INPUT, {}).get("value") or None
-    members = values.get(ids.PROJECT_MEMBERS_BLOCK, {}).get(ids.USERS_INPUT, {}).get("selected_users") or []
+    form = Submission.parse(body)
+    name = form.text(ids.PROJECT_NAME_BLOCK) or ""
+    workstream = form.selected(ids.WORKSTREAM_BLOCK)
+    description = form.text(ids.PROJECT_DESCRIPTION_BLOCK) or None
+    members = form.users(ids.PROJECT_MEMBERS_BLOCK)
     errors: dict[str, str] = {}
     _check(errors, ids.PROJECT_NAME_BLOCK, projects.validate_name, name)
     _check(errors, ids.PROJECT_DESCRIPTION_BLOCK, projects.refuse_pings, description or "")
@@ -41,8 +39,8 @@ def submit_create(ack: Ack, body: dict[str, Any], client: WebClient, context: An
         ack(response_action="errors", errors=errors)
         return
     services = services_of(context)
-    team_id, user_id = body["team"]["id"], body["user"]["id"]
-    channel_id = view.get("private_metadata") or None
+    team_id, user_id = form.team_id, form.user_id
+    channel_id = ids.ProjectCreateMeta.decode(form.metadata).channel_id
     try:
         with services.db.session() as session:
             project = projects.create(

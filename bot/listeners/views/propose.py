@@ -11,34 +11,31 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.blocks.experiments import proposed_confirmation
 from bot.listeners.views.confirm import confirm_later
+from bot.listeners.views.submission import Submission
 from bot.services import services_of
 from workflow import experiments, proposals
 from workflow.errors import InvalidInput, WorkflowError
 
 
 def submit_propose(ack: Ack, body: dict[str, Any], client: WebClient, context: Any, logger: Logger) -> None:
-    view = body["view"]
-    values = view["state"]["values"]
-    hypothesis = values[ids.HYPOTHESIS_BLOCK][ids.HYPOTHESIS_INPUT].get("value") or ""
-    selected = values[ids.WORKSTREAM_BLOCK][ids.WORKSTREAM_INPUT].get("selected_option") or {}
+    form = Submission.parse(body)
+    hypothesis = form.text(ids.HYPOTHESIS_BLOCK) or ""
     try:
         experiments.validate_hypothesis(hypothesis)
     except InvalidInput as error:
         ack(response_action="errors", errors={ids.HYPOTHESIS_BLOCK: error.message})
         return
-    project = (values.get(ids.PROJECT_BLOCK, {}).get(ids.PROJECT_INPUT, {}).get("selected_option") or {}).get(
-        "value"
-    )
+    project = form.selected(ids.PROJECT_BLOCK)
     services = services_of(context)
-    team_id, user_id = body["team"]["id"], body["user"]["id"]
-    channel_id = view.get("private_metadata") or None
+    team_id, user_id = form.team_id, form.user_id
+    channel_id = ids.ProposeMeta.decode(form.metadata).channel_id
     try:
         experiment = proposals.propose(
             services.db,
             team_id=team_id,
             owner_id=user_id,
             hypothesis=hypothesis,
-            workstream=selected.get("value") or None,
+            workstream=form.selected(ids.WORKSTREAM_BLOCK) or None,
             channel_id=channel_id,
             project=project,
         )

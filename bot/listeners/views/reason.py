@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack
 
 from bot import ids
+from bot.listeners.views.submission import STALE_FORM, Submission
 from bot.services import services_of
 from workflow import promotion, review
 from workflow import vocabulary as v
@@ -15,12 +15,15 @@ from workflow.errors import WorkflowError
 
 
 def submit_reason(ack: Ack, body: dict[str, Any], context: Any) -> None:
-    view = body["view"]
-    meta = json.loads(view.get("private_metadata") or "{}")
-    reason = view["state"]["values"][ids.REASON_BLOCK][ids.REASON_INPUT].get("value") or ""
+    form = Submission.parse(body)
+    meta = ids.ReasonMeta.decode(form.metadata)
+    if meta is None:
+        ack(response_action="errors", errors={ids.REASON_BLOCK: STALE_FORM})
+        return
+    reason = form.text(ids.REASON_BLOCK) or ""
     services = services_of(context)
-    team_id, user_id = body["team"]["id"], body["user"]["id"]
-    number, kind, decision = int(meta["n"]), str(meta["kind"]), str(meta["decision"])
+    team_id, user_id = form.team_id, form.user_id
+    number, kind, decision = meta.number, meta.kind, meta.decision
     try:
         with services.db.session() as session:
             if kind == v.SignOff.SIGN_OFF:

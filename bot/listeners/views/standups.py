@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack
 
 from bot import ids
+from bot.listeners.views.submission import STALE_FORM, Submission
 from bot.services import services_of
 from storage.types import utcnow
 from workflow import standups
@@ -20,25 +20,23 @@ BLOCK_OF = {
 }
 
 
-def _value(values: dict[str, Any], block_id: str) -> str | None:
-    return (values.get(block_id) or {}).get(ids.STANDUP_INPUT, {}).get("value")
-
-
 def submit_answer(ack: Ack, body: dict[str, Any], context: Any) -> None:
-    view = body["view"]
-    values = view["state"]["values"]
-    run_id = int(json.loads(view.get("private_metadata") or "{}").get("run", 0))
+    form = Submission.parse(body)
+    meta = ids.StandupMeta.decode(form.metadata)
+    if meta is None:
+        ack(response_action="errors", errors={ids.STANDUP_PROGRESS_BLOCK: STALE_FORM})
+        return
     services = services_of(context)
     try:
         with services.db.session() as session:
             standups.answer(
                 session,
-                team_id=body["team"]["id"],
-                user_id=body["user"]["id"],
-                run_id=run_id,
-                progress=_value(values, ids.STANDUP_PROGRESS_BLOCK),
-                blockers=_value(values, ids.STANDUP_BLOCKERS_BLOCK),
-                help=_value(values, ids.STANDUP_HELP_BLOCK),
+                team_id=form.team_id,
+                user_id=form.user_id,
+                run_id=meta.run_id,
+                progress=form.text(ids.STANDUP_PROGRESS_BLOCK),
+                blockers=form.text(ids.STANDUP_BLOCKERS_BLOCK),
+                help=form.text(ids.STANDUP_HELP_BLOCK),
                 now=utcnow(),
             )
     except standups.AnswerInvalid as error:
