@@ -7,9 +7,9 @@ import pytest
 
 from bot import ids
 from storage.db import Database
+from tests.bot.listeners.review_helpers import CHANNEL, OWNER, card_ts, submit
 from tests.fakeslack import TEAM_ID
 from tests.harness import BotServer
-from tests.listeners.review_helpers import CHANNEL, OWNER, card_ts, submit
 from workflow import delivery, experiments, subjects
 from workflow.refs import Ref
 

@@ -12,7 +12,7 @@ import pytest
 
 from bot.settings import Settings, SettingsError, load_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_defaults() -> None:

@@ -14,9 +14,9 @@ from bot.scheduler import run_once
 from storage.db import Database
 from storage.models import Learning
 from storage.types import utcnow
+from tests.bot.listeners.review_helpers import CHANNEL, OWNER, REVIEWERS, card_ts, submit, thread_reply
 from tests.fakeslack import TEAM_ID
 from tests.harness import BotServer, Response, all_text
-from tests.listeners.review_helpers import CHANNEL, OWNER, REVIEWERS, card_ts, submit, thread_reply
 from workflow import ceremonies
 
 

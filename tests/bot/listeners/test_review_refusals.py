@@ -9,9 +9,7 @@ import pytest
 from bot import ids
 from storage import audit
 from storage import experiments as queries
-from tests.fakeslack import TEAM_ID
-from tests.harness import BotServer, all_text
-from tests.listeners.review_helpers import (
+from tests.bot.listeners.review_helpers import (
     CHANNEL,
     OWNER,
     REVIEWERS,
@@ -25,6 +23,8 @@ from tests.listeners.review_helpers import (
     thread_reply,
     tick_all,
 )
+from tests.fakeslack import TEAM_ID
+from tests.harness import BotServer, all_text
 
 
 def _trail(bot: BotServer, number: int = 1) -> list[tuple[str, str]]:

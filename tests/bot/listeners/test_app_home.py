@@ -6,8 +6,7 @@ from datetime import timedelta
 
 from bot import ids
 from storage.types import utcnow
-from tests.harness import BotServer, all_text
-from tests.listeners.review_helpers import (
+from tests.bot.listeners.review_helpers import (
     CHANNEL,
     OWNER,
     REVIEWERS,
@@ -15,6 +14,7 @@ from tests.listeners.review_helpers import (
     reviewed_experiment,
     submit,
 )
+from tests.harness import BotServer, all_text
 
 
 def _whole_home(bot: BotServer, user: str) -> str:

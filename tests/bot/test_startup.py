@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from tests.fakeslack import FakeSlack
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BOT_TOKEN = "xoxb-1234-secretpart"
 APP_TOKEN = "xapp-1-secretpart"
 

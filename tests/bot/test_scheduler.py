@@ -270,7 +270,7 @@ def _wait_for_line(process: subprocess.Popen[str], text: str, seen: list[str]) -
 def test_sigterm_lets_the_pass_in_flight_finish_then_exits_0() -> None:
     process = subprocess.Popen(
         [sys.executable, "-c", SLOW_PASS],
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parents[2],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

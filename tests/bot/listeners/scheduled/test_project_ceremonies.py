@@ -11,9 +11,9 @@ import pytest
 
 from bot import ids
 from storage.types import utcnow
+from tests.bot.listeners.scheduled import Tick
 from tests.fakeslack import TEAM_ID
 from tests.harness import BotServer, all_text
-from tests.listeners.scheduled import Tick
 from workflow import ceremonies, projects
 
 CHANNEL = "C0TEAM"

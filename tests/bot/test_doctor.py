@@ -17,7 +17,7 @@ from tests.fakeslack import TEAM_ID, FakeSlack
 from workflow import ceremonies, experiments, proposals
 from workflow.experiments import Slot
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def doctor(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

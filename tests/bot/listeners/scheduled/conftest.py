@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from storage.db import Database
+from tests.bot.listeners.scheduled import Tick, scheduler_pass
 from tests.fakeslack import FakeSlack
 from tests.harness import BotServer
-from tests.listeners.scheduled import Tick, scheduler_pass
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ Every click is built from the blocks the bot actually posted to the fake Slack.
 from __future__ import annotations
 
 from bot import ids
-from tests.harness import BotServer, all_text
-from tests.listeners.review_helpers import (
+from tests.bot.listeners.review_helpers import (
     ADMIN,
     CHANNEL,
     OWNER,
@@ -20,6 +19,7 @@ from tests.listeners.review_helpers import (
     thread_reply,
     tick_all,
 )
+from tests.harness import BotServer, all_text
 
 
 def test_full_path_to_production(team: BotServer) -> None:

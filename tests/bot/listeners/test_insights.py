@@ -13,9 +13,9 @@ from sqlmodel import col, select
 from storage.db import Database
 from storage.models import AuditEvent, Experiment
 from storage.types import utcnow
+from tests.bot.listeners.review_helpers import OWNER, REVIEWERS, approve_reviews, submit, tick_all
 from tests.fakeslack import TEAM_ID
 from tests.harness import BotServer, all_text
-from tests.listeners.review_helpers import OWNER, REVIEWERS, approve_reviews, submit, tick_all
 from workflow import vocabulary as v
 
 DAY = timedelta(days=1)

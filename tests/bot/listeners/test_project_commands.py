@@ -21,8 +21,8 @@ from storage.models import (
     ProjectMember,
 )
 from storage.types import utcnow
+from tests.bot.listeners.review_helpers import CHANNEL, OWNER, card_ts
 from tests.harness import BotServer, all_text
-from tests.listeners.review_helpers import CHANNEL, OWNER, card_ts
 
 SOON = (utcnow() + timedelta(days=6)).date().isoformat()
 LATER = (utcnow() + timedelta(days=30)).date().isoformat()

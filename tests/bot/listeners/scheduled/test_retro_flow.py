@@ -19,9 +19,9 @@ from bot.runtime import worker_config
 from bot.scheduler import run_once
 from bot.slack import make_delivery_client
 from storage.models import AuditEvent, Delivery, Experiment
+from tests.bot.listeners.scheduled import Tick
 from tests.fakeslack import TEAM_ID
 from tests.harness import BotServer, all_text
-from tests.listeners.scheduled import Tick
 from workflow import ceremonies
 from workflow import vocabulary as v
 from workflow.delivery import Kind

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.bot.listeners.review_helpers import build_team
 from tests.harness import BotServer
-from tests.listeners.review_helpers import build_team
 
 
 @pytest.fixture

@@ -14,9 +14,7 @@ from bot.scheduler import run_once
 from storage.db import Database
 from storage.models import BiasCheck
 from storage.types import utcnow
-from tests.fakeslack import TEAM_ID
-from tests.harness import BotServer, Response, all_text
-from tests.listeners.review_helpers import (
+from tests.bot.listeners.review_helpers import (
     CHANNEL,
     OWNER,
     REVIEWERS,
@@ -25,6 +23,8 @@ from tests.listeners.review_helpers import (
     submit,
     thread_reply,
 )
+from tests.fakeslack import TEAM_ID
+from tests.harness import BotServer, Response, all_text
 from workflow import ceremonies
 
 ETHICS = REVIEWERS["ethics"]

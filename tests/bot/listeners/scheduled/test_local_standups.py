@@ -13,9 +13,9 @@ from sqlmodel import select
 
 from bot import ids
 from storage.models import AuditEvent, Ceremony, CeremonyRun, StandupMember
+from tests.bot.listeners.scheduled import Tick, scheduler_pass
 from tests.fakeslack import TEAM_ID
 from tests.harness import BotServer, all_text
-from tests.listeners.scheduled import Tick, scheduler_pass
 from workflow import calendar, ceremonies, standups
 
 CHANNEL = "C0TEAM"

@@ -12,9 +12,9 @@ from sqlmodel import select
 
 from bot import ids
 from storage.models import AuditEvent, Delivery, RetroNote
+from tests.bot.listeners.scheduled import Tick
 from tests.fakeslack import TEAM_ID
 from tests.harness import BotServer, Response, all_text
-from tests.listeners.scheduled import Tick
 from workflow import ceremonies
 
 CHANNEL = "C0TEAM"

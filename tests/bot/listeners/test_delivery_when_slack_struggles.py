@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 from storage.db import Database
+from tests.bot.listeners.review_helpers import CHANNEL, OWNER, card_ts, thread_reply
 from tests.fakeslack import FakeSlack
 from tests.harness import BotServer, Response, all_text
-from tests.listeners.review_helpers import CHANNEL, OWNER, card_ts, thread_reply
 from workflow import delivery, experiments, proposals
 from workflow.delivery import State
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

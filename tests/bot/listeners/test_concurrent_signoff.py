@@ -10,9 +10,7 @@ from bot import ids
 from storage import audit
 from storage import experiments as queries
 from storage.db import Database
-from tests.fakeslack import TEAM_ID
-from tests.harness import BotServer, all_text
-from tests.listeners.review_helpers import (
+from tests.bot.listeners.review_helpers import (
     CHANNEL,
     OWNER,
     SIGNERS,
@@ -22,6 +20,8 @@ from tests.listeners.review_helpers import (
     reviewed_experiment,
     thread_reply,
 )
+from tests.fakeslack import TEAM_ID
+from tests.harness import BotServer, all_text
 
 
 @pytest.fixture
