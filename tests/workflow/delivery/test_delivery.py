@@ -14,9 +14,10 @@ from storage import deliveries as queries
 from storage.db import Database
 from storage.models import ChannelPace, Delivery, Experiment
 from tests.fakeslack import TEAM_ID
-from workflow import delivery, experiments, proposals, review
+from workflow import delivery, experiments, proposals, review, subjects
 from workflow import vocabulary as v
 from workflow.delivery import Failure, Kind, Pace
+from workflow.refs import Ref
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=2)
@@ -62,12 +63,12 @@ def test_refreshes_coalesce_while_waiting_and_queue_anew_once_one_is_being_sent(
     e = _propose(db)
     for _ in range(3):
         with db.session() as session:
-            experiments.redraw(session, team_id=TEAM_ID, number=e.number)
+            subjects.redraw(session, team_id=TEAM_ID, ref=Ref.experiment(e.number))
     assert len(_rows(db)) == 1  # one waiting render covers every change since
     (claimed,) = _claim(db)
     with db.session() as session:
-        experiments.redraw(session, team_id=TEAM_ID, number=e.number)
-        experiments.redraw(session, team_id=TEAM_ID, number=e.number)
+        subjects.redraw(session, team_id=TEAM_ID, ref=Ref.experiment(e.number))
+        subjects.redraw(session, team_id=TEAM_ID, ref=Ref.experiment(e.number))
     # The one in flight rendered before this change: one more, after it, shows the newest.
     rows = _rows(db)
     assert rows[0].id == claimed.id
@@ -83,7 +84,7 @@ def test_a_waiting_render_is_not_claimed_while_a_change_it_covers_is_uncommitted
 
     def change() -> None:
         with db.session() as session:
-            experiments.redraw(session, team_id=TEAM_ID, number=e.number)
+            subjects.redraw(session, team_id=TEAM_ID, ref=Ref.experiment(e.number))
             absorbed.set()
             go.wait(5)
         committed_at.append(time.monotonic())
@@ -210,7 +211,7 @@ def test_a_newer_render_that_gets_through_clears_the_older_failure(db: Database)
     (row,) = _claim(db)
     _record(db, row, Failure("not_in_channel", permanent=True))
     with db.session() as session:
-        experiments.redraw(session, team_id=TEAM_ID, number=e.number)
+        subjects.redraw(session, team_id=TEAM_ID, ref=Ref.experiment(e.number))
     claimed = _claim(db)
     newer = next(r for r in claimed if r.kind == Kind.EXPERIMENT)
     _record(db, newer)
