@@ -20,8 +20,6 @@ from workflow.permissions import Policy
 from workflow.projects import MilestoneDue, MyProject
 from workflow.waiting import Waiting, waiting_on
 
-OPEN_STATUSES = tuple(s for s in v.Status if s not in v.CLOSED_STATUSES)
-
 
 @dataclass(frozen=True)
 class Home:
@@ -47,7 +45,7 @@ def home(
     now: datetime | None = None,
 ) -> Home:
     mine, _ = queries.list_for_team(
-        session, team_id=team_id, owner_id=user_id, statuses=OPEN_STATUSES, limit=10
+        session, team_id=team_id, owner_id=user_id, statuses=v.OPEN_STATUSES, limit=10
     )
     recent, _ = queries.list_for_team(session, team_id=team_id, limit=10)
     now = now or utcnow()

@@ -47,7 +47,6 @@ DEFAULT_WINDOW: Final = "30d"
 # App Home's compact section.
 HOME_WINDOW: Final = "30d"
 
-OPEN_STATUSES: Final = tuple(s for s in v.Status if s not in v.CLOSED_STATUSES)
 _SUBMITTED: Final = v.Step.status(v.Status.IN_REVIEW)
 _SENT_BACK: Final = v.Step.status(v.Status.CHANGES_REQUESTED)
 _REJECTED: Final = v.Step.status(v.Status.REJECTED)
@@ -248,8 +247,8 @@ def flow(session: Session, *, team_id: str, since: datetime | None, until: datet
     figures = compute(events, since=since, until=until)
     return replace(
         figures,
-        in_progress=agenda.count_by_status(session, team_id=team_id, statuses=OPEN_STATUSES),
-        oldest=agenda.longest_waiting(session, team_id=team_id, statuses=OPEN_STATUSES),
+        in_progress=agenda.count_by_status(session, team_id=team_id, statuses=v.OPEN_STATUSES),
+        oldest=agenda.longest_waiting(session, team_id=team_id, statuses=v.OPEN_STATUSES),
     )
 
 

@@ -17,7 +17,6 @@ from workflow.outcome import Outcome
 from workflow.permissions import Policy, require_not_owner, require_owner, require_role
 
 ETHICS = v.ReviewKind.ETHICS
-OPEN_STATUSES = tuple(s for s in v.Status if s not in v.CLOSED_STATUSES)
 
 
 def validate_artifacts(text: str) -> str:
@@ -255,6 +254,6 @@ def withdraw(session: Session, *, team_id: str, number: int, actor_id: str, reas
         raise InvalidInput(f"The reason is {len(reason)} characters; keep it to {v.REASON_MAX_CHARS}.")
     experiment = get(session, team_id=team_id, number=number, for_update=True)
     require_owner(experiment, actor_id, "withdraw it")
-    lifecycle.require_status(experiment, f"withdraw {ref(number)}", *OPEN_STATUSES)
+    lifecycle.require_status(experiment, f"withdraw {ref(number)}", *v.OPEN_STATUSES)
     lifecycle.move(session, experiment, v.Status.WITHDRAWN, actor_id=actor_id, detail=reason.strip() or None)
     return Outcome(experiment, moved_to=v.Status.WITHDRAWN)

@@ -28,6 +28,7 @@ __all__ = [
     "CHECKLIST",
     "CLOSED_STATUSES",
     "CORE_ROLES",
+    "OPEN_STATUSES",
     "REVIEWER_ROLE",
     "Action",
     "AuditAction",
@@ -44,6 +45,7 @@ __all__ = [
 ]
 
 CLOSED_STATUSES: Final = frozenset({Status.PRODUCTION, Status.REJECTED, Status.WITHDRAWN})
+OPEN_STATUSES: Final = tuple(s for s in Status if s not in CLOSED_STATUSES)
 
 # Workstream → default timeline estimate in weeks.
 WORKSTREAMS: Final = {

@@ -23,10 +23,7 @@ and what could never be delivered), `sent` (what was last sent into the messages
 date). Callers use this package: `delivery.refresh_experiment(...)`.
 """
 
-import json
-
 from storage.deliveries import State
-from storage.models import Delivery
 from workflow.delivery.args import (
     Args,
     BiasChecked,
@@ -63,6 +60,7 @@ from workflow.delivery.kinds import (
     Kind,
     Spec,
     Stream,
+    args_of,
     experiment_stream,
     kinds_of,
     project_stream,
@@ -93,15 +91,6 @@ from workflow.delivery.queue import (
     retry,
 )
 from workflow.delivery.sent import forget_sent, remember_sent, sent_digests
-
-
-def args_of(row: Delivery) -> Args | None:
-    """The row's arguments, typed as its kind's spec says (None for a kind that takes none)."""
-    spec = SPECS[Kind(row.kind)]
-    if spec.args is None:
-        return None
-    return spec.args.decode(json.loads(row.args or "{}"))
-
 
 __all__ = [
     "CLAIM_ROUNDS",

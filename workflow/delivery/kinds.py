@@ -10,6 +10,7 @@ registered in `bot/delivery/senders/` with `@sends(Kind.X)`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -131,6 +132,14 @@ if _missing:  # a bug in this file, caught at import rather than at the first su
 
 # Kinds that post into a channel, so count against its pace.
 PACED = frozenset(kind for kind, spec in SPECS.items() if spec.paced)
+
+
+def args_of(row: Delivery) -> Args | None:
+    """The row's arguments, typed as its kind's spec says (None for a kind that takes none)."""
+    spec = SPECS[Kind(row.kind)]
+    if spec.args is None:
+        return None
+    return spec.args.decode(json.loads(row.args or "{}"))
 
 
 def kinds_of(subject: Subject) -> tuple[Kind, ...]:
