@@ -84,7 +84,12 @@ def run_until_terminated(scheduler: BaseScheduler) -> None:
     Platforms stop a process with SIGTERM and kill it a little later; without a handler Python
     dies at once (status 143), possibly between claiming a reminder and posting it. The handler
     only starts a thread that shuts the scheduler down: `shutdown(wait=True)` waits for the pass
-    running on the scheduler's worker thread, then wakes the main loop, and `start()` returns.
+    running on the scheduler's worker thread, then wakes the scheduler's loop, and `start()` returns.
+
+    The loop runs on a thread of its own while the main thread waits in short joins. The kernel may
+    deliver SIGTERM to any thread (the one running the pass, say); Python runs the handler only on
+    the main thread, and only once that thread wakes. Blocked in the scheduler's wait for the next
+    run (up to an hour in the tests), it would not wake in time; a half-second join does.
     """
     stoppers: list[threading.Thread] = []
 
@@ -99,11 +104,24 @@ def run_until_terminated(scheduler: BaseScheduler) -> None:
             stoppers[0].start()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    failed: list[BaseException] = []
+
+    def run_loop() -> None:
+        try:
+            scheduler.start()
+        except BaseException as error:  # handed to the main thread, which raises it as before
+            failed.append(error)
+
+    loop = threading.Thread(target=run_loop, name="clock-loop")
     try:
-        scheduler.start()
+        loop.start()
+        while loop.is_alive():
+            loop.join(0.5)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    if failed:
+        raise failed[0]
     for stopper in stoppers:
         stopper.join()
     log.info("clock: stopped")
