@@ -24,6 +24,7 @@ def record(
     project_id: int | None = None,
     detail: str | None = None,
     gate: Gate | None = None,
+    evidence_digest: str | None = None,
 ) -> None:
     if not isinstance(action, ACTION_TYPES):
         raise TypeError(f"an audit action must be an AuditAction, ProjectAction or Step, not {action!r}")
@@ -38,6 +39,7 @@ def record(
             "action": str(action),
             "detail": detail,
             "gate": str(gate) if gate is not None else None,
+            "evidence_digest": evidence_digest,
         },
     )
 

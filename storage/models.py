@@ -72,6 +72,9 @@ class Review(SQLModel, table=True):
     reviewer_id: str | None = Field(default=None, max_length=32)
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     decided_at: datetime | None = _ts(nullable=True)
+    # The evidence the decision was made on (workflow/evidence.py); None before it was decided,
+    # and for decisions made before evidence was kept.
+    evidence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class ChecklistItem(SQLModel, table=True):
@@ -96,6 +99,8 @@ class Approval(SQLModel, table=True):
     role: Role = Field(sa_type=StrEnumColumn(Role))
     approver_id: str = Field(max_length=32)
     approved_at: datetime = _ts()
+    # The evidence the sign-off was given on; None for sign-offs given before evidence was kept.
+    evidence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Metric(SQLModel, table=True):
@@ -126,6 +131,8 @@ class AuditEvent(SQLModel, table=True):
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # What a decision that changed the status was about (a `Gate`: a review kind or `sign-off`).
     gate: str | None = Field(default=None, max_length=32)
+    # The digest of the evidence a decision was made on (workflow/evidence.py).
+    evidence_digest: str | None = Field(default=None, max_length=16)
     created_at: datetime = _ts(index=True)
 
 

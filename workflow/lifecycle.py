@@ -15,6 +15,7 @@ from storage.models import Experiment
 from workflow import delivery
 from workflow import vocabulary as v
 from workflow.errors import InvalidTransition
+from workflow.evidence import Evidence
 from workflow.experiments import ref, touch
 
 TRANSITIONS: Final[dict[str, frozenset[str]]] = {
@@ -92,10 +93,12 @@ def move(
     actor_id: str,
     detail: str | None = None,
     gate: v.Gate | None = None,
+    evidence: Evidence | None = None,
 ) -> None:
     """Change status, record it and queue the card's update (and, when the experiment closes, the
     reply asking what we learned); a transition the lifecycle does not allow is a bug upstream.
-    `gate` names the review or sign-off whose decision caused the move."""
+    `gate` names the review or sign-off whose decision caused the move, `evidence` what it was
+    made on."""
     if target not in TRANSITIONS[experiment.status]:
         raise InvalidTransition(f"{describe(experiment)}; it can't become {target.replace('_', ' ')}.")
     previous = experiment.status
@@ -109,6 +112,7 @@ def move(
         action=v.Step.status(target),
         detail=v.transition_detail(previous, target, detail),
         gate=gate,
+        evidence_digest=evidence.digest if evidence is not None else None,
     )
     delivery.refresh_experiment(session, experiment, actor_id=actor_id)
     # The project card lists its experiments' statuses.
@@ -119,9 +123,16 @@ def move(
 
 
 def changed(
-    session: Session, experiment: Experiment, *, actor_id: str, action: v.Action, detail: str | None = None
+    session: Session,
+    experiment: Experiment,
+    *,
+    actor_id: str,
+    action: v.Action,
+    detail: str | None = None,
+    evidence: Evidence | None = None,
 ) -> None:
-    """Record a change that keeps the status (a click, a tick, a metric) and queue the card's update."""
+    """Record a change that keeps the status (a click, a tick, a metric) and queue the card's
+    update; `evidence` is what a decision recorded here was made on."""
     touch(experiment)
     session.add(experiment)
     audit.record(
@@ -131,5 +142,6 @@ def changed(
         actor_id=actor_id,
         action=action,
         detail=detail,
+        evidence_digest=evidence.digest if evidence is not None else None,
     )
     delivery.refresh_experiment(session, experiment, actor_id=actor_id)

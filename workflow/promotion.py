@@ -21,6 +21,7 @@ from storage.models import Approval, Experiment, Metric
 from workflow import delivery, lifecycle
 from workflow import vocabulary as v
 from workflow.errors import InvalidInput, NotAllowed, NotReady
+from workflow.evidence import Evidence
 from workflow.experiments import ExperimentDetail, get, ref
 from workflow.outcome import Outcome
 from workflow.permissions import Policy, require_not_owner, require_owner, require_role
@@ -113,16 +114,28 @@ def sign_off(
     if check_sign_off(session, experiment, role=approver, actor_id=actor_id, policy=policy) is not None:
         return Outcome(experiment, changed=False, note=f"You already signed off {ref(number)} as {role}.")
     assert experiment.id is not None
+    evidence = Evidence.of(session, experiment)
     try:
         # The unique (experiment, role) constraint is the last line against a duplicate.
         with session.begin_nested():
             session.add(
-                Approval(team_id=team_id, experiment_id=experiment.id, role=approver, approver_id=actor_id)
+                Approval(
+                    team_id=team_id,
+                    experiment_id=experiment.id,
+                    role=approver,
+                    approver_id=actor_id,
+                    evidence=evidence.encode(),
+                )
             )
     except IntegrityError:
         return Outcome(experiment, changed=False, note=f"{ref(number)} already has its {role} sign-off.")
     lifecycle.changed(
-        session, experiment, actor_id=actor_id, action=v.Step.signoff(approver), detail=v.ReviewState.APPROVED
+        session,
+        experiment,
+        actor_id=actor_id,
+        action=v.Step.signoff(approver),
+        detail=v.ReviewState.APPROVED,
+        evidence=evidence,
     )
     if missing_for_production(session, experiment):
         return Outcome(experiment)
@@ -157,6 +170,7 @@ def reject_promotion(
         actor_id=actor_id,
         detail=f"at sign-off: {reason}",
         gate=v.SignOff.SIGN_OFF,
+        evidence=Evidence.of(session, experiment),
     )
     return Outcome(experiment, moved_to=v.Status.REJECTED)
 

@@ -12,6 +12,7 @@ from storage.types import utcnow
 from workflow import bias_checks, delivery, lifecycle
 from workflow import vocabulary as v
 from workflow.errors import InvalidInput, InvalidTransition
+from workflow.evidence import Evidence
 from workflow.experiments import get, ref
 from workflow.outcome import Outcome
 from workflow.permissions import Policy, require_not_owner, require_owner, require_role
@@ -143,11 +144,19 @@ def decide(
         return Outcome(experiment, changed=False, note=f"You already approved the {kind} review.")
     review.reviewer_id = actor_id
     review.decided_at = utcnow()
+    # What the decision was made on, kept with it in the same transaction.
+    evidence = Evidence.of(session, experiment)
+    review.evidence = evidence.encode()
     if decision == v.Decision.APPROVE:
         review.status = v.ReviewState.APPROVED
         session.add(review)
         lifecycle.changed(
-            session, experiment, actor_id=actor_id, action=v.Step.review(kind), detail=v.ReviewState.APPROVED
+            session,
+            experiment,
+            actor_id=actor_id,
+            action=v.Step.review(kind),
+            detail=v.ReviewState.APPROVED,
+            evidence=evidence,
         )
         return Outcome(experiment, moved_to=_complete_if_reviewed(session, experiment, actor_id))
     why = review.reason = validate_reason(reason)
@@ -166,6 +175,7 @@ def decide(
         actor_id=actor_id,
         detail=v.review_decision(kind, why),
         gate=kind,
+        evidence=evidence,
     )
     return Outcome(experiment, moved_to=target)
 

@@ -11,6 +11,7 @@ from bot.blocks.bias_checks import UNCHECKED_APPROVAL, approved_unchecked, check
 from bot.blocks.experiments import REVIEW_LABEL, status_label
 from bot.text import channel_mention, escape, truncate, user_mention
 from storage.models import AuditEvent
+from workflow import history
 from workflow import vocabulary as v
 from workflow.experiments import ExperimentDetail
 from workflow.outcome import Outcome
@@ -271,12 +272,20 @@ def _action_label(action: str) -> str:
     return labels.get(kind, action.replace("_", " "))
 
 
+def _evidence(event: AuditEvent) -> str:
+    """What a decision was made on, by digest; a decision from before evidence was kept says so."""
+    if event.evidence_digest:
+        return f" · evidence `{event.evidence_digest}`"
+    return " · no evidence kept (decided before evidence was recorded)" if history.is_decision(event) else ""
+
+
 def history_view(d_ref: str, events: Sequence[AuditEvent]) -> Message:
     """The audit trail, oldest first: every transition and click, with who and when."""
     shown = list(events)[-HISTORY_MAX_EVENTS:]
     lines = [
         f"`{e.created_at:%Y-%m-%d %H:%M:%S}` {user_mention(e.actor_id)} {_action_label(e.action)}"
         + (f": {truncate(escape(e.detail), 200)}" if e.detail else "")
+        + _evidence(e)
         for e in shown
     ]
     blocks: list[Block] = [section(f"*History of {d_ref}* (UTC, oldest first)")]

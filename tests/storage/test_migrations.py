@@ -288,3 +288,44 @@ def test_the_gate_column_is_filled_from_the_previous_releases_audit_text(db: Dat
         rows = conn.execute(text("SELECT action, detail, gate FROM auditevent ORDER BY id")).all()
     assert [(action, detail) for action, detail, _ in rows] == events
     assert [gate for *_, gate in rows] == ["ethics", "technical", "sign-off", None, None]
+
+
+def test_decisions_given_before_evidence_was_kept_survive_the_upgrade_without_it(db: Database) -> None:
+    """Revision 0013 adds the evidence of each decision; reviews, sign-offs and audit records the
+    previous release (revision 0012) wrote keep every value, with no evidence."""
+    command.downgrade(alembic_config(db.url), "0012")
+    at = "2026-11-02 09:30:00"
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO experiment (id, team_id, number, hypothesis, workstream, owner_id, status, "
+                "timeline_weeks, created_at, updated_at, status_changed_at) VALUES "
+                f"(1, 'T1', 1, 'H1', 'experimentation', 'U1', 'approved', 2, '{at}', '{at}', '{at}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO review (team_id, experiment_id, kind, status, reviewer_id, decided_at) "
+                f"VALUES ('T1', 1, 'ethics', 'approved', 'U2', '{at}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO approval (team_id, experiment_id, role, approver_id, approved_at) "
+                f"VALUES ('T1', 1, 'security', 'U3', '{at}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO auditevent (team_id, experiment_id, actor_id, action, detail, created_at) "
+                f"VALUES ('T1', 1, 'U3', 'sign-off:security', 'approved', '{at}')"
+            )
+        )
+    db.migrate()
+    with db.engine.connect() as conn:
+        review = conn.execute(text("SELECT kind, status, reviewer_id, evidence FROM review")).one()
+        approval = conn.execute(text("SELECT role, approver_id, evidence FROM approval")).one()
+        event = conn.execute(text("SELECT action, detail, evidence_digest FROM auditevent")).one()
+    assert tuple(review) == ("ethics", "approved", "U2", None)
+    assert tuple(approval) == ("security", "U3", None)
+    assert tuple(event) == ("sign-off:security", "approved", None)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from bot import ids
 from bot.blocks.review import history_view, reason_modal, review_message, signoff_message
 from storage.models import Approval, AuditEvent, ChecklistItem, Experiment, Review
+from tests.harness import all_text
 from workflow import vocabulary as v
 from workflow.experiments import ExperimentDetail
 from workflow.refs import Ref
@@ -32,6 +33,29 @@ def test_a_long_history_fits_one_message_without_cutting_lines() -> None:
     assert all(len(text) < 3000 for text in sections[1:])
     assert sum(text.count("\n") + 1 for text in sections[1:]) == 200
     assert "50 earlier events are not shown" in str(view["blocks"])
+
+
+def test_the_history_names_the_evidence_of_each_decision_and_says_when_none_was_kept() -> None:
+    at = datetime(2026, 11, 24, tzinfo=UTC)
+
+    def event(action: str, **kwargs: object) -> AuditEvent:
+        return AuditEvent(team_id="T", experiment_id=1, actor_id="U1", action=action, created_at=at, **kwargs)
+
+    events = [
+        event(v.Step.review(v.ReviewKind.ETHICS), detail="approved", evidence_digest="0123456789ab"),
+        event(v.Step.signoff(v.Role.SECURITY), detail="approved"),  # given before evidence was kept
+        event(
+            v.Step.status(v.Status.REJECTED), detail="approved → rejected: at sign-off: no", gate="sign-off"
+        ),
+        event(v.AuditAction.METRICS, detail="accuracy=0.91"),
+    ]
+    lines = [
+        line for line in all_text(history_view("EXP-1", events)["blocks"]).splitlines() if "<@U1>" in line
+    ]
+    assert lines[0].endswith("ethics review: approved · evidence `0123456789ab`")
+    assert lines[1].endswith("· no evidence kept (decided before evidence was recorded)")
+    assert lines[2].endswith("· no evidence kept (decided before evidence was recorded)")
+    assert "evidence" not in lines[3]
 
 
 def _detail(status: str, **kwargs: object) -> ExperimentDetail:

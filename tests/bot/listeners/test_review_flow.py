@@ -5,6 +5,8 @@ Every click is built from the blocks the bot actually posted to the fake Slack.
 
 from __future__ import annotations
 
+import re
+
 from bot import ids
 from tests.bot.listeners.review_helpers import (
     ADMIN,
@@ -93,6 +95,9 @@ def test_full_path_to_production(team: BotServer) -> None:
         assert expected in trail
     for user in (OWNER, *REVIEWERS.values(), *SIGNERS.values()):
         assert f"<@{user}>" in trail
+    # Each of the three reviews and three sign-offs names the evidence it was made on.
+    decided_on = re.findall(r"(review|signed off as \w+)[^\n]* · evidence `([0-9a-f]{12})`", trail)
+    assert len(decided_on) == 6, trail
 
 
 def test_metrics_feed_the_monitoring_plan(team: BotServer) -> None:
