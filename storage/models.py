@@ -53,6 +53,9 @@ class Experiment(SQLModel, table=True):
     review_message_ts: str | None = Field(default=None, max_length=32)
     approval_message_ts: str | None = Field(default=None, max_length=32)
     deployment_message_ts: str | None = Field(default=None, max_length=32)
+    # Why the last sign-off request closed before production (the evidence changed), until the
+    # next `/experiment promote` asks again.
+    signoff_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
     status_changed_at: datetime = _ts()
@@ -75,6 +78,8 @@ class Review(SQLModel, table=True):
     # The evidence the decision was made on (workflow/evidence.py); None before it was decided,
     # and for decisions made before evidence was kept.
     evidence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # What changed since an approval that went stale (workflow/staleness.py), until it is decided again.
+    stale_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class ChecklistItem(SQLModel, table=True):

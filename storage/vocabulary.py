@@ -78,6 +78,7 @@ class AuditAction(StrEnum):
     STATUS = "status"
     REVIEW = "review"
     SIGNOFF = "sign-off"
+    STALE = "stale"  # decisions whose evidence changed after them
     LEARNING = "learning"
     BIAS_CHECK = "bias_check"
     ROLE_ADD = "role:add"

@@ -63,9 +63,20 @@ class Evidence:
         """A short name for this evidence: the same evidence always has the same digest."""
         return hashlib.sha256(self.encode().encode()).hexdigest()[:DIGEST_CHARS]
 
-    def changes_since(self, earlier: Evidence) -> list[str]:
+    def departs_from(self, kept: Evidence) -> bool:
+        """Whether a decision made on `kept` no longer holds for this evidence: the artifacts or a
+        metric changed, or an item ticked then is unticked now. Ticking one more item only adds to
+        what was decided on (the owner's last tick may complete the review), so it does not."""
+        return (
+            self.artifacts != kept.artifacts
+            or self.metrics != kept.metrics
+            or not set(kept.ticked) <= set(self.ticked)
+        )
+
+    def changes_since(self, earlier: Evidence, *, additions: bool = True) -> list[str]:
         """What changed from `earlier` to this, for people: `accuracy 0.91 → 0.84`, `artifacts
-        changed`, `unticked Documentation complete`. Empty when nothing did."""
+        changed`, `unticked Documentation complete`. Empty when nothing did. Without `additions`,
+        items ticked since are left out (they do not unsettle a decision)."""
         changes: list[str] = []
         if self.artifacts != earlier.artifacts:
             changes.append("artifacts changed")
@@ -81,6 +92,8 @@ class Evidence:
             else:
                 changes.append(f"{name} {old:g} → {new:g}")
         for key in v.CHECKLIST:
-            if (key in self.ticked) != (key in earlier.ticked):
-                changes.append(("ticked " if key in self.ticked else "unticked ") + v.CHECKLIST[key])
+            if key in earlier.ticked and key not in self.ticked:
+                changes.append(f"unticked {v.CHECKLIST[key]}")
+            elif additions and key in self.ticked and key not in earlier.ticked:
+                changes.append(f"ticked {v.CHECKLIST[key]}")
         return changes

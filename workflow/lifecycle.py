@@ -24,8 +24,13 @@ TRANSITIONS: Final[dict[str, frozenset[str]]] = {
         {v.Status.CHANGES_REQUESTED, v.Status.REVIEWED, v.Status.REJECTED, v.Status.WITHDRAWN}
     ),
     v.Status.CHANGES_REQUESTED: frozenset({v.Status.IN_REVIEW, v.Status.REJECTED, v.Status.WITHDRAWN}),
-    v.Status.REVIEWED: frozenset({v.Status.APPROVED, v.Status.REJECTED, v.Status.WITHDRAWN}),
-    v.Status.APPROVED: frozenset({v.Status.PRODUCTION, v.Status.REJECTED, v.Status.WITHDRAWN}),
+    # Back to in_review (or reviewed) when the evidence changes under the decisions made on it.
+    v.Status.REVIEWED: frozenset(
+        {v.Status.APPROVED, v.Status.IN_REVIEW, v.Status.REJECTED, v.Status.WITHDRAWN}
+    ),
+    v.Status.APPROVED: frozenset(
+        {v.Status.PRODUCTION, v.Status.IN_REVIEW, v.Status.REVIEWED, v.Status.REJECTED, v.Status.WITHDRAWN}
+    ),
     v.Status.PRODUCTION: frozenset(),
     v.Status.REJECTED: frozenset(),
     v.Status.WITHDRAWN: frozenset(),

@@ -12,7 +12,7 @@ from storage import experiments as queries
 from storage import roles
 from storage.models import Metric
 from storage.types import utcnow
-from workflow import lifecycle
+from workflow import lifecycle, staleness
 from workflow import vocabulary as v
 from workflow.errors import InvalidInput, NotAllowed
 from workflow.experiments import get, ref
@@ -51,6 +51,15 @@ def parse_metrics(tokens: Sequence[str]) -> dict[str, float]:
     return parsed
 
 
+def stale_note(stale: staleness.Stale | None) -> str | None:
+    """For whoever changed the evidence: what their change made stale."""
+    if stale is None:
+        return None
+    return (
+        f"This made earlier decisions stale ({stale.summary()}); the thread tells the people who gave them."
+    )
+
+
 def record(
     session: Session, *, team_id: str, number: int, actor_id: str, values: dict[str, float]
 ) -> Outcome:
@@ -82,7 +91,14 @@ def record(
         session.add(metric)
     if not changes:
         return Outcome(experiment, changed=False, note="Those values are already recorded.")
+    # After production the evidence no longer decides anything: recorded as post-launch.
+    post_launch = "post-launch: " if experiment.status == v.Status.PRODUCTION else ""
     lifecycle.changed(
-        session, experiment, actor_id=actor_id, action=v.AuditAction.METRICS, detail=", ".join(changes)
+        session,
+        experiment,
+        actor_id=actor_id,
+        action=v.AuditAction.METRICS,
+        detail=post_launch + ", ".join(changes),
     )
-    return Outcome(experiment)
+    stale = staleness.after_evidence_change(session, experiment, actor_id=actor_id)
+    return Outcome(experiment, note=stale_note(stale))

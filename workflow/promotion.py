@@ -71,6 +71,10 @@ def promote(session: Session, *, team_id: str, number: int, actor_id: str) -> Ou
     if experiment.status != v.Status.REVIEWED:
         missing = missing_for_production(session, experiment)
         raise NotReady(f"{ref(number)} can't be promoted yet. Missing: " + "; ".join(missing) + ".", missing)
+    if experiment.signoff_note is not None:
+        # The last request closed when the evidence changed: this one is a new message in the
+        # thread, and the old one stays closed, saying why.
+        experiment.signoff_note, experiment.approval_message_ts = None, None
     lifecycle.move(session, experiment, v.Status.APPROVED, actor_id=actor_id, detail="sign-off requested")
     return Outcome(experiment, moved_to=v.Status.APPROVED)
 

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from storage import experiments as queries
 from storage.models import ChecklistItem, Experiment, Review
 from storage.types import utcnow
-from workflow import bias_checks, delivery, lifecycle
+from workflow import bias_checks, delivery, lifecycle, staleness
 from workflow import vocabulary as v
 from workflow.errors import InvalidInput, InvalidTransition
 from workflow.evidence import Evidence
@@ -59,7 +59,8 @@ def submit(session: Session, *, team_id: str, number: int, actor_id: str, artifa
         if key not in present:
             session.add(ChecklistItem(team_id=team_id, experiment_id=experiment.id, key=key))
     if resubmission:
-        # Reviews that asked for changes look again; reviews already approved stand.
+        # Reviews that asked for changes look again; approved ones stand unless the new artifacts
+        # make them stale (below).
         for review in queries.reviews(session, experiment_id=experiment.id):
             if review.status == v.ReviewState.CHANGES_REQUESTED:
                 _reset(review)
@@ -75,6 +76,8 @@ def submit(session: Session, *, team_id: str, number: int, actor_id: str, artifa
     if resubmission:
         # The review message is updated in place, which notifies nobody: say so in the thread.
         delivery.notice(session, experiment, delivery.Resubmitted(actor_id))
+        # Approvals stand only if made on what is submitted now (the same artifacts and metrics).
+        staleness.after_evidence_change(session, experiment, actor_id=actor_id)
     return Outcome(experiment, moved_to=v.Status.IN_REVIEW)
 
 
@@ -120,6 +123,10 @@ def tick(
     lifecycle.changed(
         session, experiment, actor_id=actor_id, action=v.AuditAction.CHECKLIST, detail="; ".join(changes)
     )
+    if staleness.after_evidence_change(session, experiment, actor_id=actor_id) is not None:
+        return Outcome(
+            experiment, note="Unticking that reopened approved reviews; the thread tells their reviewers."
+        )
     return Outcome(experiment, moved_to=_complete_if_reviewed(session, experiment, actor_id))
 
 
@@ -144,6 +151,7 @@ def decide(
         return Outcome(experiment, changed=False, note=f"You already approved the {kind} review.")
     review.reviewer_id = actor_id
     review.decided_at = utcnow()
+    review.stale_note = None
     # What the decision was made on, kept with it in the same transaction.
     evidence = Evidence.of(session, experiment)
     review.evidence = evidence.encode()

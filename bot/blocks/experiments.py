@@ -28,6 +28,9 @@ STATUS_LABEL: dict[str, str] = {
     v.Status.REJECTED: ":no_entry: rejected",
     v.Status.WITHDRAWN: ":wastebasket: withdrawn",
 }
+# Beside a review whose approval went stale, with what changed, until it is decided again.
+STALE_LABEL = "approval went stale, the evidence changed"
+SIGNOFF_STALE_LABEL = "the sign-offs went stale, the evidence changed"
 REVIEW_LABEL = {
     v.ReviewState.PENDING: ":white_circle: pending",
     v.ReviewState.APPROVED: ":large_green_circle: approved",
@@ -68,6 +71,8 @@ def _review_lines(d: ExperimentDetail) -> list[str]:
             line += f" by {user_mention(review.reviewer_id)}"
         if approved_unchecked(review.kind, review.status, d.bias_checks):
             line += f" ({UNCHECKED_APPROVAL})"
+        if review.stale_note:
+            line += f" · :warning: {STALE_LABEL} ({escape(review.stale_note)})"
         lines.append(line)
     return lines
 
@@ -109,6 +114,13 @@ def card(d: ExperimentDetail) -> Message:
     ]
     if e.status in (v.Status.APPROVED, v.Status.PRODUCTION) or d.approvals:
         blocks.append(section("*Production sign-off*\n" + "\n".join(_approval_lines(d))))
+    elif e.signoff_note and e.status not in v.CLOSED_STATUSES:
+        blocks.append(
+            section(
+                f"*Production sign-off*\n:warning: {SIGNOFF_STALE_LABEL} ({escape(e.signoff_note)}); "
+                f"asked again with `/experiment promote {d.ref}` once the reviews are approved."
+            )
+        )
     blocks.append(
         context(
             f"Proposed by {user_mention(e.owner_id)} on {_date(e.created_at)} · `/experiment show {d.ref}`"

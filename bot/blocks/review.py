@@ -8,7 +8,7 @@ from typing import Any
 from bot import ids
 from bot.blocks import Block, Message, context, divider, message, section
 from bot.blocks.bias_checks import UNCHECKED_APPROVAL, approved_unchecked, checks_block, record_button
-from bot.blocks.experiments import REVIEW_LABEL, status_label
+from bot.blocks.experiments import REVIEW_LABEL, STALE_LABEL, status_label
 from bot.text import channel_mention, escape, truncate, user_mention
 from storage.models import AuditEvent
 from workflow import history
@@ -81,6 +81,8 @@ def review_message(d: ExperimentDetail) -> Message:
         line = f"*{review.kind.capitalize()} review*: {REVIEW_LABEL.get(review.status, review.status)}"
         if review.reviewer_id and review.decided_at:
             line += f" by {user_mention(review.reviewer_id)} on {_when(review.decided_at)}"
+        if review.stale_note:
+            line += f" · :warning: _{STALE_LABEL}: {escape(review.stale_note)}_"
         if approved_unchecked(review.kind, review.status, d.bias_checks):
             line += f" · _{UNCHECKED_APPROVAL}_"
         if review.reason:
@@ -151,6 +153,13 @@ def signoff_message(d: ExperimentDetail) -> Message:
                 ],
             }
         )
+    elif e.signoff_note and e.status in (v.Status.IN_REVIEW, v.Status.REVIEWED):
+        blocks.append(
+            context(
+                f":warning: Sign-off closed: the evidence changed ({escape(e.signoff_note)}). "
+                f"Once the reviews are approved again, `/experiment promote {d.ref}` asks all three again."
+            )
+        )
     else:
         blocks.append(context(f"Sign-off closed: {status_label(e.status)}"))
     return message(f"{d.ref} needs production sign-off", blocks)
@@ -205,6 +214,22 @@ def resubmitted_notice(d: ExperimentDetail) -> Message:
     return message(f"{d.ref} was resubmitted", [section(text)])
 
 
+def stale_notice(d: ExperimentDetail, *, actor_id: str, people: Sequence[str], summary: str) -> Message:
+    """Decisions went stale: the people who gave them, once, with what changed."""
+    who = " ".join(user_mention(p) for p in people)
+    again = (
+        f"Once the reviews are approved again, {user_mention(d.experiment.owner_id)} asks for sign-off "
+        f"again with `/experiment promote {d.ref}`."
+        if d.experiment.signoff_note
+        else ""
+    )
+    text = (
+        f":warning: {user_mention(actor_id)} changed the evidence of {d.ref} after decisions made on it, "
+        f"so they no longer count: {escape(summary)}.\n{who}, please look again. {again}"
+    )
+    return message(f"Decisions on {d.ref} went stale", [section(text.strip())])
+
+
 def reason_modal(*, title: str, label: str, metadata: ids.ReasonMeta) -> dict[str, Any]:
     """The modal asking why; `metadata` says what the reason is for."""
     return {
@@ -245,7 +270,8 @@ def step_confirmation(d: ExperimentDetail, outcome: Outcome) -> str:
     if outcome.moved_to == v.Status.WITHDRAWN:
         return f":wastebasket: Withdrew *{d.ref}*."
     recorded = ", ".join(f"`{escape(m.name)}` = {m.value:g}" for m in d.metrics)
-    return f":white_check_mark: Metrics of *{d.ref}*: {recorded}."
+    note = f"\n:warning: {escape(outcome.note)}" if outcome.note else ""
+    return f":white_check_mark: Metrics of *{d.ref}*: {recorded}.{note}"
 
 
 def missing_text(ref: str, missing: list[str]) -> str:
@@ -268,6 +294,7 @@ def _action_label(action: str) -> str:
         v.AuditAction.CHECKLIST: "checklist",
         v.AuditAction.METRICS: "metrics",
         v.AuditAction.PROPOSED: "proposed",
+        v.AuditAction.STALE: "decisions went stale",
     }
     return labels.get(kind, action.replace("_", " "))
 

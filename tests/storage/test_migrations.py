@@ -291,8 +291,9 @@ def test_the_gate_column_is_filled_from_the_previous_releases_audit_text(db: Dat
 
 
 def test_decisions_given_before_evidence_was_kept_survive_the_upgrade_without_it(db: Database) -> None:
-    """Revision 0013 adds the evidence of each decision; reviews, sign-offs and audit records the
-    previous release (revision 0012) wrote keep every value, with no evidence."""
+    """Revision 0013 adds the evidence of each decision and what went stale; reviews, sign-offs
+    and audit records the previous release (revision 0012) wrote keep every value, with no
+    evidence, so they never go stale retroactively."""
     command.downgrade(alembic_config(db.url), "0012")
     at = "2026-11-02 09:30:00"
     with db.engine.begin() as conn:
@@ -323,9 +324,12 @@ def test_decisions_given_before_evidence_was_kept_survive_the_upgrade_without_it
         )
     db.migrate()
     with db.engine.connect() as conn:
-        review = conn.execute(text("SELECT kind, status, reviewer_id, evidence FROM review")).one()
+        columns = "kind, status, reviewer_id, evidence, stale_note"
+        review = conn.execute(text(f"SELECT {columns} FROM review")).one()
+        experiment = conn.execute(text("SELECT number, status, signoff_note FROM experiment")).one()
         approval = conn.execute(text("SELECT role, approver_id, evidence FROM approval")).one()
         event = conn.execute(text("SELECT action, detail, evidence_digest FROM auditevent")).one()
-    assert tuple(review) == ("ethics", "approved", "U2", None)
+    assert tuple(review) == ("ethics", "approved", "U2", None, None)
+    assert tuple(experiment) == (1, "approved", None)
     assert tuple(approval) == ("security", "U3", None)
     assert tuple(event) == ("sign-off:security", "approved", None)

@@ -336,7 +336,21 @@ def test_the_owner_may_tick_while_changes_are_requested_without_completing_the_r
     assert status(db, number) == v.Status.CHANGES_REQUESTED
 
 
-def test_resubmitting_reopens_only_the_review_that_asked_for_changes(db: Database) -> None:
+def test_resubmitting_the_same_evidence_reopens_only_the_review_that_asked_for_changes(db: Database) -> None:
+    number = _changes_requested(db)
+    before = detail(db, number)
+    outcome = submit(db, number)  # the same artifacts: the approvals were made on them
+    assert (outcome.moved_to, outcome.experiment.status) == (v.Status.IN_REVIEW, v.Status.IN_REVIEW)
+    after = detail(db, number)
+    assert [(r.kind, r.status, r.reviewer_id, r.reason) for r in after.reviews] == [
+        ("technical", v.ReviewState.APPROVED, "U_TECH", None),
+        ("ethics", v.ReviewState.APPROVED, "U_ETHICS", None),
+        ("business", v.ReviewState.PENDING, None, None),
+    ]
+    assert [r.decided_at for r in after.reviews[:2]] == [r.decided_at for r in before.reviews[:2]]
+
+
+def test_resubmitting_other_artifacts_makes_the_approvals_stale(db: Database) -> None:
     number = _changes_requested(db)
     before = detail(db, number)
     outcome = submit(db, number, artifacts="eval v2: https://evals.example/v2 cost: $40/day")
@@ -344,26 +358,29 @@ def test_resubmitting_reopens_only_the_review_that_asked_for_changes(db: Databas
 
     after = detail(db, number)
     assert after.experiment.artifacts == "eval v2: https://evals.example/v2 cost: $40/day"
-    assert [(r.kind, r.status, r.reviewer_id, r.reason) for r in after.reviews] == [
-        ("technical", v.ReviewState.APPROVED, "U_TECH", None),
-        ("ethics", v.ReviewState.APPROVED, "U_ETHICS", None),
+    assert [(r.kind, r.status, r.reviewer_id, r.stale_note) for r in after.reviews] == [
+        ("technical", v.ReviewState.PENDING, None, "artifacts changed"),
+        ("ethics", v.ReviewState.PENDING, None, "artifacts changed"),
         ("business", v.ReviewState.PENDING, None, None),
     ]
-    assert after.reviews[2].decided_at is None
-    assert [r.decided_at for r in after.reviews[:2]] == [r.decided_at for r in before.reviews[:2]]
+    assert all(r.decided_at is None for r in after.reviews)
     # The checklist is kept as it was, not recreated.
     assert [(i.id, i.key, i.checked_by) for i in after.checklist] == [
         (i.id, i.key, i.checked_by) for i in before.checklist
     ]
     assert [i.checked_by for i in after.checklist] == [OWNER, OWNER, None, None, None]
-    assert state(db, number).audit[-1] == (
-        "status:in_review",
-        OWNER,
-        "changes_requested → in_review: resubmitted with: eval v2: https://evals.example/v2 cost: $40/day",
+    resubmitted = (
+        "changes_requested → in_review: resubmitted with: eval v2: https://evals.example/v2 cost: $40/day"
     )
+    assert list(state(db, number).audit[-2:]) == [
+        ("status:in_review", OWNER, resubmitted),
+        ("stale", OWNER, "technical review, ethics review: artifacts changed"),
+    ]
 
-    # The reopened review can be decided again, and completes the review once the checklist is done.
+    # The reopened reviews are decided again, and complete the review once the checklist is done.
     tick(db, number, *ALL_KEYS)
+    decide(db, number, "technical")
+    decide(db, number, "ethics")
     assert decide(db, number, "business").moved_to == v.Status.REVIEWED
 
 

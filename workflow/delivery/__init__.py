@@ -36,6 +36,7 @@ from workflow.delivery.args import (
     NoticeArgs,
     NudgeArgs,
     Resubmitted,
+    WentStale,
 )
 from workflow.delivery.intents import (
     enqueue,
@@ -118,6 +119,7 @@ __all__ = [
     "Spec",
     "State",
     "Stream",
+    "WentStale",
     "anything_due",
     "args_of",
     "backlog",

@@ -63,6 +63,7 @@ class Notice(StrEnum):
     LEARNING_PROMPT = "learning_prompt"  # the experiment closed: Record a learning
     LEARNING = "learning"  # a learning was recorded
     BIAS_CHECK = "bias_check"  # bias checks were recorded
+    STALE = "stale"  # decisions went stale: their people are told what changed
 
 
 @dataclass(frozen=True)
@@ -164,8 +165,26 @@ class Blocked(NoticeArgs):
         return cls(data["actor_id"], data["blockers"])
 
 
+@dataclass(frozen=True)
+class WentStale(NoticeArgs):
+    """The evidence changed under decisions made on it (`actor_id` changed it): who decided them,
+    and what went stale and why (`technical review, security sign-off: accuracy 0.91 → 0.84`)."""
+
+    people: tuple[str, ...]
+    summary: str
+    NOTICE: ClassVar[Notice] = Notice.STALE
+
+    def extra(self) -> dict[str, Any]:
+        return {"people": list(self.people), "summary": self.summary}
+
+    @classmethod
+    def read(cls, data: dict[str, Any]) -> Self:
+        return cls(data["actor_id"], tuple(data["people"]), data["summary"])
+
+
 _NOTICES: dict[Notice, type[NoticeArgs]] = {
-    cls.NOTICE: cls for cls in (Decided, Resubmitted, LearningPrompt, LearningRecorded, BiasChecked, Blocked)
+    cls.NOTICE: cls
+    for cls in (Decided, Resubmitted, LearningPrompt, LearningRecorded, BiasChecked, Blocked, WentStale)
 }
 if set(_NOTICES) != set(Notice):  # a bug in this file, caught at import
     raise RuntimeError(f"notices without args: {sorted(set(Notice) - set(_NOTICES))}")

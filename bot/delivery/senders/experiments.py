@@ -15,6 +15,7 @@ from bot.blocks.review import (
     resubmitted_notice,
     review_message,
     signoff_message,
+    stale_notice,
 )
 from bot.blocks.standups import blocked_notice
 from bot.delivery.senders.posting import NothingToSend, SendContext, keep, post, sent
@@ -34,6 +35,7 @@ from workflow.delivery import (
     LearningPrompt,
     LearningRecorded,
     Resubmitted,
+    WentStale,
 )
 from workflow.experiments import ExperimentDetail, Slot
 
@@ -159,6 +161,8 @@ def send_notice(ctx: SendContext, row: Delivery) -> str | None:
             payload = blocked_notice(e, user_id=actor_id, blockers=blockers)
         case Decided(actor_id=actor_id, reason=reason) as decided:
             payload = decision_notice(d, actor_id=actor_id, what=decided.what, reason=reason)
+        case WentStale(actor_id=actor_id, people=people, summary=summary):
+            payload = stale_notice(d, actor_id=actor_id, people=people, summary=summary)
         case other:
             raise TypeError(f"a notice row carries {other!r}")
     card_ts = _ensure_card(ctx, d)

@@ -180,9 +180,12 @@ def test_request_changes_asks_why_posts_it_and_resubmit_reopens(team: BotServer)
     thread_reply(bot, "resubmitted")
     review = all_text(bot.slack.message(CHANNEL, review_ts)["blocks"])
     assert "eval v2" in review
-    assert f"Technical review*: :large_green_circle: approved by <@{REVIEWERS['technical']}>" in review
+    # The technical approval was made on the old artifacts: it went stale and is asked again.
+    assert "Technical review*: :white_circle: pending · :warning: _approval went stale" in review
     assert "Ethics review*: :white_circle: pending" in review
     assert "in review" in card_text(bot)
+    _, stale = thread_reply(bot, "no longer count")
+    assert f"<@{REVIEWERS['technical']}>" in all_text(stale["blocks"])
 
 
 def test_reject_closes_the_experiment(team: BotServer) -> None:
