@@ -20,6 +20,9 @@ def tick_config(settings: Settings) -> TickConfig:
         nudge_every=timedelta(hours=settings.nudge_every_hours),
         admin_user_ids=settings.admin_user_ids,
         timezone=settings.default_timezone,
+        approval_expires=(
+            timedelta(days=settings.approval_expires_days) if settings.approval_expires_days else None
+        ),
     )
 
 

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     require_bias_check: bool = False
     nudge_after_hours: float = Field(default=24, gt=0)
     nudge_every_hours: float = Field(default=24, gt=0)
+    # A sign-off request not completed within this many days expires; 0 turns expiry off.
+    approval_expires_days: int = Field(default=14, ge=0)
     reminder_grace_minutes: int = Field(default=60, ge=0)
     web_concurrency: int = Field(default=2, ge=1)
     # Sizing, per process (see README, "Sizing"): requests served at once, Slack calls made

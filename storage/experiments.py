@@ -23,6 +23,7 @@ from storage.models import (
     Workspace,
 )
 from storage.unit import side_engine
+from storage.vocabulary import Status
 
 
 def next_number(session: Session, *, team_id: str) -> int:
@@ -243,3 +244,23 @@ def store_ts(session: Session, *, experiment_id: int, slot: Slot, ts: str) -> bo
     """Record where a message was posted, unless one is recorded already (False then)."""
     result = session.connection().execute(_STORE_TS[slot], {"experiment_id": experiment_id, "ts": ts})
     return result.rowcount == 1
+
+
+def signoff_requests_before(session: Session, *, before: datetime) -> Sequence[int]:
+    """Experiments waiting for sign-off since before `before` (any workspace), oldest first."""
+    return session.exec(
+        select(Experiment.id)
+        .where(col(Experiment.status) == Status.APPROVED, col(Experiment.status_changed_at) <= before)
+        .order_by(col(Experiment.status_changed_at))
+    ).all()  # type: ignore[return-value]
+
+
+def lock(session: Session, *, experiment_id: int) -> Experiment | None:
+    """The experiment, locked for this transaction and read afresh: a step that another pass may
+    take at the same moment checks its state only after the lock."""
+    return session.exec(
+        select(Experiment)
+        .where(col(Experiment.id) == experiment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()

@@ -86,7 +86,7 @@ def after_evidence_change(session: Session, experiment: Experiment, *, actor_id:
         evidence_digest=now.digest,
     )
     if signoffs:
-        experiment.signoff_note = "; ".join(stale.changes)
+        experiment.signoff_note = f"the evidence changed ({'; '.join(stale.changes)})"
         session.add(experiment)
     people = tuple(dict.fromkeys(m for m in mentions if m))
     delivery.notice(session, experiment, delivery.WentStale(actor_id, people, stale.summary()))

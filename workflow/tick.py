@@ -33,7 +33,7 @@ from storage import projects as project_queries
 from storage.ceremonies import RunStatus
 from storage.db import Database
 from storage.models import Ceremony, CeremonyRun, Holiday, Milestone, Project
-from workflow import calendar, ceremonies, delivery, nudges, reminders, retros, schedules, standups
+from workflow import calendar, ceremonies, delivery, expiry, nudges, reminders, retros, schedules, standups
 from workflow import vocabulary as v
 from workflow.reminders import Reminder
 
@@ -57,6 +57,8 @@ class TickConfig:
     admin_user_ids: Collection[str] = frozenset()
     # The workspace's timezone: the dates of `/aiteam away until …` are read in it.
     timezone: str = "UTC"
+    # How long a sign-off request may wait before it expires; None: never.
+    approval_expires: timedelta | None = None
 
     @property
     def window(self) -> timedelta:
@@ -77,6 +79,7 @@ class PassReport:
     asked: list[int] = field(default_factory=list)
     prompts_followed_up: list[int] = field(default_factory=list)
     closed: list[int] = field(default_factory=list)  # standup runs
+    expired: list[int] = field(default_factory=list)  # experiments whose sign-off request expired
 
     @property
     def ok(self) -> bool:
@@ -319,6 +322,19 @@ def queue_standup_steps(db: Database, *, now: datetime, config: TickConfig, repo
         report.failed.append("standup follow-ups and closes")
 
 
+def expire_signoff_requests(db: Database, *, now: datetime, config: TickConfig, report: PassReport) -> None:
+    after = config.approval_expires
+    if after is None:
+        return
+    try:
+        report.expired += _claim_each(
+            db, partial(expiry.due, now=now, after=after), partial(expiry.expire, now=now, after=after)
+        )
+    except Exception:
+        log.exception("expiring sign-off requests failed unexpectedly")
+        report.failed.append("sign-off request expiry")
+
+
 def run_pass(db: Database, *, now: datetime, config: TickConfig) -> PassReport:
     """Queue everything due at `now` (aware), once. Safe to run concurrently with other passes."""
     if now.tzinfo is None:
@@ -330,6 +346,7 @@ def run_pass(db: Database, *, now: datetime, config: TickConfig) -> PassReport:
     queue_nudges(db, now=now, config=config, report=report)
     queue_overdue_milestones(db, now=now, report=report)
     queue_standup_steps(db, now=now, config=config, report=report)
+    expire_signoff_requests(db, now=now, config=config, report=report)
     return report
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "CORE_ROLES",
     "OPEN_STATUSES",
     "REVIEWER_ROLE",
+    "SCHEDULER",
     "Action",
     "AuditAction",
     "Decision",
@@ -44,6 +45,8 @@ __all__ = [
     "parse",
 ]
 
+# The actor of what the scheduler does on its own (an expiry), in the audit trail.
+SCHEDULER: Final = "scheduler"
 CLOSED_STATUSES: Final = frozenset({Status.PRODUCTION, Status.REJECTED, Status.WITHDRAWN})
 OPEN_STATUSES: Final = tuple(s for s in Status if s not in CLOSED_STATUSES)
 

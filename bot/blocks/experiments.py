@@ -30,7 +30,7 @@ STATUS_LABEL: dict[str, str] = {
 }
 # Beside a review whose approval went stale, with what changed, until it is decided again.
 STALE_LABEL = "approval went stale, the evidence changed"
-SIGNOFF_STALE_LABEL = "the sign-offs went stale, the evidence changed"
+SIGNOFF_CLOSED_LABEL = "the sign-off request closed"
 REVIEW_LABEL = {
     v.ReviewState.PENDING: ":white_circle: pending",
     v.ReviewState.APPROVED: ":large_green_circle: approved",
@@ -117,8 +117,8 @@ def card(d: ExperimentDetail) -> Message:
     elif e.signoff_note and e.status not in v.CLOSED_STATUSES:
         blocks.append(
             section(
-                f"*Production sign-off*\n:warning: {SIGNOFF_STALE_LABEL} ({escape(e.signoff_note)}); "
-                f"asked again with `/experiment promote {d.ref}` once the reviews are approved."
+                f"*Production sign-off*\n:warning: {SIGNOFF_CLOSED_LABEL}: {escape(e.signoff_note)}; "
+                f"asked again with `/experiment promote {d.ref}`."
             )
         )
     blocks.append(

@@ -154,10 +154,11 @@ def signoff_message(d: ExperimentDetail) -> Message:
             }
         )
     elif e.signoff_note and e.status in (v.Status.IN_REVIEW, v.Status.REVIEWED):
+        again = "" if e.status == v.Status.REVIEWED else "Once the reviews are approved again, "
         blocks.append(
             context(
-                f":warning: Sign-off closed: the evidence changed ({escape(e.signoff_note)}). "
-                f"Once the reviews are approved again, `/experiment promote {d.ref}` asks all three again."
+                f":warning: Sign-off closed: {escape(e.signoff_note)}. "
+                f"{again}`/experiment promote {d.ref}` asks all three again."
             )
         )
     else:
@@ -230,6 +231,16 @@ def stale_notice(d: ExperimentDetail, *, actor_id: str, people: Sequence[str], s
     return message(f"Decisions on {d.ref} went stale", [section(text.strip())])
 
 
+def expired_notice(d: ExperimentDetail, *, why: str) -> Message:
+    """The sign-off request closed unanswered: the owner is told how to ask again."""
+    text = (
+        f":hourglass: The sign-off request for {d.ref} closed: {escape(why)}; the sign-offs given "
+        f"expire with it. {user_mention(d.experiment.owner_id)}, ask again with "
+        f"`/experiment promote {d.ref}`."
+    )
+    return message(f"The sign-off request for {d.ref} expired", [section(text)])
+
+
 def reason_modal(*, title: str, label: str, metadata: ids.ReasonMeta) -> dict[str, Any]:
     """The modal asking why; `metadata` says what the reason is for."""
     return {
@@ -299,6 +310,10 @@ def _action_label(action: str) -> str:
     return labels.get(kind, action.replace("_", " "))
 
 
+def _actor(actor_id: str) -> str:
+    return "the scheduler" if actor_id == v.SCHEDULER else user_mention(actor_id)
+
+
 def _evidence(event: AuditEvent) -> str:
     """What a decision was made on, by digest; a decision from before evidence was kept says so."""
     if event.evidence_digest:
@@ -310,7 +325,7 @@ def history_view(d_ref: str, events: Sequence[AuditEvent]) -> Message:
     """The audit trail, oldest first: every transition and click, with who and when."""
     shown = list(events)[-HISTORY_MAX_EVENTS:]
     lines = [
-        f"`{e.created_at:%Y-%m-%d %H:%M:%S}` {user_mention(e.actor_id)} {_action_label(e.action)}"
+        f"`{e.created_at:%Y-%m-%d %H:%M:%S}` {_actor(e.actor_id)} {_action_label(e.action)}"
         + (f": {truncate(escape(e.detail), 200)}" if e.detail else "")
         + _evidence(e)
         for e in shown

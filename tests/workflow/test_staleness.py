@@ -117,7 +117,7 @@ def test_a_sign_off_stops_counting_and_promote_asks_all_three_again(db: Database
     sign_off(db, number, v.Role.TECHNICAL_LEAD)
     record_metrics(db, number, accuracy=0.84)
     e = detail(db, number).experiment
-    assert (e.status, e.signoff_note) == (v.Status.IN_REVIEW, "accuracy 0.91 → 0.84")
+    assert (e.status, e.signoff_note) == (v.Status.IN_REVIEW, "the evidence changed (accuracy 0.91 → 0.84)")
     with db.read() as session:
         assert session.exec(select(Approval)).all() == []
     assert _stale_events(db)[-1] == (

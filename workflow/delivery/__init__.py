@@ -35,6 +35,7 @@ from workflow.delivery.args import (
     Notice,
     NoticeArgs,
     NudgeArgs,
+    RequestExpired,
     Resubmitted,
     WentStale,
 )
@@ -115,6 +116,7 @@ __all__ = [
     "Pace",
     "Problem",
     "Recorded",
+    "RequestExpired",
     "Resubmitted",
     "Spec",
     "State",

@@ -64,6 +64,7 @@ class Notice(StrEnum):
     LEARNING = "learning"  # a learning was recorded
     BIAS_CHECK = "bias_check"  # bias checks were recorded
     STALE = "stale"  # decisions went stale: their people are told what changed
+    EXPIRED = "expired"  # the sign-off request expired: the owner is told how to ask again
 
 
 @dataclass(frozen=True)
@@ -182,9 +183,33 @@ class WentStale(NoticeArgs):
         return cls(data["actor_id"], tuple(data["people"]), data["summary"])
 
 
+@dataclass(frozen=True)
+class RequestExpired(NoticeArgs):
+    """The sign-off request closed unanswered (`why`: `it expired after 14 days …`)."""
+
+    why: str
+    NOTICE: ClassVar[Notice] = Notice.EXPIRED
+
+    def extra(self) -> dict[str, Any]:
+        return {"why": self.why}
+
+    @classmethod
+    def read(cls, data: dict[str, Any]) -> Self:
+        return cls(data["actor_id"], data["why"])
+
+
 _NOTICES: dict[Notice, type[NoticeArgs]] = {
     cls.NOTICE: cls
-    for cls in (Decided, Resubmitted, LearningPrompt, LearningRecorded, BiasChecked, Blocked, WentStale)
+    for cls in (
+        Decided,
+        Resubmitted,
+        LearningPrompt,
+        LearningRecorded,
+        BiasChecked,
+        Blocked,
+        WentStale,
+        RequestExpired,
+    )
 }
 if set(_NOTICES) != set(Notice):  # a bug in this file, caught at import
     raise RuntimeError(f"notices without args: {sorted(set(Notice) - set(_NOTICES))}")

@@ -12,6 +12,7 @@ from bot.blocks.learnings import learning_message, prompt_message
 from bot.blocks.review import (
     decision_notice,
     deployment_message,
+    expired_notice,
     resubmitted_notice,
     review_message,
     signoff_message,
@@ -34,6 +35,7 @@ from workflow.delivery import (
     Kind,
     LearningPrompt,
     LearningRecorded,
+    RequestExpired,
     Resubmitted,
     WentStale,
 )
@@ -161,6 +163,8 @@ def send_notice(ctx: SendContext, row: Delivery) -> str | None:
             payload = blocked_notice(e, user_id=actor_id, blockers=blockers)
         case Decided(actor_id=actor_id, reason=reason) as decided:
             payload = decision_notice(d, actor_id=actor_id, what=decided.what, reason=reason)
+        case RequestExpired(why=why):
+            payload = expired_notice(d, why=why)
         case WentStale(actor_id=actor_id, people=people, summary=summary):
             payload = stale_notice(d, actor_id=actor_id, people=people, summary=summary)
         case other:

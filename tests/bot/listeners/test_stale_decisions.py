@@ -75,7 +75,7 @@ def test_a_stale_sign_off_closes_the_request_and_promote_asks_all_three_again(te
     assert ids.SIGNOFF_APPROVE not in str(closed["blocks"])
     assert "Sign-off closed: the evidence changed (accuracy 0.91 → 0.84)" in all_text(closed["blocks"])
     assert "EXP-1 · in review" in card_text(bot)
-    assert "the sign-offs went stale, the evidence changed (accuracy 0.91 → 0.84)" in card_text(bot)
+    assert "the sign-off request closed: the evidence changed (accuracy 0.91 → 0.84)" in card_text(bot)
     # A click on a copy of the old buttons changes nothing and says why.
     payload = bot.click_payload(
         CHANNEL,
