@@ -20,6 +20,8 @@ def tick_config(settings: Settings) -> TickConfig:
         nudge_every=timedelta(hours=settings.nudge_every_hours),
         admin_user_ids=settings.admin_user_ids,
         timezone=settings.default_timezone,
+        escalate_after_nudges=settings.escalate_after_nudges or None,
+        escalate_to=settings.escalate_to_role,
         approval_expires=(
             timedelta(days=settings.approval_expires_days) if settings.approval_expires_days else None
         ),

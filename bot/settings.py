@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from workflow.vocabulary import Role
+
 README_SETTINGS = "see README.md, section 'Settings'"
 # What `python -m bot` needs in each of its two modes.
 MODE_TOKENS = (
@@ -52,6 +54,10 @@ class Settings(BaseSettings):
     nudge_every_hours: float = Field(default=24, gt=0)
     # A sign-off request not completed within this many days expires; 0 turns expiry off.
     approval_expires_days: int = Field(default=14, ge=0)
+    # A review or sign-off still waiting after this many nudges is escalated once to the holders
+    # of ESCALATE_TO_ROLE (never the owner or someone who already decided); 0 turns it off.
+    escalate_after_nudges: int = Field(default=3, ge=0)
+    escalate_to_role: Role = Role.TECHNICAL_LEAD
     reminder_grace_minutes: int = Field(default=60, ge=0)
     web_concurrency: int = Field(default=2, ge=1)
     # Sizing, per process (see README, "Sizing"): requests served at once, Slack calls made

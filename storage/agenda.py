@@ -32,6 +32,22 @@ def waiting(session: Session, *, team_id: str, status: str, limit: int) -> tuple
     return _page(session, query, limit)
 
 
+def escalated(
+    session: Session, *, team_id: str, statuses: Collection[str], limit: int
+) -> tuple[Sequence[Experiment], int]:
+    """Experiments in `statuses` whose wait was escalated, escalated longest ago first."""
+    query = (
+        select(Experiment)
+        .where(
+            col(Experiment.team_id) == team_id,
+            col(Experiment.status).in_(statuses),
+            col(Experiment.escalated_at).is_not(None),
+        )
+        .order_by(col(Experiment.escalated_at), col(Experiment.number))
+    )
+    return _page(session, query, limit)
+
+
 def count_by_status(session: Session, *, team_id: str, statuses: Collection[str]) -> dict[str, int]:
     """How many of the team's experiments are in each of `statuses` (absent ones count 0)."""
     rows = session.exec(
@@ -139,7 +155,7 @@ def claim_nudge(
             col(Experiment.status) == status,
             _nudge_due(waiting_since_before, nudged_before),
         )
-        .values(last_nudged_at=now),
+        .values(last_nudged_at=now, nudge_count=col(Experiment.nudge_count) + 1),
     )
     return changed == 1
 

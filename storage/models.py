@@ -60,6 +60,9 @@ class Experiment(SQLModel, table=True):
     updated_at: datetime = _ts()
     status_changed_at: datetime = _ts()
     last_nudged_at: datetime | None = _ts(nullable=True)
+    # Nudges since it started waiting in its status, and when they escalated (once per status).
+    nudge_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    escalated_at: datetime | None = _ts(nullable=True)
 
 
 class Review(SQLModel, table=True):
@@ -502,4 +505,18 @@ class SentMessage(SQLModel, table=True):
     channel_id: str = Field(max_length=32)
     ts: str = Field(max_length=32)
     digest: str = Field(max_length=64)
+    updated_at: datetime = _ts()
+
+
+class NotificationSetting(SQLModel, table=True):
+    """A person's choice about the DMs the bot sends them (no row: the defaults)."""
+
+    __table_args__ = (UniqueConstraint("team_id", "user_id", name="uq_notification_team_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    user_id: str = Field(max_length=32)
+    # DMs about one's own experiments: reviews complete, changes requested, rejected, decisions
+    # gone stale, a request expired, production.
+    owner_dms: bool = True
     updated_at: datetime = _ts()

@@ -151,6 +151,8 @@ def touch(experiment: Experiment, *, status: v.Status | None = None) -> None:
     if status is not None and status != experiment.status:
         experiment.status = status
         experiment.status_changed_at = now
+        # Nudges and their escalation count within one status.
+        experiment.nudge_count, experiment.escalated_at = 0, None
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,9 @@ def expire(session: Session, experiment_id: int, *, now: datetime, after: timede
     how_long = f"after {days} days" if days is not None else "unanswered"
     experiment.signoff_note = f"it expired {how_long} without all three sign-offs"
     delivery.notice(session, experiment, delivery.RequestExpired(v.SCHEDULER, experiment.signoff_note))
+    delivery.tell_owner(
+        session, experiment, delivery.News.EXPIRED, actor_id=v.SCHEDULER, detail=experiment.signoff_note
+    )
     lifecycle.move(
         session,
         experiment,

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
 from storage import experiments as queries
 from storage.models import Away, Experiment
 from storage.types import utcnow
-from workflow import calendar, delivery, insights, projects
+from workflow import calendar, delivery, insights, notifications, projects
 from workflow import vocabulary as v
 from workflow.delivery import Problem
 from workflow.permissions import Policy
@@ -33,6 +33,8 @@ class Home:
     # Open milestones of the person's projects due in the next HOME_DAYS_AHEAD days.
     milestones: Sequence[MilestoneDue] = ()
     flow: insights.Flow | None = None  # the team's, over `insights.HOME_WINDOW`
+    owner_dms: bool = True  # whether they get DMs about their own experiments
+    signoff_expires: timedelta | None = None  # how long a sign-off request may wait
 
 
 def home(
@@ -43,6 +45,7 @@ def home(
     policy: Policy,
     today: date | None = None,
     now: datetime | None = None,
+    signoff_expires: timedelta | None = None,
 ) -> Home:
     mine, _ = queries.list_for_team(
         session, team_id=team_id, owner_id=user_id, statuses=v.OPEN_STATUSES, limit=10
@@ -69,4 +72,6 @@ def home(
         projects=mine_projects,
         milestones=due,
         flow=insights.team_flow(session, team_id=team_id, window=insights.HOME_WINDOW, now=now),
+        owner_dms=notifications.owner_dms(session, team_id=team_id, user_id=user_id),
+        signoff_expires=signoff_expires,
     )

@@ -37,6 +37,9 @@ class Nudge:
     now: datetime
     asks: Sequence[Ask]
     admins: Sequence[str]
+    # When this nudge escalates: the role it escalates to, and its holders who may hear of it.
+    escalated_to: v.Role | None = None
+    escalated: Sequence[str] = ()
 
     @property
     def unheld(self) -> list[str]:
@@ -77,10 +80,17 @@ def candidates(session: Session, *, now: datetime, after: timedelta, every: time
 
 
 def claim(
-    session: Session, *, experiment_id: int, now: datetime, after: timedelta, every: timedelta
+    session: Session,
+    *,
+    experiment_id: int,
+    now: datetime,
+    after: timedelta,
+    every: timedelta,
+    escalate_after: int | None = None,
 ) -> Experiment | None:
     """Claim the nudge of an experiment that still waits on others; None when there is nothing
-    (left) to do. Whom it asks is decided when it is sent (`build`), from the roles held then."""
+    (left) to do. Whom it asks is decided when it is sent (`build`), from the roles held then.
+    The claim that makes it `escalate_after` nudges in this status escalates it, once."""
     experiment = session.get(Experiment, experiment_id)
     if experiment is None or experiment.status not in NUDGED_STATUSES:
         return None
@@ -95,6 +105,10 @@ def claim(
         nudged_before=now - every,
     ):
         return None
+    session.refresh(experiment)  # the claim counted the nudge in the database
+    if escalate_after and experiment.nudge_count >= escalate_after and experiment.escalated_at is None:
+        experiment.escalated_at = now
+        session.add(experiment)
     return experiment
 
 
@@ -105,6 +119,8 @@ def build(
     now: datetime,
     admin_user_ids: Collection[str],
     timezone: str = "UTC",
+    claimed_at: datetime | None = None,
+    escalate_to: v.Role | None = None,
 ) -> Nudge | None:
     """The nudge as it should read at `now`; None once the experiment no longer waits on anyone
     who is not away. People away (`/aiteam away`) are never asked."""
@@ -134,6 +150,15 @@ def build(
     ]
     if all(not ask.people and ask.away for ask in asks):
         return None  # everyone who could act is away: nobody to ask
+    escalated: list[str] = []
+    if escalate_to is not None and claimed_at is not None and experiment.escalated_at == claimed_at:
+        # Never the owner, nor anyone who already decided or is away.
+        decided = _deciders(session, experiment)
+        escalated = [
+            u
+            for u in roles.holders(session, team_id=experiment.team_id, role=escalate_to)
+            if u != experiment.owner_id and u not in decided and u not in away
+        ]
     return Nudge(
         experiment=experiment,
         waiting_since=experiment.status_changed_at,
@@ -142,4 +167,14 @@ def build(
         admins=admins(session, team_id=experiment.team_id, admin_user_ids=admin_user_ids)
         if any(not a.people for a in asks)
         else [],
+        escalated_to=escalate_to if escalated else None,
+        escalated=escalated,
     )
+
+
+def _deciders(session: Session, experiment: Experiment) -> set[str]:
+    """Who already decided something about the experiment in its current round."""
+    assert experiment.id is not None
+    reviewers = {r.reviewer_id for r in experiment_queries.reviews(session, experiment_id=experiment.id)}
+    approvers = {a.approver_id for a in experiment_queries.approvals(session, experiment_id=experiment.id)}
+    return {u for u in reviewers | approvers if u}

@@ -111,10 +111,24 @@ def _approver_role(role: str) -> v.Role:
 
 
 def sign_off(
-    session: Session, *, team_id: str, number: int, role: str, actor_id: str, policy: Policy
+    session: Session,
+    *,
+    team_id: str,
+    number: int,
+    role: str,
+    actor_id: str,
+    policy: Policy,
+    request: str | None = None,
 ) -> Outcome:
+    """Give one sign-off. `request` names the request message the click came from (its ts): a
+    click on a request that closed (the evidence changed, it expired) changes nothing, even
+    while a newer request is open."""
     approver = _approver_role(role)
     experiment = get(session, team_id=team_id, number=number, for_update=True)
+    if request is not None and experiment.approval_message_ts not in (None, request):
+        raise NotAllowed(
+            f"That sign-off request for {ref(number)} closed; sign off in the newest one in its thread."
+        )
     if check_sign_off(session, experiment, role=approver, actor_id=actor_id, policy=policy) is not None:
         return Outcome(experiment, changed=False, note=f"You already signed off {ref(number)} as {role}.")
     assert experiment.id is not None
@@ -144,6 +158,7 @@ def sign_off(
     if missing_for_production(session, experiment):
         return Outcome(experiment)
     lifecycle.move(session, experiment, v.Status.PRODUCTION, actor_id=actor_id, detail="all sign-offs given")
+    delivery.tell_owner(session, experiment, delivery.News.PRODUCTION, actor_id=actor_id)
     return Outcome(experiment, moved_to=v.Status.PRODUCTION)
 
 
@@ -167,6 +182,9 @@ def reject_promotion(
     reason = validate_reason(reason)
     # The rejection and its reason go in the thread before the learning prompt the move queues.
     delivery.notice(session, experiment, delivery.Decided(actor_id, v.SignOff.SIGN_OFF, reason))
+    delivery.tell_owner(
+        session, experiment, delivery.News.REJECTED, actor_id=actor_id, detail=f"at sign-off: {reason}"
+    )
     lifecycle.move(
         session,
         experiment,

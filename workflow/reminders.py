@@ -13,7 +13,7 @@ from storage import ceremonies as runs
 from storage.ceremonies import RunStatus
 from storage.models import Ceremony, CeremonyRun, Experiment, Learning
 from workflow import ceremonies as c
-from workflow import insights, learnings, projects, retros, schedules, standups
+from workflow import insights, learnings, nudges, projects, retros, schedules, standups
 from workflow import vocabulary as v
 from workflow.projects import MilestoneDue, ProjectStatus
 
@@ -35,6 +35,8 @@ SUBMITTED_STATUSES = (v.Status.IN_REVIEW, v.Status.CHANGES_REQUESTED, v.Status.R
 RETRO_SECTIONS = (v.Status.PRODUCTION, v.Status.REJECTED, v.Status.WITHDRAWN)
 # Ethics review: of the experiments whose ethics review is open, those with no bias check yet.
 NO_BIAS_CHECK = "ethics_no_bias_check"
+# Experiment review: waits that escalated after their nudges, first on the agenda.
+ESCALATED = "escalated"
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,10 @@ class Reminder:
 
 
 def _review_sections(session: Session, team_id: str) -> list[Section]:
-    sections = []
+    items, total = queries.escalated(
+        session, team_id=team_id, statuses=nudges.NUDGED_STATUSES, limit=ITEMS_PER_SECTION
+    )
+    sections = [Section(ESCALATED, items, total)] if total else []
     for status in REVIEW_SECTIONS:
         items, total = queries.waiting(session, team_id=team_id, status=status, limit=ITEMS_PER_SECTION)
         sections.append(Section(status, items, total))

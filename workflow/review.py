@@ -176,6 +176,10 @@ def decide(
     # The decision and its reason go in the thread before what the move queues after a close
     # (the learning prompt); the notice renders the status at send time.
     delivery.notice(session, experiment, delivery.Decided(actor_id, kind, why))
+    news = (
+        delivery.News.CHANGES_REQUESTED if decision == v.Decision.REQUEST_CHANGES else delivery.News.REJECTED
+    )
+    delivery.tell_owner(session, experiment, news, actor_id=actor_id, detail=f"{kind} review: {why}")
     lifecycle.move(
         session,
         experiment,
@@ -250,6 +254,7 @@ def _complete_if_reviewed(session: Session, experiment: Experiment, actor_id: st
     lifecycle.move(
         session, experiment, v.Status.REVIEWED, actor_id=actor_id, detail="all reviews and checklist done"
     )
+    delivery.tell_owner(session, experiment, delivery.News.REVIEWED, actor_id=actor_id)
     return v.Status.REVIEWED
 
 

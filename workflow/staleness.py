@@ -90,6 +90,7 @@ def after_evidence_change(session: Session, experiment: Experiment, *, actor_id:
         session.add(experiment)
     people = tuple(dict.fromkeys(m for m in mentions if m))
     delivery.notice(session, experiment, delivery.WentStale(actor_id, people, stale.summary()))
+    delivery.tell_owner(session, experiment, delivery.News.STALE, actor_id=actor_id, detail=stale.summary())
     if experiment.status in (v.Status.REVIEWED, v.Status.APPROVED):
         target = v.Status.IN_REVIEW if reviews else v.Status.REVIEWED
         lifecycle.move(session, experiment, target, actor_id=actor_id, detail=f"stale: {stale.summary()}")

@@ -59,6 +59,9 @@ class TickConfig:
     timezone: str = "UTC"
     # How long a sign-off request may wait before it expires; None: never.
     approval_expires: timedelta | None = None
+    # After how many nudges in one status a wait is escalated, and to the holders of which role.
+    escalate_after_nudges: int | None = None
+    escalate_to: v.Role | None = None
 
     @property
     def window(self) -> timedelta:
@@ -245,6 +248,7 @@ def queue_nudges(db: Database, *, now: datetime, config: TickConfig, report: Pas
                     now=now,
                     after=config.nudge_after,
                     every=config.nudge_every,
+                    escalate_after=config.escalate_after_nudges,
                 )
                 if experiment is not None:
                     delivery.nudge(session, experiment, claimed_at=now)

@@ -27,6 +27,12 @@ LIMIT = 15
 class Waiting:
     experiment: Experiment
     step: str  # what the person can do, e.g. "technical review", "sign-off as security"
+    # Why it is asked again: an approval that went stale, with what changed.
+    stale: str | None = None
+
+    @property
+    def escalated(self) -> bool:
+        return self.experiment.escalated_at is not None
 
 
 def waiting_on(
@@ -59,7 +65,7 @@ def waiting_on(
                 ),
                 refused_if_none=True,
             ):
-                found.append(Waiting(experiment, f"{kind} review"))
+                found.append(Waiting(experiment, f"{kind} review", _stale_note(session, experiment, kind)))
     if held & set(v.APPROVER_ROLES):
         awaiting, _ = agenda.waiting(session, team_id=team_id, status=v.Status.APPROVED, limit=limit)
         for experiment in awaiting:
@@ -92,6 +98,13 @@ def waiting_on(
         )
         found.append(Waiting(experiment, step))
     return found[:limit]
+
+
+def _stale_note(session: Session, experiment: Experiment, kind: v.ReviewKind) -> str | None:
+    assert experiment.id is not None
+    return next(
+        (r.stale_note for r in queries.reviews(session, experiment_id=experiment.id) if r.kind == kind), None
+    )
 
 
 def _allowed(check: Callable[[], object], *, refused_if_none: bool) -> bool:

@@ -20,7 +20,7 @@ from workflow import vocabulary as v
 from workflow.ceremonies import Listed, SetupResult
 from workflow.nudges import Nudge
 from workflow.projects import STANDUP_DAYS_AHEAD, MilestoneDue, ProjectStatus
-from workflow.reminders import ITEMS_PER_SECTION, NO_BIAS_CHECK, Reminder, Section
+from workflow.reminders import ESCALATED, ITEMS_PER_SECTION, NO_BIAS_CHECK, Reminder, Section
 from workflow.standups import Blocked
 
 # Leaves room for the header, intro and context blocks under Slack's 50.
@@ -49,6 +49,7 @@ INVITATION = {
     c.CUSTOM: "Reply in this thread with anything for the agenda.",
 }
 SECTION_TITLE = {
+    ESCALATED: ":rotating_light: Escalated: still waiting after repeated reminders",
     v.Status.IN_REVIEW: "Waiting for review",
     v.Status.CHANGES_REQUESTED: "Changes requested, back with their owners",
     v.Status.REVIEWED: "Reviewed, ready for sign-off",
@@ -206,6 +207,13 @@ def nudge_message(nudge: Nudge) -> Message:
             lines.append(
                 f"Nobody who may act holds {roles} yet, and no admin is set: a workspace admin can {grants}."
             )
+    if nudge.escalated:
+        people = ", ".join(user_mention(u) for u in nudge.escalated)
+        reminders = f"{e.nudge_count} reminder" + ("" if e.nudge_count == 1 else "s")
+        lines.append(
+            f":rotating_light: Still waiting after {reminders}: {people} "
+            f"(`{nudge.escalated_to}`), please help it move."
+        )
     text = "\n".join(lines)
     return message(text, [section(text)])
 

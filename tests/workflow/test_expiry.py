@@ -63,6 +63,11 @@ def test_an_unanswered_request_expires_with_its_sign_offs_once(
     assert sum("The sign-off request for EXP-1 closed: it expired" in t for t in thread) == 1
     assert tick(utcnow()).expired == []
     assert _expired_notices(db) == 1
+    with db.read() as session:
+        dms = [
+            delivery.args_of(r) for r in session.exec(select(Delivery).where(Delivery.kind == Kind.OWNER_DM))
+        ]
+    assert [d.news for d in dms if isinstance(d, delivery.OwnerNews)][-1] == delivery.News.EXPIRED
 
     # Asking again is a new request that all three sign.
     promote(db, number)

@@ -159,3 +159,23 @@ def test_decisions_without_kept_evidence_never_go_stale(db: Database) -> None:
     record_metrics(db, number, accuracy=0.5)
     assert status(db, number) == v.Status.REVIEWED
     assert _stale_events(db) == []
+
+
+def _owner_news(db: Database) -> list[delivery.News]:
+    with db.read() as session:
+        rows = session.exec(select(Delivery).where(Delivery.kind == Kind.OWNER_DM).order_by(col(Delivery.id)))
+        news = [delivery.args_of(r) for r in rows.all()]
+    return [n.news for n in news if isinstance(n, delivery.OwnerNews)]
+
+
+def test_the_owner_is_told_when_someone_else_makes_decisions_stale_not_when_they_do(db: Database) -> None:
+    number = _reviewed_with_metric(db)
+    assert _owner_news(db) == [delivery.News.REVIEWED]
+    record_metrics(db, number, accuracy=0.84)  # the owner's own change: they know
+    assert _owner_news(db) == [delivery.News.REVIEWED]
+    for kind in v.ReviewKind:
+        decide(db, number, kind)
+    record_metrics(db, number, actor="U_TECH", accuracy=0.80)  # a reviewer's change
+    assert _owner_news(db)[-1] == delivery.News.STALE
+    decide(db, number, v.ReviewKind.BUSINESS, "reject", reason="No business case")
+    assert _owner_news(db)[-1] == delivery.News.REJECTED

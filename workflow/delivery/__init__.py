@@ -32,9 +32,11 @@ from workflow.delivery.args import (
     DmArgs,
     LearningPrompt,
     LearningRecorded,
+    News,
     Notice,
     NoticeArgs,
     NudgeArgs,
+    OwnerNews,
     RequestExpired,
     Resubmitted,
     WentStale,
@@ -55,6 +57,7 @@ from workflow.delivery.intents import (
     standup_dm,
     standup_prompts,
     standup_summary,
+    tell_owner,
 )
 from workflow.delivery.kinds import (
     PACED,
@@ -110,9 +113,11 @@ __all__ = [
     "Kind",
     "LearningPrompt",
     "LearningRecorded",
+    "News",
     "Notice",
     "NoticeArgs",
     "NudgeArgs",
+    "OwnerNews",
     "Pace",
     "Problem",
     "Recorded",
@@ -157,4 +162,5 @@ __all__ = [
     "standup_dm",
     "standup_prompts",
     "standup_summary",
+    "tell_owner",
 ]

@@ -54,6 +54,34 @@ class DmArgs(Args):
         return cls(bool(data.get("followup")))
 
 
+class News(StrEnum):
+    """What an experiment's owner is told in a DM."""
+
+    REVIEWED = "reviewed"  # every review approved: ready to promote
+    CHANGES_REQUESTED = "changes_requested"
+    REJECTED = "rejected"
+    STALE = "stale"  # decisions went stale
+    EXPIRED = "expired"  # the sign-off request expired
+    PRODUCTION = "production"
+
+
+@dataclass(frozen=True)
+class OwnerNews(Args):
+    """A DM to an experiment's owner: what happened, who did it, and the detail (a reason, what
+    changed)."""
+
+    news: News
+    actor_id: str
+    detail: str = ""
+
+    def fields(self) -> dict[str, Any]:
+        return {"news": self.news, "actor_id": self.actor_id, "detail": self.detail}
+
+    @classmethod
+    def decode(cls, data: dict[str, Any]) -> Self:
+        return cls(News(data["news"]), data["actor_id"], data.get("detail") or "")
+
+
 class Notice(StrEnum):
     """The one-off thread replies, named in a NOTICE row's args."""
 

@@ -10,7 +10,7 @@ from storage import deliveries as queries
 from storage import projects as project_queries
 from storage.deliveries import Intent
 from storage.models import Experiment, Project
-from workflow.delivery.args import Args, DmArgs, NoticeArgs, NudgeArgs
+from workflow.delivery.args import Args, DmArgs, News, NoticeArgs, NudgeArgs, OwnerNews
 from workflow.delivery.kinds import SPECS, Kind, stream_of
 
 
@@ -76,6 +76,27 @@ def notice(session: Session, experiment: Experiment, notice: NoticeArgs) -> None
     if experiment.channel_id is None:
         return
     _experiment(session, experiment, Kind.NOTICE, actor_id=notice.actor_id, args=notice)
+
+
+def tell_owner(
+    session: Session, experiment: Experiment, news: News, *, actor_id: str, detail: str = ""
+) -> None:
+    """Queue a DM telling the owner what happened to their experiment, unless they did it
+    themselves (they saw it). Whether they want it, or are away, is looked at when it is sent."""
+    if actor_id == experiment.owner_id:
+        return
+    assert experiment.id is not None
+    enqueue(
+        session,
+        Kind.OWNER_DM,
+        team_id=experiment.team_id,
+        stream_key=experiment.id,
+        subject_id=experiment.id,
+        user_id=experiment.owner_id,
+        # Nobody whose change it was can fix a DM that fails (a missing scope): no one's App Home.
+        actor_id=None,
+        args=OwnerNews(news, actor_id, detail),
+    )
 
 
 def nudge(session: Session, experiment: Experiment, *, claimed_at: datetime) -> None:

@@ -18,7 +18,7 @@ from enum import StrEnum
 from sqlmodel import Session
 
 from storage.models import Ceremony, CeremonyRun, Delivery, Experiment, Milestone, Project
-from workflow.delivery.args import Args, DmArgs, NoticeArgs, NudgeArgs
+from workflow.delivery.args import Args, DmArgs, NoticeArgs, NudgeArgs, OwnerNews
 from workflow.refs import Subject
 
 
@@ -38,6 +38,7 @@ class Kind(StrEnum):
     STANDUP_SUMMARY = "standup_summary"  # edit the reminder to add (or refresh) the summary
     RETRO_BOARD = "retro_board"  # post (or update) a retro's board of notes in its reminder's thread
     RETRO_CHART = "retro_chart"  # upload the flow chart (time per stage) into a retro reminder's thread
+    OWNER_DM = "owner_dm"  # tell an experiment's owner what happened to it, in a DM
 
 
 class Stream(StrEnum):
@@ -124,6 +125,14 @@ SPECS: dict[Kind, Spec] = {
     Kind.STANDUP_SUMMARY: Spec(Stream.RUN, _fixed("the standup summary"), paced=True, coalesce=True),
     Kind.RETRO_BOARD: Spec(Stream.RUN, _fixed("the retro board"), paced=True, coalesce=True),
     Kind.RETRO_CHART: Spec(Stream.RUN, _fixed("the retro's flow chart"), paced=True),
+    # After the card's update in the experiment's stream; a DM is not the team channel's pace.
+    Kind.OWNER_DM: Spec(
+        Stream.EXPERIMENT,
+        lambda s, row: f"a DM to the owner of {_experiment_ref(s, row)}",
+        paced=False,
+        args=OwnerNews,
+        subject=Subject.EXPERIMENT,
+    ),
 }
 
 _missing = set(Kind) - SPECS.keys()

@@ -35,6 +35,7 @@ from workflow.delivery import (
     Kind,
     LearningPrompt,
     LearningRecorded,
+    NudgeArgs,
     RequestExpired,
     Resubmitted,
     WentStale,
@@ -177,6 +178,8 @@ def send_notice(ctx: SendContext, row: Delivery) -> str | None:
 @sends(Kind.NUDGE)
 def send_nudge(ctx: SendContext, row: Delivery) -> str | None:
     assert row.subject_id is not None
+    args = delivery.args_of(row)
+    assert isinstance(args, NudgeArgs)
     with ctx.db.read() as session:
         nudge = nudges.build(
             session,
@@ -184,6 +187,8 @@ def send_nudge(ctx: SendContext, row: Delivery) -> str | None:
             now=ctx.now,
             admin_user_ids=ctx.config.admin_user_ids,
             timezone=ctx.config.timezone,
+            claimed_at=args.claimed_at,
+            escalate_to=ctx.config.escalate_to,
         )
     if nudge is None:
         return "the experiment no longer waits on anyone"

@@ -19,7 +19,13 @@ def send_home(ctx: SendContext, row: Delivery) -> str | None:
     today = calendar.today(ctx.config.timezone, ctx.now)
     with ctx.db.read() as session:
         mine = home.home(
-            session, team_id=row.team_id, user_id=row.user_id, policy=ctx.policy, today=today, now=ctx.now
+            session,
+            team_id=row.team_id,
+            user_id=row.user_id,
+            policy=ctx.policy,
+            today=today,
+            now=ctx.now,
+            signoff_expires=ctx.config.approval_expires,
         )
         view = home_view(mine, today=today)
     ctx.client.views_publish(user_id=row.user_id, view=view)

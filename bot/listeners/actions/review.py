@@ -75,6 +75,7 @@ def approve_signoff(click: Click) -> None:
             role=click.arg,
             actor_id=click.user_id,
             policy=click.services.policy,
+            request=click.message.get("ts"),
         ),
     )
 

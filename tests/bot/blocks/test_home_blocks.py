@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from bot.blocks.home import MAX_HOME_BLOCKS, home_view
 from storage.models import Away, Delivery, Experiment
@@ -49,3 +49,26 @@ def test_a_full_home_stays_inside_slack_limits_and_escapes_hypotheses() -> None:
     assert "*Not delivered*" in text and "You're away through Fri 04 Dec 2026" in text
     # Nothing on the Home tab is clickable: no listener reads an id back from it.
     assert not [b for b in view["blocks"] if b["type"] == "actions" or "accessory" in b]
+
+
+def test_waiting_items_say_when_asked_again_or_escalated_and_requests_when_they_expire() -> None:
+    stale, escalated, asked = _experiment(1), _experiment(2), _experiment(3)
+    escalated.escalated_at = datetime(2026, 11, 24, tzinfo=UTC)
+    asked.status = v.Status.APPROVED
+    home = Home(
+        user_id="U1",
+        waiting=[
+            Waiting(stale, "ethics review", stale="accuracy 0.91 → 0.84"),
+            Waiting(escalated, "sign-off as security"),
+        ],
+        mine=[asked],
+        recent=[],
+        problems=[],
+        owner_dms=False,
+        signoff_expires=timedelta(days=14),
+    )
+    text = all_text(home_view(home, today=TODAY)["blocks"])
+    assert "ethics review · :warning: asked again, the evidence changed (accuracy 0.91 → 0.84)" in text
+    assert "sign-off as security · :rotating_light: escalated" in text
+    assert "sign-off request expires Mon 07 Dec" in text  # asked on 23 Nov, 14 days
+    assert "DMs about your experiments are off · `/aiteam notify on`" in text

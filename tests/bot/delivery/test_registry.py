@@ -21,8 +21,8 @@ def test_every_kind_has_a_spec_and_exactly_one_sender() -> None:
 
 
 def test_what_the_specs_derive_is_what_the_queue_and_the_cards_use() -> None:
-    assert {Kind.HOME, Kind.STANDUP_PROMPTS, Kind.STANDUP_DM} == set(Kind) - PACED
-    assert delivery.kinds_of(Subject.EXPERIMENT) == (Kind.EXPERIMENT, Kind.NOTICE, Kind.NUDGE)
+    assert {Kind.HOME, Kind.STANDUP_PROMPTS, Kind.STANDUP_DM, Kind.OWNER_DM} == set(Kind) - PACED
+    assert delivery.kinds_of(Subject.EXPERIMENT) == (Kind.EXPERIMENT, Kind.NOTICE, Kind.NUDGE, Kind.OWNER_DM)
     assert delivery.kinds_of(Subject.PROJECT) == (Kind.PROJECT, Kind.MILESTONE_OVERDUE)
     assert SPECS[Kind.RETRO_CHART].stream is Stream.RUN
 

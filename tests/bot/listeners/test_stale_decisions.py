@@ -97,6 +97,19 @@ def test_a_stale_sign_off_closes_the_request_and_promote_asks_all_three_again(te
     asks = [m for m in requests if "ready for production" in all_text(m["blocks"])]
     assert len(asks) == 2 and asks[0]["ts"] == signoff_ts  # the old one stays closed
     new_ts = asks[1]["ts"]
+    # The old request's buttons, clicked from a copy while the new request is open, change nothing.
+    again = bot.click_payload(
+        CHANNEL,
+        signoff_ts,
+        ids.SIGNOFF_APPROVE,
+        user=SIGNERS["security"],
+        value="1:security",
+        message=stale_copy,
+    )
+    bot.interact(again)
+    bot.settle()
+    assert "That sign-off request for EXP-1 closed" in ephemerals(bot)[-1]
+    assert "<@USEC>" not in all_text(bot.slack.message(CHANNEL, new_ts)["blocks"])
     for role, user in SIGNERS.items():
         bot.click(CHANNEL, new_ts, ids.SIGNOFF_APPROVE, user=user, value=f"1:{role}")
     bot.settle()

@@ -1,7 +1,7 @@
 """`/aiteam`: roles, away days and flow insights. One module per group of subcommands; this
 table is where they meet."""
 
-from bot.listeners.commands.aiteam import away, insights, roles
+from bot.listeners.commands.aiteam import away, insights, notify, roles
 from bot.listeners.commands.router import Subcommand
 
 USAGE = """*`/aiteam` commands*
@@ -13,6 +13,8 @@ no standup prompts, follow-ups or review nudges
 • `/aiteam back`: you're back
 • `/aiteam insights [30d|90d|all]`: where the team's work waits: time per stage, review waits per \
 review and reviewer, work in progress (default `30d`)
+• `/aiteam notify off|on`: DMs about your own experiments (reviews complete, changes requested, \
+rejected, decisions gone stale, a sign-off request expired, production); on by default
 • `/aiteam help`: this text
 Roles decide who may click what: reviewers decide reviews, `technical_lead`, `product_owner` and \
 `security` sign off production. Workspace admins and owners, `ADMIN_USER_IDS` and holders of `admin` \
@@ -24,6 +26,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "away": away.away,
     "back": away.back,
     "insights": insights.show_insights,
+    "notify": notify.notify,
 }
 
 
