@@ -32,7 +32,8 @@ and 120 s would make every short run wait two minutes for them.
    the soak itself could not run.
 
 `--minutes 1` takes about 3 to 4 minutes all told (start, setup, the ceremonies' minute, drain).
-The processes' logs are kept in `--log-dir` (else a temporary directory, removed).
+The processes' logs are kept in `--log-dir` (else a temporary directory, removed), and the SQLite
+database with them.
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
 def soak(args: argparse.Namespace, seed: int, workdir: Path, log_dir: Path) -> int:
     teams = world.build(args.teams)
     seconds = args.minutes * 60
-    db = SoakDatabase.fresh(workdir, args.database_url, f"soak{seed}")
+    # With --log-dir, a SQLite database stays there too, for a look after a failure.
+    db = SoakDatabase.fresh(args.log_dir or workdir, args.database_url, f"soak{seed}")
     channels = [c for t in teams for c in t.channels]
     schedule = fault_schedule.schedule(seed, seconds, channels, postgres=db.postgres)
     print(
