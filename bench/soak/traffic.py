@@ -41,6 +41,8 @@ class Exp:
     stale_review: dict[str, Any] | None = None  # the review message before its reviews were decided
     stale_clicked: bool = False
     metrics: int = 0
+    done: bool = False  # seen closed: nothing more to advance
+    misses: int = 0
 
 
 @dataclass
@@ -169,12 +171,14 @@ class Traffic:
         with self.lock:
             self.exps[team.team_id].append(exp)
 
-    def _claim(self, team: Team, want: Callable[[Exp], bool]) -> Exp | None:
+    def _claim(self, team: Team, want: Callable[[Exp], bool], *, oldest_first: bool = False) -> Exp | None:
+        """An experiment nobody else is acting on; with `oldest_first`, usually one of the oldest
+        (the furthest along), so that even a short run reaches sign-offs and production."""
         with self.lock:
             free = [e for e in self.exps[team.team_id] if not e.busy and want(e)]
             if not free:
                 return None
-            exp = self.rng.choice(free)
+            exp = self.rng.choice(free[:3] if oldest_first and self.rng.random() < 0.6 else free)
             exp.busy = True
             return exp
 
@@ -197,14 +201,17 @@ class Traffic:
         )
 
     def _advance(self, team: Team, seq: int) -> None:
-        exp = self._claim(team, lambda e: True)
+        exp = self._claim(team, lambda e: not e.done, oldest_first=True)
         if exp is None:
             return
         try:
             row = self._row(exp)
             if row is None:
+                exp.misses += 1
+                exp.done = exp.misses >= 3  # its proposal was never stored (its answer was lost)
                 return
             status = row.status
+            exp.done = status in ("production", "withdrawn", "rejected")
             if status == "proposed":
                 if seq % 23 == 0:
                     self._cmd(exp, "withdraw", f"withdraw EXP-{exp.number} soak changed its mind")
