@@ -343,6 +343,39 @@ def finish(
     return result.rowcount == 1
 
 
+def absorb_waiting(session: Session, *, coalesce_key: str, into_id: int, worker: str, now: datetime) -> int:
+    """Retire the row waiting with `coalesce_key` (queued while `into_id` was out), so the claimed
+    row `into_id` can wait again under that key: only one row may wait per key, and the older row
+    does the newer one's work (each renders what is true when sent). Nothing while `into_id` is
+    no longer `worker`'s claim. Returns how many rows were absorbed."""
+    claimed = session.exec(
+        select(Delivery.id)
+        .where(
+            col(Delivery.id) == into_id,
+            col(Delivery.state) == State.SENDING,
+            col(Delivery.claimed_by) == worker,
+        )
+        .with_for_update()
+    ).first()
+    if claimed is None:
+        return 0
+    return rows_changed(
+        session,
+        update(Delivery)
+        .where(
+            col(Delivery.coalesce_key) == coalesce_key,
+            col(Delivery.state) == State.PENDING,
+            col(Delivery.id) > into_id,
+        )
+        .values(
+            state=State.DELIVERED,
+            updated_at=now,
+            delivered_at=now,
+            last_error=f"absorbed into #{into_id}, retrying",
+        ),
+    )
+
+
 _SUPERSEDE = (
     update(Delivery)
     .where(

@@ -140,8 +140,14 @@ def get(session: Session, *, team_id: str, number: int, for_update: bool = False
 
 
 def record_posted(session: Session, *, experiment_id: int, slot: Slot, ts: str) -> bool:
-    """Remember where the card or a thread reply was posted; False if it was recorded already."""
-    return queries.store_ts(session, experiment_id=experiment_id, slot=slot, ts=ts)
+    """Remember where the card or a thread reply was posted; False if it was recorded already.
+
+    A project's card links to the cards of its experiments, by their ts: one drawn before this
+    card's ts was known shows the experiment unlinked, so the card's first ts redraws it."""
+    stored = queries.store_ts(session, experiment_id=experiment_id, slot=slot, ts=ts)
+    if stored and slot is Slot.CARD:
+        delivery.refresh_projects_of_id(session, experiment_id=experiment_id, actor_id=None)
+    return stored
 
 
 def touch(experiment: Experiment, *, status: v.Status | None = None) -> None:

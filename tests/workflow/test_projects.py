@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from storage.db import Database
+from storage.experiments import Slot
 from storage.models import AuditEvent, Delivery, Milestone, Project, ProjectExperiment, ProjectMember
 from workflow import experiments, projects, proposals
 from workflow.errors import InvalidInput, NotAllowed, NotFound, WorkflowError
@@ -287,3 +288,26 @@ def test_a_project_archived_between_the_read_and_the_write_is_refused_with_nothi
     assert _counts(db) == before
     with pytest.raises(InvalidInput, match="archived"), db.read() as session:
         projects.prepare_into(session, team_id=TEAM, owner_id="U_OWNER", name="support-bot", hypothesis="H2")
+
+
+def test_an_experiment_cards_first_ts_redraws_its_projects_card(db: Database) -> None:
+    """The project card links each experiment to its card by ts; one drawn before that ts was
+    known must be drawn again once it is (found by bench.soak: the link stayed missing)."""
+    project_id = _create(db)
+    number = proposals.propose(
+        db, team_id=TEAM, owner_id="U_OWNER", hypothesis="H", channel_id="C1", project="support-bot"
+    ).number
+    with db.session() as session:
+        # Forget what the proposal queued (its card, the project's card): they were sent.
+        for row in session.exec(select(Delivery)).all():
+            session.delete(row)
+    with db.session() as session:
+        experiment = experiments.get(session, team_id=TEAM, number=number)
+        assert experiment.id is not None
+        assert experiments.record_posted(session, experiment_id=experiment.id, slot=Slot.CARD, ts="1.0")
+        # A thread reply's ts, or the card's recorded again, changes no link.
+        experiments.record_posted(session, experiment_id=experiment.id, slot=Slot.REVIEW, ts="2.0")
+        assert not experiments.record_posted(session, experiment_id=experiment.id, slot=Slot.CARD, ts="1.0")
+    with db.read() as session:
+        queued = session.exec(select(Delivery)).all()
+    assert [(q.kind, q.subject_id) for q in queued] == [("project", project_id)]

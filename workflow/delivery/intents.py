@@ -123,7 +123,12 @@ def refresh_project(session: Session, project: Project, *, actor_id: str | None)
 def refresh_projects_of(session: Session, experiment: Experiment, *, actor_id: str | None) -> None:
     """Queue updating the card of the project the experiment serves, if any."""
     assert experiment.id is not None
-    for project in project_queries.projects_of_experiment(session, experiment_id=experiment.id):
+    refresh_projects_of_id(session, experiment_id=experiment.id, actor_id=actor_id)
+
+
+def refresh_projects_of_id(session: Session, *, experiment_id: int, actor_id: str | None) -> None:
+    """`refresh_projects_of`, for an experiment known by its id alone."""
+    for project in project_queries.projects_of_experiment(session, experiment_id=experiment_id):
         refresh_project(session, project, actor_id=actor_id)
 
 

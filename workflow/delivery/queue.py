@@ -234,6 +234,10 @@ def record(
     else:
         wait = backoff(row.attempts)
         attempts = row.attempts
+    if row.coalesce_key is not None:
+        # A change made while this row was out queued a newer one with its key: this row takes
+        # it back, as it must keep looking for a post its failed attempt may have made.
+        queries.absorb_waiting(session, coalesce_key=row.coalesce_key, into_id=row.id, worker=worker, now=now)
     ok = queries.finish(
         session,
         delivery_id=row.id,

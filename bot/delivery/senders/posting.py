@@ -58,6 +58,10 @@ def post(ctx: SendContext, *, channel: str, key: str, payload: Message, thread_t
         found = find_post(ctx, channel=channel, key=key, thread_ts=thread_ts)
         if found is not None:
             return found
+    return _post_new(ctx, channel=channel, key=key, payload=payload, thread_ts=thread_ts)
+
+
+def _post_new(ctx: SendContext, *, channel: str, key: str, payload: Message, thread_ts: str | None) -> str:
     kwargs: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
     response = ctx.client.chat_postMessage(
         channel=channel,
@@ -92,8 +96,16 @@ def keep(
     """Post `payload` (`ts` None), or bring the message `ts` up to date, unless `known` shows
     this very payload was the last sent there; remember what was sent. Returns the ts."""
     digest = digest_of(payload)
-    if ts is None:
-        ts = post(ctx, channel=channel, key=key, payload=payload, thread_ts=thread_ts)
+    found = None
+    if ts is None and ctx.check_posted:
+        found = find_post(ctx, channel=channel, key=key, thread_ts=thread_ts)
+    if found is not None:
+        # The post an earlier attempt made shows what was rendered then, maybe older than this
+        # payload: bring it up to date before remembering this payload as what it shows.
+        ts = found
+        ctx.client.chat_update(channel=channel, ts=ts, **payload)
+    elif ts is None:
+        ts = _post_new(ctx, channel=channel, key=key, payload=payload, thread_ts=thread_ts)
     elif known.get(ts) == digest:
         return ts
     else:

@@ -176,6 +176,34 @@ def test_transient_failures_back_off_and_keep_their_place(db: Database) -> None:
     assert again.attempts == 2
 
 
+def test_a_retry_takes_back_the_render_queued_while_it_was_out(db: Database) -> None:
+    """A change made while the card's render is out queues a newer render with the same key; if
+    the one out then fails, it waits again and the newer one is absorbed into it (both render
+    what is true when sent, and the older one knows to look for a post that may have happened).
+    Found by bench.soak: recording the failure broke the one-waiting-row-per-key index, so the
+    outcome was never written and the card waited for the lease to run out."""
+    e = _propose(db)
+    (claimed,) = _claim(db)
+    with db.session() as session:
+        subjects.redraw(session, team_id=TEAM_ID, ref=Ref.experiment(e.number))
+    assert _record(db, claimed, Failure("ConnectionResetError"), now=T0) is not None
+    rows = _rows(db)
+    assert [(r.id, r.state) for r in rows] == [(claimed.id, "pending"), (rows[1].id, "delivered")]
+    assert rows[1].last_error == f"absorbed into #{claimed.id}, retrying"
+    (again,) = _claim(db, T0 + timedelta(seconds=3))
+    assert (again.id, again.attempts) == (claimed.id, 2)
+
+
+def test_a_retry_whose_claim_was_taken_over_absorbs_nothing(db: Database) -> None:
+    e = _propose(db)
+    (claimed,) = _claim(db)
+    (_taken,) = _claim(db, T0 + LEASE + timedelta(seconds=1), worker="w2")
+    with db.session() as session:
+        subjects.redraw(session, team_id=TEAM_ID, ref=Ref.experiment(e.number))
+    assert _record(db, claimed, Failure("internal_error"), now=T0 + LEASE) is None
+    assert [r.state for r in _rows(db)] == ["sending", "pending"]
+
+
 @pytest.mark.parametrize(
     ("attempts", "base"),
     [(1, 2), (2, 4), (3, 8), (6, 64), (8, 256), (9, 300), (40, 300)],
