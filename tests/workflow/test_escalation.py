@@ -62,15 +62,19 @@ def test_zero_turns_escalation_off(db: Database, slack: FakeSlack, tick: Tick) -
 
 
 @pytest.mark.parametrize("scheduler_settings", [{"escalate_after_nudges": 1, "escalate_to_role": "security"}])
-def test_the_count_starts_again_in_each_status(db: Database, slack: FakeSlack, tick: Tick) -> None:
+def test_it_goes_to_the_configured_role_and_not_to_who_already_signed(
+    db: Database, slack: FakeSlack, tick: Tick
+) -> None:
     make_experiment(db, status=v.Status.APPROVED, since=SUBMITTED, approvals=("security",))
     grant(db, "U_SEC", "security")
+    grant(db, "U_SIGN", "security")  # gave the security sign-off: decided, so not escalated to
     grant(db, "U_PO", "product_owner")
     grant(db, "U_LEAD", "technical_lead")
     tick(at("2026-11-24T09:01:00Z"))
     (nudge,) = nudges(slack)
     # U_SIGN gave the security sign-off; U_SEC holds security and decided nothing: escalated to.
     assert "Still waiting after 1 reminder:" in nudge["text"] and "<@U_SEC>" in nudge["text"]
+    assert "<@U_SIGN>" not in nudge["text"]
 
 
 def test_the_next_experiment_review_lists_escalated_waits_first(

@@ -158,15 +158,3 @@ def kinds_of(subject: Subject) -> tuple[Kind, ...]:
 
 def stream_of(kind: Kind, key: int | str) -> str:
     return f"{SPECS[kind].stream}:{key}"
-
-
-def experiment_stream(experiment_id: int) -> str:
-    return f"{Stream.EXPERIMENT}:{experiment_id}"
-
-
-def project_stream(project_id: int) -> str:
-    return f"{Stream.PROJECT}:{project_id}"
-
-
-def run_stream(run_id: int) -> str:
-    return f"{Stream.RUN}:{run_id}"

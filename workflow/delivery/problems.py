@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from storage import deliveries as queries
 from storage.models import Delivery, Experiment, Project
-from workflow.delivery.kinds import SPECS, Kind, kinds_of, project_stream
+from workflow.delivery.kinds import SPECS, Kind, kinds_of, stream_of
 from workflow.refs import Subject
 
 # -- seeing the queue ------------------------------------------------------------------------------
@@ -70,7 +70,7 @@ def problems_of_project(session: Session, project: Project) -> list[Problem]:
     rows = queries.failed(
         session,
         team_id=project.team_id,
-        stream=project_stream(project.id),
+        stream=stream_of(Kind.PROJECT, project.id),
         kinds=kinds_of(Subject.PROJECT),
     )
     return [Problem(row, describe(session, row)) for row in rows]

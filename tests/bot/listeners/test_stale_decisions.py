@@ -5,6 +5,7 @@ stale copy of its buttons changes nothing. Over signed HTTP with the fake Slack,
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from bot import ids
 from tests.bot.listeners.review_helpers import (
@@ -20,6 +21,19 @@ from tests.bot.listeners.review_helpers import (
     tick_all,
 )
 from tests.harness import BotServer, all_text
+
+
+def _security_clicks_old_copy(bot: BotServer, signoff_ts: str, stale_copy: dict[str, Any]) -> None:
+    """Security clicks Approve on a copy of the sign-off request as it was before it closed."""
+    payload = bot.click_payload(
+        CHANNEL,
+        signoff_ts,
+        ids.SIGNOFF_APPROVE,
+        user=SIGNERS["security"],
+        value="1:security",
+        message=stale_copy,
+    )
+    bot.interact(payload)
 
 
 def _reviewed_with_metric(bot: BotServer) -> str:
@@ -77,15 +91,7 @@ def test_a_stale_sign_off_closes_the_request_and_promote_asks_all_three_again(te
     assert "EXP-1 · in review" in card_text(bot)
     assert "the sign-off request closed: the evidence changed (accuracy 0.91 → 0.84)" in card_text(bot)
     # A click on a copy of the old buttons changes nothing and says why.
-    payload = bot.click_payload(
-        CHANNEL,
-        signoff_ts,
-        ids.SIGNOFF_APPROVE,
-        user=SIGNERS["security"],
-        value="1:security",
-        message=stale_copy,
-    )
-    bot.interact(payload)
+    _security_clicks_old_copy(bot, signoff_ts, stale_copy)
     bot.settle()
     assert "EXP-1 is in review" in ephemerals(bot)[-1]
     assert "EXP-1 · in review" in card_text(bot)
@@ -98,15 +104,7 @@ def test_a_stale_sign_off_closes_the_request_and_promote_asks_all_three_again(te
     assert len(asks) == 2 and asks[0]["ts"] == signoff_ts  # the old one stays closed
     new_ts = asks[1]["ts"]
     # The old request's buttons, clicked from a copy while the new request is open, change nothing.
-    again = bot.click_payload(
-        CHANNEL,
-        signoff_ts,
-        ids.SIGNOFF_APPROVE,
-        user=SIGNERS["security"],
-        value="1:security",
-        message=stale_copy,
-    )
-    bot.interact(again)
+    _security_clicks_old_copy(bot, signoff_ts, stale_copy)
     bot.settle()
     assert "That sign-off request for EXP-1 closed" in ephemerals(bot)[-1]
     assert "<@USEC>" not in all_text(bot.slack.message(CHANNEL, new_ts)["blocks"])
