@@ -9,7 +9,7 @@ from sqlalchemy import Column, Date, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import StrEnumColumn, UTCDateTime, utcnow
-from storage.vocabulary import ReviewKind, ReviewState, Role, Status
+from storage.vocabulary import EvidenceRole, ReviewKind, ReviewState, Role, Status
 
 
 def _ts(*, nullable: bool = False, index: bool = False) -> Any:
@@ -63,6 +63,10 @@ class Experiment(SQLModel, table=True):
     # Nudges since it started waiting in its status, and when they escalated (once per status).
     nudge_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     escalated_at: datetime | None = _ts(nullable=True)
+    # Success criteria, declared up front (`accuracy>=0.9 latency_ms<=500`), and what the review
+    # reply flags when they changed after the submit.
+    criteria: str | None = Field(default=None, max_length=500)
+    criteria_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Review(SQLModel, table=True):
@@ -121,6 +125,40 @@ class Metric(SQLModel, table=True):
     value: float
     recorded_by: str = Field(max_length=32)
     recorded_at: datetime = _ts()
+
+
+class EvidenceLink(SQLModel, table=True):
+    """A run or model version in the ML platform (MLflow) that an experiment rests on, with what
+    the platform said of it when last read: the bot decides on this copy, and re-reads it."""
+
+    __table_args__ = (
+        Index("ix_evidencelink_run", "run_id"),
+        Index("ix_evidencelink_version", "model", "version"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    experiment_id: int = Field(foreign_key="experiment.id", index=True, ondelete="CASCADE")
+    role: EvidenceRole = Field(sa_type=StrEnumColumn(EvidenceRole))
+    label: str = Field(max_length=300)  # as linked: `runs:/…`, `models:/name@alias`
+    run_id: str | None = Field(default=None, max_length=64)  # a version's: the run it came from
+    model: str | None = Field(default=None, max_length=256)
+    version: str | None = Field(default=None, max_length=32)
+    facts: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON, as last read
+    read_at: datetime | None = _ts(nullable=True)
+    # Why the last re-read failed (MLflow away), shown until one succeeds.
+    read_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    linked_by: str = Field(max_length=32)
+    linked_at: datetime = _ts()
+
+
+class WebhookReceipt(SQLModel, table=True):
+    """An MLflow webhook delivery already handled, so a repeated one changes nothing. Not scoped
+    by team: the tracking server belongs to the deployment, and one event may concern several
+    workspaces' experiments."""
+
+    delivery_id: str = Field(primary_key=True, max_length=64)
+    event: str = Field(max_length=64)
+    received_at: datetime = _ts(index=True)
 
 
 class AuditEvent(SQLModel, table=True):

@@ -97,6 +97,23 @@ class AuditAction(StrEnum):
     STANDUP_ANSWERED = "standup_answered"
     RETRO_NOTE = "retro_note"
     RETRO_ACTION_DONE = "retro_action_done"
+    # Evidence from the ML platform (MLflow), and its model registry.
+    EVIDENCE_LINKED = "evidence:linked"
+    EVIDENCE_READ = "evidence:read"  # a re-read found new values
+    CRITERIA = "criteria"
+    ALIAS_OUTSIDE_APPROVAL = "registry:alias_outside_approval"
+    DEPLOYED = "registry:deployed"
+    ALIAS_SET = "registry:alias_set"
+    ALIAS_REMOVED = "registry:alias_removed"
+
+
+class EvidenceRole(StrEnum):
+    """What a linked run or model version is to its experiment."""
+
+    CANDIDATE = "candidate"  # the run the success criteria are checked against
+    BASELINE = "baseline"  # the run it is compared with
+    EARLIER = "earlier"  # a run that was the candidate before a newer one was linked
+    MODEL = "model"  # a model version
 
 
 class ProjectAction(StrEnum):

@@ -11,8 +11,9 @@ from sqlmodel import Session
 from storage import audit
 from storage import bias_checks as bias_queries
 from storage import experiments as queries
+from storage import links as link_queries
 from storage.experiments import Slot
-from storage.models import Approval, BiasCheck, ChecklistItem, Experiment, Metric, Review
+from storage.models import Approval, BiasCheck, ChecklistItem, EvidenceLink, Experiment, Metric, Review
 from storage.types import utcnow
 from workflow import delivery, estimates
 from workflow import vocabulary as v
@@ -171,6 +172,7 @@ class ExperimentDetail:
     approvals: Sequence[Approval]
     metrics: Sequence[Metric]
     bias_checks: Sequence[BiasCheck] = ()
+    links: Sequence[EvidenceLink] = ()  # runs and model versions in the ML platform
 
     @property
     def ref(self) -> str:
@@ -213,6 +215,7 @@ def _detail(session: Session, experiment: Experiment, reviews: Sequence[Review])
             approvals=[],
             metrics=queries.metrics(session, experiment_id=experiment.id),
             bias_checks=[],
+            links=link_queries.of_experiment(session, experiment_id=experiment.id),
         )
     return ExperimentDetail(
         experiment=experiment,
@@ -221,6 +224,7 @@ def _detail(session: Session, experiment: Experiment, reviews: Sequence[Review])
         approvals=queries.approvals(session, experiment_id=experiment.id),
         metrics=queries.metrics(session, experiment_id=experiment.id),
         bias_checks=bias_queries.of_experiment(session, experiment_id=experiment.id),
+        links=link_queries.of_experiment(session, experiment_id=experiment.id),
     )
 
 

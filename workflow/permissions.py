@@ -22,6 +22,9 @@ class Policy:
     admin_user_ids: Collection[str] = field(default_factory=frozenset)
     # REQUIRE_BIAS_CHECK: the ethics review is approved only after a passed bias check.
     require_bias_check: bool = False
+    # MLFLOW_PROMOTE_ALIAS: the registry alias the bot sets on the model version of an
+    # experiment that reaches production; None: the bot never writes to the registry.
+    promote_alias: str | None = None
 
 
 def role_label(role: str) -> str:

@@ -16,12 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from storage import experiments as queries
+from storage import links as link_queries
 from storage import roles
-from storage.models import Approval, Experiment, Metric
+from storage.models import Approval, EvidenceLink, Experiment, Metric
 from workflow import delivery, lifecycle
 from workflow import vocabulary as v
 from workflow.errors import InvalidInput, NotAllowed, NotReady
-from workflow.evidence import Evidence
+from workflow.evidence import Evidence, read_soon
 from workflow.experiments import ExperimentDetail, get, ref
 from workflow.outcome import Outcome
 from workflow.permissions import Policy, require_not_owner, require_owner, require_role
@@ -155,9 +156,15 @@ def sign_off(
         detail=v.ReviewState.APPROVED,
         evidence=evidence,
     )
+    read_soon(session, experiment)
     if missing_for_production(session, experiment):
         return Outcome(experiment)
     lifecycle.move(session, experiment, v.Status.PRODUCTION, actor_id=actor_id, detail="all sign-offs given")
+    if policy.promote_alias and registry_version(
+        link_queries.of_experiment(session, experiment_id=experiment.id)
+    ):
+        # After the deployment plan that says so, through the queue: retried while MLflow is away.
+        delivery.set_registry_alias(session, experiment, actor_id=actor_id)
     delivery.tell_owner(session, experiment, delivery.News.PRODUCTION, actor_id=actor_id)
     return Outcome(experiment, moved_to=v.Status.PRODUCTION)
 
@@ -215,6 +222,11 @@ def lower_is_better(name: str) -> bool:
     return bool(measured & _LOWER_WORDS) and not measured & _HIGHER_WORDS
 
 
+def registry_version(links: Sequence[EvidenceLink]) -> EvidenceLink | None:
+    """The model version that goes to production: the latest linked."""
+    return next((link for link in reversed(links) if link.model is not None), None)
+
+
 @dataclass(frozen=True)
 class DeploymentPlan:
     experiment: Experiment
@@ -223,6 +235,9 @@ class DeploymentPlan:
     thresholds: Sequence[Threshold]
     alert_channel: str | None
     review_on: datetime
+    # The registry step: the model version and the alias the bot sets on it (None: by hand).
+    model: EvidenceLink | None = None
+    promote_alias: str | None = None
 
 
 def rollback_plan(artifacts: str | None) -> str | None:
@@ -231,7 +246,7 @@ def rollback_plan(artifacts: str | None) -> str | None:
     return match.group(1).strip() if match else None
 
 
-def deployment_plan(detail: ExperimentDetail) -> DeploymentPlan:
+def deployment_plan(detail: ExperimentDetail, *, promote_alias: str | None = None) -> DeploymentPlan:
     e = detail.experiment
     return DeploymentPlan(
         experiment=e,
@@ -240,4 +255,6 @@ def deployment_plan(detail: ExperimentDetail) -> DeploymentPlan:
         thresholds=[Threshold(m, lower_is_better(m.name)) for m in detail.metrics],
         alert_channel=e.channel_id,
         review_on=e.status_changed_at + REVIEW_AFTER,
+        model=registry_version(detail.links),
+        promote_alias=promote_alias,
     )

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from sqlmodel import Session
 
 from storage import experiments as queries
-from storage.models import ChecklistItem, Experiment, Review
+from storage import links as link_queries
+from storage.models import ChecklistItem, EvidenceLink, Experiment, Metric, Review
 from storage.types import utcnow
-from workflow import bias_checks, delivery, lifecycle, staleness
+from workflow import bias_checks, criteria, delivery, lifecycle, staleness
+from workflow import facts as platform
 from workflow import vocabulary as v
 from workflow.errors import InvalidInput, InvalidTransition
-from workflow.evidence import Evidence
+from workflow.evidence import Evidence, read_soon
 from workflow.experiments import get, ref
 from workflow.outcome import Outcome
 from workflow.permissions import Policy, require_not_owner, require_owner, require_role
@@ -78,6 +80,7 @@ def submit(session: Session, *, team_id: str, number: int, actor_id: str, artifa
         delivery.notice(session, experiment, delivery.Resubmitted(actor_id))
         # Approvals stand only if made on what is submitted now (the same artifacts and metrics).
         staleness.after_evidence_change(session, experiment, actor_id=actor_id)
+    read_soon(session, experiment)
     return Outcome(experiment, moved_to=v.Status.IN_REVIEW)
 
 
@@ -102,6 +105,11 @@ def tick(
     if unknown:
         raise InvalidInput(f"Unknown checklist item `{unknown[0][:40]}`.")
     experiment = get(session, team_id=team_id, number=number, for_update=True)
+    if experiment.criteria and criteria.COMPUTED_ITEM in (*ticked, *unticked):
+        raise InvalidInput(
+            f"*{v.CHECKLIST[criteria.COMPUTED_ITEM]}* is checked against {ref(number)}'s success criteria "
+            f"(`{experiment.criteria}`), not ticked by hand."
+        )
     require_owner(experiment, actor_id, "tick its review checklist")
     lifecycle.require_status(
         experiment, "change the checklist", v.Status.IN_REVIEW, v.Status.CHANGES_REQUESTED
@@ -127,7 +135,7 @@ def tick(
         return Outcome(
             experiment, note="Unticking that reopened approved reviews; the thread tells their reviewers."
         )
-    return Outcome(experiment, moved_to=_complete_if_reviewed(session, experiment, actor_id))
+    return Outcome(experiment, moved_to=complete_if_reviewed(session, experiment, actor_id))
 
 
 def decide(
@@ -166,7 +174,8 @@ def decide(
             detail=v.ReviewState.APPROVED,
             evidence=evidence,
         )
-        return Outcome(experiment, moved_to=_complete_if_reviewed(session, experiment, actor_id))
+        read_soon(session, experiment)
+        return Outcome(experiment, moved_to=complete_if_reviewed(session, experiment, actor_id))
     why = review.reason = validate_reason(reason)
     review.status = (
         v.ReviewState.CHANGES_REQUESTED if decision == v.Decision.REQUEST_CHANGES else v.ReviewState.REJECTED
@@ -247,7 +256,7 @@ def check_decision(
     return review
 
 
-def _complete_if_reviewed(session: Session, experiment: Experiment, actor_id: str) -> str | None:
+def complete_if_reviewed(session: Session, experiment: Experiment, actor_id: str) -> str | None:
     """In review with every review approved and every item ticked: the experiment is reviewed."""
     if experiment.status != v.Status.IN_REVIEW or missing_reviews(session, experiment):
         return None
@@ -268,8 +277,50 @@ def missing_reviews(session: Session, experiment: Experiment) -> list[str]:
         if review.status != v.ReviewState.APPROVED:
             missing.append(f"{review.kind} review ({review.status.replace('_', ' ')})")
     ticked = {i.key for i in queries.checklist(session, experiment_id=experiment.id) if i.checked_by}
-    missing += [f"checklist: {label}" for key, label in v.CHECKLIST.items() if key not in ticked]
+    judged = judge_criteria(session, experiment)
+    if judged is not None:
+        # Declared criteria decide this item from the evidence; a hand tick does not count.
+        ticked.discard(criteria.COMPUTED_ITEM)
+        if criteria.all_pass(judged):
+            ticked.add(criteria.COMPUTED_ITEM)
+        else:
+            missing += [f"criteria: {phrase}" for phrase in criteria.failing(judged)]
+    missing += [
+        f"checklist: {label}"
+        for key, label in v.CHECKLIST.items()
+        if key not in ticked and not (key == criteria.COMPUTED_ITEM and judged is not None)
+    ]
     return missing
+
+
+def judge_criteria(session: Session, experiment: Experiment) -> list[criteria.Check] | None:
+    """The experiment's success criteria against its evidence now; None when it declared none."""
+    if not experiment.criteria:
+        return None
+    assert experiment.id is not None
+    return judge(
+        experiment,
+        link_queries.of_experiment(session, experiment_id=experiment.id),
+        queries.metrics(session, experiment_id=experiment.id),
+    )
+
+
+def judge(
+    experiment: Experiment, links: Sequence[EvidenceLink], metrics: Sequence[Metric]
+) -> list[criteria.Check] | None:
+    """`judge_criteria` on rows already read (a card's detail)."""
+    declared = criteria.parse(experiment.criteria or "")
+    if not declared:
+        return None
+    candidate = platform.with_role(links, v.EvidenceRole.CANDIDATE)
+    run = platform.run_of(candidate) if candidate is not None else None
+    recorded = {m.name: m.value for m in metrics}
+    return criteria.check(
+        declared,
+        run=run.metrics if run is not None else None,
+        run_name=run.name if run is not None else None,
+        recorded=recorded,
+    )
 
 
 def withdraw(session: Session, *, team_id: str, number: int, actor_id: str, reason: str = "") -> Outcome:

@@ -11,6 +11,7 @@ from typing import Final, TypeVar
 from storage.vocabulary import (
     Action,
     AuditAction,
+    EvidenceRole,
     Gate,
     ProjectAction,
     ReviewKind,
@@ -34,6 +35,7 @@ __all__ = [
     "Action",
     "AuditAction",
     "Decision",
+    "EvidenceRole",
     "Gate",
     "ProjectAction",
     "ReviewKind",

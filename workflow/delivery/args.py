@@ -93,6 +93,7 @@ class Notice(StrEnum):
     BIAS_CHECK = "bias_check"  # bias checks were recorded
     STALE = "stale"  # decisions went stale: their people are told what changed
     EXPIRED = "expired"  # the sign-off request expired: the owner is told how to ask again
+    REGISTRY = "registry"  # news from the model registry (MLflow): a version linked, an alias set
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,64 @@ class RequestExpired(NoticeArgs):
         return cls(data["actor_id"], data["why"])
 
 
+class RegistryNews(StrEnum):
+    """What the model registry's webhooks (or the bot itself) did to an experiment's model."""
+
+    VERSION_LINKED = "version_linked"  # a version registered from its run (or tagged) is linked
+    OUTSIDE_APPROVAL = "outside_approval"  # a guarded alias set before the team's approvals
+    DEPLOYED = "deployed"  # a guarded alias set after them (by the bot, or by hand)
+    ALIAS_REMOVED = "alias_removed"  # a guarded alias taken off a production experiment's version
+
+
+@dataclass(frozen=True)
+class RegistryNotice(NoticeArgs):
+    """A reply in the experiment's thread (or, for a model no experiment owns, in the alert
+    channel) about its model in the registry; `people` are mentioned (the approvers to alert)."""
+
+    news: RegistryNews
+    model: str
+    version: str | None = None
+    alias: str | None = None
+    people: tuple[str, ...] = ()
+    NOTICE: ClassVar[Notice] = Notice.REGISTRY
+
+    def extra(self) -> dict[str, Any]:
+        return {
+            "news": self.news,
+            "model": self.model,
+            "version": self.version,
+            "alias": self.alias,
+            "people": list(self.people),
+        }
+
+    @classmethod
+    def read(cls, data: dict[str, Any]) -> Self:
+        return cls(
+            data["actor_id"],
+            RegistryNews(data["news"]),
+            data["model"],
+            data.get("version"),
+            data.get("alias"),
+            tuple(data.get("people") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class UnfurlArgs(Args):
+    """MLflow links posted in a message, to unfurl (`chat.unfurl` needs the channel and the ts)."""
+
+    channel: str
+    ts: str
+    urls: tuple[str, ...]
+
+    def fields(self) -> dict[str, Any]:
+        return {"channel": self.channel, "ts": self.ts, "urls": list(self.urls)}
+
+    @classmethod
+    def decode(cls, data: dict[str, Any]) -> Self:
+        return cls(data["channel"], data["ts"], tuple(data["urls"]))
+
+
 _NOTICES: dict[Notice, type[NoticeArgs]] = {
     cls.NOTICE: cls
     for cls in (
@@ -237,6 +296,7 @@ _NOTICES: dict[Notice, type[NoticeArgs]] = {
         Blocked,
         WentStale,
         RequestExpired,
+        RegistryNotice,
     )
 }
 if set(_NOTICES) != set(Notice):  # a bug in this file, caught at import

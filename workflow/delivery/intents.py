@@ -10,7 +10,16 @@ from storage import deliveries as queries
 from storage import projects as project_queries
 from storage.deliveries import Intent
 from storage.models import Experiment, Project
-from workflow.delivery.args import Args, DmArgs, News, NoticeArgs, NudgeArgs, OwnerNews
+from workflow.delivery.args import (
+    Args,
+    DmArgs,
+    News,
+    NoticeArgs,
+    NudgeArgs,
+    OwnerNews,
+    RegistryNotice,
+    UnfurlArgs,
+)
 from workflow.delivery.kinds import SPECS, Kind, stream_of
 
 
@@ -252,4 +261,54 @@ def refresh_home(session: Session, *, team_id: str, user_id: str) -> None:
         stream_key=f"{team_id}:{user_id}",
         user_id=user_id,
         actor_id=user_id,
+    )
+
+
+def read_evidence(session: Session, experiment: Experiment) -> None:
+    """Queue re-reading the experiment's linked runs and versions in the ML platform; asks made
+    while one waits ride on it."""
+    assert experiment.id is not None
+    enqueue(
+        session,
+        Kind.EVIDENCE_READ,
+        team_id=experiment.team_id,
+        stream_key=experiment.id,
+        subject_id=experiment.id,
+    )
+
+
+def set_registry_alias(session: Session, experiment: Experiment, *, actor_id: str) -> None:
+    """Queue setting the promote alias on the experiment's model version, after its reads."""
+    assert experiment.id is not None
+    enqueue(
+        session,
+        Kind.REGISTRY_ALIAS,
+        team_id=experiment.team_id,
+        stream_key=experiment.id,
+        subject_id=experiment.id,
+        actor_id=actor_id,
+    )
+
+
+def registry_alert(session: Session, *, team_id: str, channel_id: str, alert: RegistryNotice) -> None:
+    """Queue an alert about the registry into a channel that is no experiment's."""
+    enqueue(
+        session,
+        Kind.REGISTRY_ALERT,
+        team_id=team_id,
+        stream_key=f"{team_id}:{channel_id}",
+        channel_id=channel_id,
+        args=alert,
+    )
+
+
+def unfurl(session: Session, *, team_id: str, links: UnfurlArgs) -> None:
+    """Queue the previews of the MLflow links in one message."""
+    enqueue(
+        session,
+        Kind.UNFURL,
+        team_id=team_id,
+        stream_key=f"{links.channel}:{links.ts}",
+        channel_id=links.channel,
+        args=links,
     )

@@ -18,7 +18,7 @@ from enum import StrEnum
 from sqlmodel import Session
 
 from storage.models import Ceremony, CeremonyRun, Delivery, Experiment, Milestone, Project
-from workflow.delivery.args import Args, DmArgs, NoticeArgs, NudgeArgs, OwnerNews
+from workflow.delivery.args import Args, DmArgs, NoticeArgs, NudgeArgs, OwnerNews, RegistryNotice, UnfurlArgs
 from workflow.refs import Subject
 
 
@@ -39,6 +39,10 @@ class Kind(StrEnum):
     RETRO_BOARD = "retro_board"  # post (or update) a retro's board of notes in its reminder's thread
     RETRO_CHART = "retro_chart"  # upload the flow chart (time per stage) into a retro reminder's thread
     OWNER_DM = "owner_dm"  # tell an experiment's owner what happened to it, in a DM
+    EVIDENCE_READ = "evidence_read"  # re-read an experiment's linked runs and versions in MLflow
+    REGISTRY_ALIAS = "registry_alias"  # set MLFLOW_PROMOTE_ALIAS on a production experiment's model
+    REGISTRY_ALERT = "registry_alert"  # a guarded alias on a model no experiment owns: the alert channel
+    UNFURL = "unfurl"  # unfurl MLflow links posted in a channel
 
 
 class Stream(StrEnum):
@@ -50,6 +54,11 @@ class Stream(StrEnum):
     RUN = "run"  # a ceremony run: the reminder before the answers, summary and board under it
     STANDUP_DM = "standup_dm"  # one participant's prompt (key: the prompt id)
     HOME = "home"  # one person's App Home (key: `<team>:<user>`)
+    # An experiment's calls to the ML platform, apart from its card: an MLflow outage, retried
+    # for as long as it lasts, must not hold up the card and its thread.
+    EVIDENCE = "evidence"
+    CHANNEL = "channel"  # posts into one channel that belong to no card (key: `<team>:<channel>`)
+    UNFURL = "unfurl"  # one message's links (key: `<channel>:<ts>`)
 
 
 Describe = Callable[[Session, Delivery], str]
@@ -133,6 +142,26 @@ SPECS: dict[Kind, Spec] = {
         args=OwnerNews,
         subject=Subject.EXPERIMENT,
     ),
+    Kind.EVIDENCE_READ: Spec(
+        Stream.EVIDENCE,
+        lambda s, row: f"reading the MLflow evidence of {_experiment_ref(s, row)}",
+        paced=False,
+        coalesce=True,
+        subject=Subject.EXPERIMENT,
+    ),
+    Kind.REGISTRY_ALIAS: Spec(
+        Stream.EVIDENCE,
+        lambda s, row: f"setting the production alias of {_experiment_ref(s, row)}'s model in MLflow",
+        paced=False,
+        subject=Subject.EXPERIMENT,
+    ),
+    Kind.REGISTRY_ALERT: Spec(
+        Stream.CHANNEL,
+        _fixed("an alert about a model in the MLflow registry"),
+        paced=True,
+        args=RegistryNotice,
+    ),
+    Kind.UNFURL: Spec(Stream.UNFURL, _fixed("the preview of an MLflow link"), paced=False, args=UnfurlArgs),
 }
 
 _missing = set(Kind) - SPECS.keys()

@@ -1,0 +1,62 @@
+"""Queries over the runs and model versions linked to experiments (`EvidenceLink`)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlmodel import Session, col, or_, select
+
+from storage.models import EvidenceLink, Experiment
+from storage.vocabulary import Status
+
+
+def of_experiment(session: Session, *, experiment_id: int) -> Sequence[EvidenceLink]:
+    """In the order they were linked."""
+    query = (
+        select(EvidenceLink).where(EvidenceLink.experiment_id == experiment_id).order_by(col(EvidenceLink.id))
+    )
+    return session.exec(query).all()
+
+
+def with_run(session: Session, *, run_id: str) -> Sequence[tuple[EvidenceLink, Experiment]]:
+    """Every experiment, in any workspace, that links this run or a version made from it."""
+    query = (
+        select(EvidenceLink, Experiment)
+        .join(Experiment, col(Experiment.id) == EvidenceLink.experiment_id)
+        .where(EvidenceLink.run_id == run_id)
+        .order_by(col(EvidenceLink.id))
+    )
+    return session.exec(query).all()
+
+
+def with_version(
+    session: Session, *, model: str, version: str | None = None
+) -> Sequence[tuple[EvidenceLink, Experiment]]:
+    """The links to versions of `model` (to `version`, if given), in any workspace."""
+    query = (
+        select(EvidenceLink, Experiment)
+        .join(Experiment, col(Experiment.id) == EvidenceLink.experiment_id)
+        .where(EvidenceLink.model == model)
+        .order_by(col(EvidenceLink.id))
+    )
+    if version is not None:
+        query = query.where(EvidenceLink.version == version)
+    return session.exec(query).all()
+
+
+def due_for_reading(
+    session: Session, *, statuses: Collection[Status], read_before: datetime, limit: int
+) -> Sequence[tuple[str, int]]:
+    """(team_id, experiment_id) of experiments in `statuses` with a link last read (or tried)
+    before `read_before`, the least recently read first."""
+    query = (
+        select(EvidenceLink.team_id, EvidenceLink.experiment_id)
+        .join(Experiment, col(Experiment.id) == EvidenceLink.experiment_id)
+        .where(col(Experiment.status).in_(list(statuses)))
+        .where(or_(col(EvidenceLink.read_at).is_(None), col(EvidenceLink.read_at) < read_before))
+        .group_by(col(EvidenceLink.team_id), col(EvidenceLink.experiment_id))
+        .order_by(col(EvidenceLink.experiment_id))
+        .limit(limit)
+    )
+    return session.exec(query).all()
