@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.delivery.worker import Worker, WorkerConfig
-from bot.services import policy_of
+from bot.services import mlflow_of, policy_of
 from bot.settings import Settings
 from bot.slack import make_delivery_client
 from storage.db import Database
@@ -25,6 +25,9 @@ def tick_config(settings: Settings) -> TickConfig:
         approval_expires=(
             timedelta(days=settings.approval_expires_days) if settings.approval_expires_days else None
         ),
+        evidence_every=(
+            timedelta(minutes=settings.mlflow_refresh_minutes) if settings.mlflow_enabled else None
+        ),
     )
 
 
@@ -36,6 +39,7 @@ def worker_config(settings: Settings) -> WorkerConfig:
         poll=settings.delivery_poll_seconds,
         tick=tick_config(settings),
         policy=policy_of(settings),
+        mlflow=mlflow_of(settings),
     )
 
 

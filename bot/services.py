@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.settings import Settings
+from mlplatform.client import Mlflow
 from storage.db import Database
 from workflow.permissions import Policy
 
@@ -28,13 +29,23 @@ class Services:
     def policy(self) -> Policy:
         return policy_of(self.settings)
 
+    @property
+    def mlflow(self) -> Mlflow | None:
+        return mlflow_of(self.settings)
+
 
 def policy_of(settings: Settings) -> Policy:
     return Policy(
         allow_self_approval=settings.allow_self_approval,
         admin_user_ids=settings.admin_user_ids,
         require_bias_check=settings.require_bias_check,
+        promote_alias=settings.mlflow_promote_alias if settings.mlflow_enabled else None,
     )
+
+
+def mlflow_of(settings: Settings) -> Mlflow | None:
+    """The ML platform's client, when MLFLOW_TRACKING_URI turns the integration on."""
+    return Mlflow(settings.mlflow_tracking_uri) if settings.mlflow_tracking_uri else None
 
 
 def services_of(context: Any) -> Services:

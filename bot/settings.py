@@ -85,6 +85,31 @@ class Settings(BaseSettings):
     # (`tick`, `deliveries`, `migrate`, `doctor`) only warnings, and Alembic's step-by-step lines
     # show only when LOG_LEVEL asks for INFO or DEBUG (see `logging_level`).
     log_level: LogLevel | None = None
+    # The ML platform (docs/mlflow.md). Unset: no MLflow, and nothing changes. MLflow's client
+    # reads its own credentials from the environment (MLFLOW_TRACKING_TOKEN, or
+    # MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD; `databricks` profiles).
+    mlflow_tracking_uri: str | None = None
+    mlflow_webhook_secret: SecretStr | None = None
+    # Aliases only the team's approvals may set: set otherwise, they raise an alert.
+    mlflow_guarded_aliases: Annotated[frozenset[str], NoDecode] = frozenset({"production", "champion"})
+    # The alias the bot sets on an experiment's model version when it reaches production; unset,
+    # the bot never writes to the registry.
+    mlflow_promote_alias: str | None = None
+    # Linked runs and versions of experiments waiting on people are re-read this often.
+    mlflow_refresh_minutes: float = Field(default=15, gt=0)
+    # Where an alert about a model no experiment owns goes: `C…`, or `T…:C…` with several workspaces.
+    mlflow_alert_channel: str | None = None
+
+    @field_validator("mlflow_guarded_aliases", mode="before")
+    @classmethod
+    def _split_aliases(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(a.strip() for a in value.split(",") if a.strip())
+        return value
+
+    @property
+    def mlflow_enabled(self) -> bool:
+        return bool(self.mlflow_tracking_uri)
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod

@@ -31,7 +31,7 @@ from workflow import delivery, links
 from workflow import facts as platform
 from workflow import vocabulary as v
 from workflow.delivery import RegistryNews, RegistryNotice
-from workflow.promotion import missing_for_production
+from workflow.promotion import missing_for_production, registry_version
 
 TAG = "aiteam.experiment"
 # Who is alerted when a guarded alias is set outside approval.
@@ -245,3 +245,42 @@ def _alert_target(session: Session, setting: str | None) -> tuple[str, str] | No
         return team_id, channel
     teams = session.exec(select(Workspace.team_id).order_by(col(Workspace.team_id)).limit(2)).all()
     return (teams[0], channel) if len(teams) == 1 else None
+
+
+# -- the alias the bot sets itself (MLFLOW_PROMOTE_ALIAS) ---------------------------------------------
+
+
+def alias_target(session: Session, *, experiment_id: int) -> tuple[str, str] | str:
+    """(model, version) to set the promote alias on, or why there is none to set now."""
+    experiment = session.get(Experiment, experiment_id)
+    if experiment is None:
+        return "the experiment was deleted"
+    if experiment.status != v.Status.PRODUCTION or missing_for_production(session, experiment):
+        return f"EXP-{experiment.number} is no longer in production with its sign-offs"
+    link = registry_version(queries.of_experiment(session, experiment_id=experiment_id))
+    if link is None or link.model is None or link.version is None:
+        return f"EXP-{experiment.number} links no model version"
+    return link.model, link.version
+
+
+def alias_set(
+    session: Session, *, experiment_id: int, model: str, version: str, alias: str, actor_id: str | None
+) -> None:
+    """Record the alias the bot set, and say so in the thread."""
+    experiment = session.get(Experiment, experiment_id)
+    if experiment is None:
+        return
+    for link in queries.of_experiment(session, experiment_id=experiment_id):
+        if link.model == model and link.version == version:
+            _note_alias(session, link, alias, present=True)
+    audit.record(
+        session,
+        team_id=experiment.team_id,
+        experiment_id=experiment_id,
+        actor_id=actor_id or ACTOR,
+        action=v.AuditAction.ALIAS_SET,
+        detail=f"{alias} on {model} v{version}",
+    )
+    delivery.notice(
+        session, experiment, RegistryNotice(actor_id or ACTOR, RegistryNews.DEPLOYED, model, version, alias)
+    )

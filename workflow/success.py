@@ -33,7 +33,7 @@ def declare(session: Session, *, team_id: str, number: int, actor_id: str, text:
     experiment.criteria = after
     if experiment.status != v.Status.PROPOSED:
         # Moving the goalposts after the evidence was submitted is allowed, and visible.
-        experiment.criteria_note = f"changed after submit by <@{actor_id}>: was `{before or 'none'}`"
+        experiment.criteria_note = f"changed after submit (was {before or 'none'}); see the history"
     lifecycle.changed(
         session,
         experiment,

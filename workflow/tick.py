@@ -28,12 +28,25 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from mlplatform.webhooks import MAX_AGE_SECONDS
 from storage import ceremonies as runs
 from storage import projects as project_queries
+from storage import webhooks
 from storage.ceremonies import RunStatus
 from storage.db import Database
 from storage.models import Ceremony, CeremonyRun, Holiday, Milestone, Project
-from workflow import calendar, ceremonies, delivery, expiry, nudges, reminders, retros, schedules, standups
+from workflow import (
+    calendar,
+    ceremonies,
+    delivery,
+    expiry,
+    links,
+    nudges,
+    reminders,
+    retros,
+    schedules,
+    standups,
+)
 from workflow import vocabulary as v
 from workflow.reminders import Reminder
 
@@ -62,6 +75,8 @@ class TickConfig:
     # After how many nudges in one status a wait is escalated, and to the holders of which role.
     escalate_after_nudges: int | None = None
     escalate_to: v.Role | None = None
+    # How often the ML-platform evidence of waiting experiments is re-read; None: no platform.
+    evidence_every: timedelta | None = None
 
     @property
     def window(self) -> timedelta:
@@ -78,6 +93,7 @@ class PassReport:
     # Milestones whose one overdue reminder this pass claimed.
     overdue: list[int] = field(default_factory=list)
     followed_up: list[int] = field(default_factory=list)  # standup runs
+    evidence_reads: int = 0  # experiments whose ML-platform evidence was queued for a re-read
     # `local` standups: prompts asked, and followed up, at each person's own time.
     asked: list[int] = field(default_factory=list)
     prompts_followed_up: list[int] = field(default_factory=list)
@@ -351,7 +367,19 @@ def run_pass(db: Database, *, now: datetime, config: TickConfig) -> PassReport:
     queue_overdue_milestones(db, now=now, report=report)
     queue_standup_steps(db, now=now, config=config, report=report)
     expire_signoff_requests(db, now=now, config=config, report=report)
+    queue_evidence_reads(db, now=now, config=config, report=report)
     return report
+
+
+def queue_evidence_reads(db: Database, *, now: datetime, config: TickConfig, report: PassReport) -> None:
+    """Queue re-reading the evidence of experiments waiting on people; the reads happen in the
+    delivery workers, so a slow or absent MLflow never holds up a pass."""
+    if config.evidence_every is None:
+        return
+    with db.session(background=True) as session:
+        report.evidence_reads = links.read_due(session, every=config.evidence_every, now=now)
+        # A receipt older than any timestamp still accepted can never match a delivery again.
+        webhooks.forget_before(session, before=now - timedelta(seconds=2 * MAX_AGE_SECONDS))
 
 
 def post_now(session: Session, *, team_id: str, actor_id: str, name: str, now: datetime) -> Ceremony:

@@ -10,11 +10,13 @@ from bot import ids
 from bot.blocks import Block, Message, context, divider, fields, header, message, section
 from bot.blocks.bias_checks import UNCHECKED_APPROVAL, approved_unchecked, checks_block
 from bot.blocks.deliveries import problem_block
+from bot.blocks.evidence import computed_item_line, criteria_block, evidence_block
 from bot.blocks.learnings import learning_lines
 from bot.text import escape, truncate, user_mention
 from storage.models import Experiment, Learning
 from workflow import estimates
 from workflow import vocabulary as v
+from workflow.criteria import COMPUTED_ITEM
 from workflow.delivery import Problem
 from workflow.experiments import ExperimentDetail, ExperimentPage, ref
 
@@ -92,8 +94,11 @@ def _approval_lines(d: ExperimentDetail) -> list[str]:
 
 def _checklist_lines(d: ExperimentDetail) -> list[str]:
     ticked = {item.key for item in d.checklist if item.checked_by}
+    computed = computed_item_line(d)
     return [
-        f"{':ballot_box_with_check:' if key in ticked else ':white_square:'} {label}"
+        computed
+        if key == COMPUTED_ITEM and computed
+        else f"{':ballot_box_with_check:' if key in ticked else ':white_square:'} {label}"
         for key, label in v.CHECKLIST.items()
     ]
 
@@ -150,6 +155,7 @@ def detail_view(
         blocks.append(context(f"Serves project *{escape(project)}* · `/project show {escape(project)}`"))
     if e.artifacts:
         blocks.append(section(f"*Artifacts*\n{escape(e.artifacts)}"))
+    blocks += [b for b in (evidence_block(d), criteria_block(d)) if b is not None]
     if e.status not in (v.Status.PROPOSED,):
         blocks.append(section("*Review checklist*\n" + "\n".join(_checklist_lines(d))))
     if d.metrics:

@@ -8,11 +8,13 @@ from typing import Any
 from bot import ids
 from bot.blocks import Block, Message, context, divider, message, section
 from bot.blocks.bias_checks import UNCHECKED_APPROVAL, approved_unchecked, checks_block, record_button
+from bot.blocks.evidence import computed_item_line, criteria_block, evidence_block
 from bot.blocks.experiments import REVIEW_LABEL, STALE_LABEL, status_label
 from bot.text import channel_mention, escape, truncate, user_mention
 from storage.models import AuditEvent
 from workflow import history
 from workflow import vocabulary as v
+from workflow.criteria import COMPUTED_ITEM
 from workflow.experiments import ExperimentDetail
 from workflow.outcome import Outcome
 from workflow.promotion import DeploymentPlan
@@ -43,14 +45,17 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 def _checklist_block(d: ExperimentDetail, *, editable: bool) -> Block:
     ticked = {item.key for item in d.checklist if item.checked_by}
+    computed = computed_item_line(d)
+    # With success criteria, their item is computed: shown, never a box to tick.
+    by_hand = {k: label for k, label in v.CHECKLIST.items() if computed is None or k != COMPUTED_ITEM}
     if not editable:
         lines = [
             f"{':ballot_box_with_check:' if key in ticked else ':white_square:'} {label}"
-            for key, label in v.CHECKLIST.items()
+            for key, label in by_hand.items()
         ]
-        return section("*Review checklist*\n" + "\n".join(lines))
+        return section("*Review checklist*\n" + "\n".join([computed, *lines] if computed else lines))
     options = [
-        {"text": {"type": "plain_text", "text": label}, "value": key} for key, label in v.CHECKLIST.items()
+        {"text": {"type": "plain_text", "text": label}, "value": key} for key, label in by_hand.items()
     ]
     element: Block = {"type": "checkboxes", "action_id": ids.CHECKLIST, "options": options}
     selected = [o for o in options if o["value"] in ticked]
@@ -61,7 +66,8 @@ def _checklist_block(d: ExperimentDetail, *, editable: bool) -> Block:
         "block_id": ids.block_id(ids.CHECKLIST_BLOCK, Ref.experiment(d.experiment.number)),
         "text": {
             "type": "mrkdwn",
-            "text": f"*Review checklist* (ticked by the owner, {user_mention(d.experiment.owner_id)})",
+            "text": f"*Review checklist* (ticked by the owner, {user_mention(d.experiment.owner_id)})"
+            + (f"\n{computed}" if computed else ""),
         },
         "accessory": element,
     }
@@ -74,6 +80,9 @@ def review_message(d: ExperimentDetail) -> Message:
     blocks: list[Block] = [
         section(f"*{d.ref} is up for review* · {status_label(e.status)}"),
         section(f"*Artifacts*\n{escape(e.artifacts or '(none)')}"),
+    ]
+    blocks += [b for b in (evidence_block(d), criteria_block(d)) if b is not None]
+    blocks += [
         _checklist_block(d, editable=e.status in (v.Status.IN_REVIEW, v.Status.CHANGES_REQUESTED)),
         divider(),
     ]
@@ -183,14 +192,28 @@ def deployment_message(plan: DeploymentPlan) -> Message:
     else:
         monitors = "• No metrics recorded: add them with `/experiment metric` so the rollout has thresholds."
     alerts = channel_mention(plan.alert_channel) if plan.alert_channel else "the team channel"
+    registry = _registry_step(plan)
     blocks = [
         section(f":rocket: *EXP-{e.number} is in production.* Owner: {user_mention(e.owner_id)}"),
         section(f"*Staged rollout* (advance only while every metric is within its threshold)\n{stages}"),
         section(f"*Rollback plan*\n{rollback}"),
         section(f"*Monitoring*\n{monitors}\nAlerts go to {alerts}."),
+        *([section(f"*Model registry*\n{registry}")] if registry else []),
         context(f"Post-launch review on {plan.review_on:%Y-%m-%d}."),
     ]
     return message(f"EXP-{e.number} is in production: deployment plan and monitoring", blocks)
+
+
+def _registry_step(plan: DeploymentPlan) -> str | None:
+    """What happens in MLflow's registry: the bot sets the alias, or someone must."""
+    if plan.model is None:
+        return None
+    model = f"{escape(plan.model.model or '')} v{escape(plan.model.version or '')}"
+    if plan.promote_alias:
+        return (
+            f"The bot sets `@{escape(plan.promote_alias)}` on *{model}* in MLflow (`MLFLOW_PROMOTE_ALIAS`)."
+        )
+    return f"Set the production alias on *{model}* in MLflow: the sign-offs above are what allow it."
 
 
 def decision_notice(d: ExperimentDetail, *, actor_id: str, what: str, reason: str) -> Message:

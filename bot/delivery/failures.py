@@ -6,6 +6,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from mlplatform.errors import PlatformError
 from workflow.delivery import Failure
 
 # Slack error codes that retrying cannot fix, and what the person who caused the post can do.
@@ -65,6 +66,9 @@ def classify(error: Exception) -> Failure:
             return Failure(f"missing_scope: {str(response.get('needed'))[:100]}", permanent=True)
         # Unknown codes are permanent: retrying a request Slack refuses only hides the refusal.
         return Failure(code, permanent=True)
+    if isinstance(error, PlatformError):
+        # MLflow: away (retried as long as it takes), or refusing for good (shown).
+        return Failure(f"mlflow: {error}"[:300], permanent=error.permanent)
     if isinstance(error, TRANSIENT_ERRORS):
         # No answer, a lost connection, or the database briefly away: try again.
         return Failure(f"{type(error).__name__}: {error}"[:300])

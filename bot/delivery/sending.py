@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from bot.delivery.failures import BUG, classify
 from bot.delivery.senders import SENDERS, NothingToSend, SendContext
+from mlplatform.client import Mlflow
 from storage.db import Database
 from storage.models import Delivery
 from workflow import delivery
@@ -34,6 +35,7 @@ class WorkerConfig:
     poll: float  # seconds between looks at the queue when nothing woke the worker
     tick: TickConfig
     policy: Policy
+    mlflow: Mlflow | None = None  # the ML platform, when the integration is on
 
 
 @dataclass
@@ -68,6 +70,7 @@ def attempt(
         db=db,
         config=config.tick,
         policy=config.policy,
+        mlflow=config.mlflow,
         now=now,
         # A retry may follow a post that happened but whose answer was lost: look first.
         check_posted=row.attempts > 1,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from bot.blocks import Message
 from bot.blocks.bias_checks import check_message
 from bot.blocks.ceremonies import nudge_message
+from bot.blocks.evidence import registry_notice
 from bot.blocks.experiments import card
 from bot.blocks.learnings import learning_message, prompt_message
 from bot.blocks.review import (
@@ -36,11 +37,13 @@ from workflow.delivery import (
     LearningPrompt,
     LearningRecorded,
     NudgeArgs,
+    RegistryNotice,
     RequestExpired,
     Resubmitted,
     WentStale,
 )
 from workflow.experiments import ExperimentDetail, Slot
+from workflow.permissions import Policy
 
 
 def _detail(ctx: SendContext, row: Delivery) -> ExperimentDetail:
@@ -109,13 +112,13 @@ def _ensure_card(ctx: SendContext, d: ExperimentDetail) -> str:
     return _keep(ctx, d, Slot.CARD, card(d), {})
 
 
-def _deployment(d: ExperimentDetail) -> Message:
-    return deployment_message(promotion.deployment_plan(d))
+def _deployment(d: ExperimentDetail, policy: Policy) -> Message:
+    return deployment_message(promotion.deployment_plan(d, promote_alias=policy.promote_alias))
 
 
-REPLIES: dict[Slot, Callable[[ExperimentDetail], Message]] = {
-    Slot.REVIEW: review_message,
-    Slot.SIGNOFF: signoff_message,
+REPLIES: dict[Slot, Callable[[ExperimentDetail, Policy], Message]] = {
+    Slot.REVIEW: lambda d, _policy: review_message(d),
+    Slot.SIGNOFF: lambda d, _policy: signoff_message(d),
     Slot.DEPLOYMENT: _deployment,
 }
 
@@ -132,7 +135,7 @@ def send_experiment(ctx: SendContext, row: Delivery) -> str | None:
     due = d.replies_due()
     for slot, render in REPLIES.items():
         if getattr(e, slot.value) is not None or slot in due:
-            _keep(ctx, d, slot, render(d), known, thread_ts=card_ts)
+            _keep(ctx, d, slot, render(d, ctx.policy), known, thread_ts=card_ts)
     return None
 
 
@@ -168,6 +171,8 @@ def send_notice(ctx: SendContext, row: Delivery) -> str | None:
             payload = expired_notice(d, why=why)
         case WentStale(actor_id=actor_id, people=people, summary=summary):
             payload = stale_notice(d, actor_id=actor_id, people=people, summary=summary)
+        case RegistryNotice() as news:
+            payload = registry_notice(d.ref, news)
         case other:
             raise TypeError(f"a notice row carries {other!r}")
     card_ts = _ensure_card(ctx, d)

@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.blocks import Message
+from mlplatform.client import Mlflow
 from storage.db import Database
 from storage.models import Delivery
 from workflow import delivery
@@ -35,6 +36,7 @@ class SendContext:
     config: TickConfig
     policy: Policy
     now: datetime
+    mlflow: Mlflow | None = None  # the ML platform, when the integration is on
     # Look for an earlier post before posting: set on a retry after an uncertain outcome.
     check_posted: bool = False
     # What the sender learned from Slack (a message's ts), written in the same transaction as
