@@ -77,6 +77,7 @@ class Proposal:
     estimate: estimates.Estimate
     channel_id: str | None = None
     project_id: int | None = None
+    criteria: str | None = None  # success criteria declared up front, canonical
 
 
 def prepare(
@@ -118,6 +119,7 @@ def create(session: Session, proposal: Proposal) -> Experiment:
         estimate_days=proposal.estimate.days,
         estimate_basis=proposal.estimate.basis,
         channel_id=proposal.channel_id,
+        criteria=proposal.criteria,
     )
     queries.insert_with_reviews(session, experiment, review_kinds=tuple(v.ReviewKind))
     assert experiment.id is not None
@@ -127,7 +129,8 @@ def create(session: Session, proposal: Proposal) -> Experiment:
         experiment_id=experiment.id,
         actor_id=proposal.owner_id,
         action=v.AuditAction.PROPOSED,
-        detail=f"workstream {proposal.workstream}",
+        detail=f"workstream {proposal.workstream}"
+        + (f"; success criteria {proposal.criteria}" if proposal.criteria else ""),
     )
     delivery.refresh_experiment(session, experiment, actor_id=proposal.owner_id)
     return experiment

@@ -3,8 +3,11 @@ and the tests propose."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from storage.db import Database
 from storage.models import Experiment
+from workflow import criteria as success_criteria
 from workflow import experiments, projects
 from workflow.vocabulary import DEFAULT_WORKSTREAM
 
@@ -18,6 +21,7 @@ def propose(
     channel_id: str | None = None,
     workstream: str | None = None,
     project: str | None = None,
+    criteria: str = "",
 ) -> Experiment:
     """Propose, into the project named if any. The checks and the estimate only read, so they go
     first; the write that follows holds SQLite's write lock just for the inserts. Raises the
@@ -44,6 +48,8 @@ def propose(
                 workstream=workstream or DEFAULT_WORKSTREAM,
                 channel_id=channel_id,
             )
+    declared = success_criteria.render(success_criteria.parse(criteria))
+    proposal = replace(proposal, criteria=declared)
     with db.session() as session:
         if project:
             return projects.create_into(session, proposal, name=project)[0]

@@ -21,8 +21,19 @@ def test_every_kind_has_a_spec_and_exactly_one_sender() -> None:
 
 
 def test_what_the_specs_derive_is_what_the_queue_and_the_cards_use() -> None:
-    assert {Kind.HOME, Kind.STANDUP_PROMPTS, Kind.STANDUP_DM, Kind.OWNER_DM} == set(Kind) - PACED
-    assert delivery.kinds_of(Subject.EXPERIMENT) == (Kind.EXPERIMENT, Kind.NOTICE, Kind.NUDGE, Kind.OWNER_DM)
+    # DMs, App Home and calls to MLflow or chat.unfurl post nothing into a channel.
+    unpaced = {Kind.HOME, Kind.STANDUP_PROMPTS, Kind.STANDUP_DM, Kind.OWNER_DM}
+    assert unpaced | {Kind.EVIDENCE_READ, Kind.REGISTRY_ALIAS, Kind.UNFURL} == set(Kind) - PACED
+    assert delivery.kinds_of(Subject.EXPERIMENT) == (
+        Kind.EXPERIMENT,
+        Kind.NOTICE,
+        Kind.NUDGE,
+        Kind.OWNER_DM,
+        Kind.EVIDENCE_READ,
+        Kind.REGISTRY_ALIAS,
+    )
+    # An MLflow outage, retried as long as it lasts, must not hold up the card's stream.
+    assert SPECS[Kind.EVIDENCE_READ].stream is Stream.EVIDENCE
     assert delivery.kinds_of(Subject.PROJECT) == (Kind.PROJECT, Kind.MILESTONE_OVERDUE)
     assert SPECS[Kind.RETRO_CHART].stream is Stream.RUN
 

@@ -10,6 +10,10 @@ if named (no text opens a form)
 `rollback: <plan>` for the deployment plan. Also resubmits after changes were requested.
 • `/experiment promote EXP-1`: ask for production sign-off once reviewed (owner), or see what is missing
 • `/experiment metric EXP-1 accuracy=0.91 latency_ms=420`: record metrics
+• `/experiment evidence EXP-1 <MLflow run URL, runs:/<id>, models:/<name>/<version>>`: link evidence \
+from MLflow (`baseline:<run>` for the run to compare with)
+• `/experiment criteria EXP-1 accuracy>=0.90 latency_ms<=500`: declare the success criteria (`none` \
+clears them); also `/experiment propose criteria:accuracy>=0.9,latency_ms<=500 <hypothesis>`
 • `/experiment withdraw EXP-1 [reason]`: withdraw it (owner)
 • `/experiment list [proposed|in_review|approved|production|mine|all]`: list experiments
 • `/experiment show EXP-1`: everything about one experiment
@@ -27,6 +31,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "metric": lifecycle.metric,
     "metrics": lifecycle.metric,
     "withdraw": lifecycle.withdraw,
+    "evidence": lifecycle.evidence,
+    "criteria": lifecycle.criteria,
     "list": browse.list_experiments,
     "show": browse.show,
     "history": browse.show_history,

@@ -1,4 +1,4 @@
-"""`/experiment submit|promote|withdraw|metric`: the owner's steps through the lifecycle."""
+"""`/experiment submit|promote|withdraw|metric|criteria|evidence`: the steps through the lifecycle."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from sqlmodel import Session
 
 from bot.blocks.review import missing_text, step_confirmation
 from bot.listeners.commands.router import CommandRequest
-from workflow import experiments, metrics, promotion, review
+from mlplatform.client import Facts, Mlflow
+from mlplatform.errors import PlatformError
+from workflow import experiments, links, metrics, promotion, review, success
 from workflow.errors import InvalidInput, NotReady
 from workflow.outcome import Outcome
 
@@ -77,5 +79,48 @@ def metric(request: CommandRequest) -> None:
         request,
         lambda session: metrics.record(
             session, team_id=request.team_id, number=number, actor_id=request.user_id, values=values
+        ),
+    )
+
+
+def criteria(request: CommandRequest) -> None:
+    usage = "/experiment criteria EXP-1 accuracy>=0.90 latency_ms<=500"
+    number, rest = _ref_and_rest(request, usage)
+    if not rest:
+        raise InvalidInput(f"Give the criteria, e.g. `{usage}`, or `none` to clear them.")
+    _run(
+        request,
+        lambda session: success.declare(
+            session, team_id=request.team_id, number=number, actor_id=request.user_id, text=rest
+        ),
+    )
+
+
+def evidence(request: CommandRequest) -> None:
+    number, rest = _ref_and_rest(request, "/experiment evidence EXP-1 <MLflow run or model version>")
+    asked = links.parse_request(rest.split())
+    mlflow = request.services.mlflow
+    if mlflow is None:
+        raise InvalidInput(
+            "MLflow is not connected here (MLFLOW_TRACKING_URI is not set); record metrics by hand with "
+            "`/experiment metric`."
+        )
+    with request.services.db.read() as session:
+        links.check_may_link(session, team_id=request.team_id, number=number, actor_id=request.user_id)
+    # MLflow is asked after the ack: it may take longer than Slack's 3 s.
+    request.later(lambda later: _link(later, number, asked, mlflow))
+
+
+def _link(request: CommandRequest, number: int, asked: list[links.Asked], mlflow: Mlflow) -> None:
+    found: list[tuple[links.Asked, Facts]] = []
+    for one in asked:
+        try:
+            found.append((one, mlflow.read(one.link)))
+        except PlatformError as error:
+            raise InvalidInput(f"Nothing was linked: {error}.") from None
+    _run(
+        request,
+        lambda session: links.link(
+            session, team_id=request.team_id, number=number, actor_id=request.user_id, found=found
         ),
     )

@@ -8,24 +8,34 @@ from bot.listeners.commands.router import CommandRequest
 from workflow import projects, proposals
 
 PROJECT_PREFIX = "project:"
+# `criteria:accuracy>=0.9,latency_ms<=500`: one token, commas between.
+CRITERIA_PREFIX = "criteria:"
 
 
 def propose(request: CommandRequest) -> None:
     if not request.rest:
         request.later(_open_modal)
         return
-    first, _, rest = request.rest.partition(" ")
-    project = None
-    if first.lower().startswith(PROJECT_PREFIX):
-        project = projects.validate_name(first[len(PROJECT_PREFIX) :])
+    project, criteria, rest = None, "", request.rest
+    # The options come first, in any order: `project:<name>`, `criteria:<…>`.
+    while True:
+        first, _, after = rest.partition(" ")
+        if first.lower().startswith(PROJECT_PREFIX) and project is None:
+            project = projects.validate_name(first[len(PROJECT_PREFIX) :])
+        elif first.lower().startswith(CRITERIA_PREFIX) and not criteria:
+            criteria = first[len(CRITERIA_PREFIX) :] or " "
+        else:
+            break
+        rest = after.strip()
     # The cards are posted after the ack, by the delivery worker.
     experiment = proposals.propose(
         request.services.db,
         team_id=request.team_id,
         owner_id=request.user_id,
-        hypothesis=rest if project else request.rest,
+        hypothesis=rest,
         channel_id=request.channel_id,
         project=project,
+        criteria=criteria,
     )
     request.reply(proposed_confirmation(experiment))
 
