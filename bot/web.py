@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot import mlflow_webhook
 from bot.gunicorn_conf import SCHEDULER_IN_MASTER
 from bot.logs import configure_logging_for
 from bot.runtime import start_worker
@@ -78,6 +79,8 @@ def wsgi_app(services: Services) -> WSGIApp:
             )
             # HEAD: GET's headers, no body (gunicorn warns about, and drops, body bytes sent to HEAD).
             return [] if method == "HEAD" else [payload]
+        if environ.get("PATH_INFO") == mlflow_webhook.PATH and method == "POST":
+            return mlflow_webhook.respond(*mlflow_webhook.handle(services, environ), start_response)
         return slack(environ, start_response)
 
     return application

@@ -18,6 +18,9 @@ from sqlmodel import SQLModel
 from storage.db import Database
 from tests.fakeslack import FakeSlack
 from tests.harness import BotServer
+from tests.mlflow_server import mlflow_server
+
+__all__ = ["mlflow_server"]
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@localhost:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
