@@ -96,6 +96,35 @@ class ProposeMeta(ChannelMeta):
     """The propose modal's metadata: the channel `/experiment propose` was typed in."""
 
 
+# Success criteria, in the propose modal (optional).
+CRITERIA_BLOCK: Final = "criteria"
+CRITERIA_INPUT: Final = "criteria_input"
+
+# The modal `/experiment submit EXP-1` opens with no artifacts typed.
+SUBMIT_MODAL: Final = "experiment_submit"
+ARTIFACTS_BLOCK: Final = "artifacts"
+EVIDENCE_BLOCK: Final = "evidence"
+
+
+@dataclass(frozen=True)
+class SubmitMeta:
+    """The submit modal's metadata: the experiment and the channel to confirm in,
+    `{"number": 12, "channel": "C1"}`."""
+
+    number: int
+    channel_id: str | None
+
+    def encode(self) -> str:
+        return json.dumps({"number": self.number, "channel": self.channel_id})
+
+    @classmethod
+    def decode(cls, text: str) -> Self | None:
+        data = _json_object(text) or {}
+        number = _positive_int(data.get("number"))
+        channel = data.get("channel")
+        return cls(number, channel if isinstance(channel, str) else None) if number is not None else None
+
+
 # The modal `/project create` opens with no text (its workstream uses WORKSTREAM_BLOCK).
 PROJECT_CREATE_MODAL: Final = "project_create"
 PROJECT_NAME_BLOCK: Final = "project_name"

@@ -3,6 +3,11 @@
 SQLite backend store, one worker, MLflow's job execution off; webhooks may call loopback
 (`MLFLOW_WEBHOOK_ALLOWED_SCHEMES`, `MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS`) and their secrets are
 encrypted with a fixed key, as a deployment's would be.
+
+The server is the full `mlflow` from `tests/mlflow-server.txt`, installed by the README's test
+command in `.venv-mlflow` (or named by MLFLOW_SERVER_BIN): apart from the bot's virtualenv, so
+its pins do not change what the bot is tested with. Without it the tests that need it are
+skipped, except under CI, where that is a failure (as for PostgreSQL).
 """
 
 from __future__ import annotations
@@ -10,7 +15,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,6 +46,22 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _server_binary() -> Path:
+    for candidate in (os.environ.get("MLFLOW_SERVER_BIN"), ROOT / ".venv-mlflow" / "bin" / "mlflow"):
+        if candidate and Path(candidate).exists():
+            return Path(candidate)
+    why = (
+        "no MLflow server: install it with `python3 -m venv .venv-mlflow && "
+        ".venv-mlflow/bin/pip install -r tests/mlflow-server.txt` (the README's test command does)"
+    )
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(why)
+    pytest.skip(why)
+
+
 @pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
     root = tmp_path_factory.mktemp("mlflow")
@@ -57,7 +77,7 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowSe
         # Each test's bot listens on its own port: the server must see a new webhook at once.
         "MLFLOW_WEBHOOK_CACHE_TTL": "0",
     }
-    mlflow = Path(sys.executable).with_name("mlflow")
+    mlflow = _server_binary()
     log = (root / "server.log").open("w")
     process = subprocess.Popen(
         [

@@ -46,14 +46,22 @@ def validate_reason(text: str) -> str:
     return reason
 
 
-def submit(session: Session, *, team_id: str, number: int, actor_id: str, artifacts: str) -> Outcome:
-    """Send a proposed experiment (or one sent back for changes) to review with its artifacts."""
-    artifacts = validate_artifacts(artifacts)
-    experiment = get(session, team_id=team_id, number=number, for_update=True)
+def check_submit(
+    session: Session, *, team_id: str, number: int, actor_id: str, for_update: bool = False
+) -> Experiment:
+    """The experiment, if `actor_id` may submit it now."""
+    experiment = get(session, team_id=team_id, number=number, for_update=for_update)
     require_owner(experiment, actor_id, "submit it for review")
     lifecycle.require_status(
         experiment, f"submit {ref(number)}", v.Status.PROPOSED, v.Status.CHANGES_REQUESTED
     )
+    return experiment
+
+
+def submit(session: Session, *, team_id: str, number: int, actor_id: str, artifacts: str) -> Outcome:
+    """Send a proposed experiment (or one sent back for changes) to review with its artifacts."""
+    artifacts = validate_artifacts(artifacts)
+    experiment = check_submit(session, team_id=team_id, number=number, actor_id=actor_id, for_update=True)
     assert experiment.id is not None
     resubmission = experiment.status == v.Status.CHANGES_REQUESTED
     present = {item.key for item in queries.checklist(session, experiment_id=experiment.id)}

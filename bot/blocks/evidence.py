@@ -30,7 +30,7 @@ def _run_line(link: EvidenceLink, run: RunFacts, *, named: Sequence[str], baseli
     values = []
     for name in names:
         value = f"`{escape(name)}` {run.metrics[name]:g}"
-        if baseline is not None and name in baseline.metrics and baseline is not run:
+        if baseline is not None and name in baseline.metrics and baseline.run_id != run.run_id:
             delta = run.metrics[name] - baseline.metrics[name]
             value += f" (baseline {baseline.metrics[name]:g}, {delta:+.4g})"
         values.append(value)

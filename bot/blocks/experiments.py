@@ -230,6 +230,13 @@ def propose_modal(*, channel_id: str, projects: Sequence[str] = ()) -> dict[str,
             },
         },
         workstream_select(),
+        _text_input(
+            ids.CRITERIA_BLOCK,
+            ids.CRITERIA_INPUT,
+            "Success criteria",
+            placeholder="accuracy>=0.90 latency_ms<=500",
+            hint="Checked against the linked MLflow run (or the recorded metrics) before review can pass.",
+        ),
     ]
     if projects:
         blocks.append(
@@ -253,6 +260,64 @@ def propose_modal(*, channel_id: str, projects: Sequence[str] = ()) -> dict[str,
         "private_metadata": ids.ProposeMeta(channel_id).encode(),
         "title": {"type": "plain_text", "text": "Propose an experiment"},
         "submit": {"type": "plain_text", "text": "Propose"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
+def _text_input(
+    block_id: str,
+    action_id: str,
+    label: str,
+    *,
+    placeholder: str,
+    hint: str,
+    optional: bool = True,
+    multiline: bool = False,
+) -> Block:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": {"type": "plain_text", "text": label},
+        "hint": {"type": "plain_text", "text": hint},
+        "element": {
+            "type": "plain_text_input",
+            "action_id": action_id,
+            "multiline": multiline,
+            "placeholder": {"type": "plain_text", "text": placeholder},
+        },
+    }
+
+
+def submit_modal(*, number: int, channel_id: str | None) -> dict[str, Any]:
+    """The modal `/experiment submit EXP-1` opens when no artifacts were typed: the artifacts,
+    and the evidence in MLflow to link with them."""
+    blocks = [
+        _text_input(
+            ids.ARTIFACTS_BLOCK,
+            ids.TEXT_INPUT,
+            "Artifacts",
+            placeholder="eval report, model card, … rollback: flip flag rag_v2 off",
+            hint="Links or notes for the reviewers; a `rollback:` line goes into the deployment plan.",
+            optional=False,
+            multiline=True,
+        ),
+        _text_input(
+            ids.EVIDENCE_BLOCK,
+            ids.TEXT_INPUT,
+            "Evidence in MLflow",
+            placeholder="https://mlflow.example.com/#/experiments/1/runs/…",
+            hint="Run URLs, runs:/<id>, models:/<name>/<version>; `baseline:` before the run to compare.",
+            multiline=True,
+        ),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": ids.SUBMIT_MODAL,
+        "private_metadata": ids.SubmitMeta(number, channel_id).encode(),
+        "title": {"type": "plain_text", "text": f"Submit {ref(number)}"},
+        "submit": {"type": "plain_text", "text": "Submit for review"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": blocks,
     }

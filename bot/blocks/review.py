@@ -19,6 +19,7 @@ from workflow.experiments import ExperimentDetail
 from workflow.outcome import Outcome
 from workflow.promotion import DeploymentPlan
 from workflow.refs import Ref
+from workflow.registry import ACTOR as ACTOR_MLFLOW
 
 ROLE_TITLE = {
     v.Role.TECHNICAL_LEAD: "Technical lead",
@@ -319,7 +320,21 @@ HISTORY_LINES_PER_BLOCK = 10
 HISTORY_MAX_EVENTS = 200
 
 
+# Actions named whole (their prefix is no status, review or role).
+_WHOLE_LABELS: dict[str, str] = {
+    v.AuditAction.EVIDENCE_LINKED: "linked evidence",
+    v.AuditAction.EVIDENCE_READ: "MLflow re-read found new values",
+    v.AuditAction.CRITERIA: "success criteria",
+    v.AuditAction.ALIAS_OUTSIDE_APPROVAL: "guarded alias set outside approval",
+    v.AuditAction.DEPLOYED: "recorded as deployed",
+    v.AuditAction.ALIAS_SET: "set the registry alias",
+    v.AuditAction.ALIAS_REMOVED: "guarded alias removed",
+}
+
+
 def _action_label(action: str) -> str:
+    if action in _WHOLE_LABELS:
+        return _WHOLE_LABELS[action]
     kind, _, what = action.partition(":")
     labels: dict[str, str] = {
         v.AuditAction.STATUS: f"moved to {what.replace('_', ' ')}",
@@ -334,7 +349,9 @@ def _action_label(action: str) -> str:
 
 
 def _actor(actor_id: str) -> str:
-    return "the scheduler" if actor_id == v.SCHEDULER else user_mention(actor_id)
+    if actor_id == v.SCHEDULER:
+        return "the scheduler"
+    return "MLflow" if actor_id == ACTOR_MLFLOW else user_mention(actor_id)
 
 
 def _evidence(event: AuditEvent) -> str:

@@ -3,11 +3,12 @@
 from slack_bolt import App
 
 from bot import ids
-from bot.listeners.views import bias_checks, learnings, projects, propose, reason, retros, standups
+from bot.listeners.views import bias_checks, learnings, projects, propose, reason, retros, standups, submit
 
 
 def register(app: App) -> None:
     app.view(ids.PROPOSE_MODAL)(propose.submit_propose)
+    app.view(ids.SUBMIT_MODAL)(submit.submit_submit)
     app.view(ids.PROJECT_CREATE_MODAL)(projects.submit_create)
     app.view(ids.REASON_MODAL)(reason.submit_reason)
     app.view(ids.STANDUP_MODAL)(standups.submit_answer)

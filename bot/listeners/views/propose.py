@@ -13,6 +13,7 @@ from bot.blocks.experiments import proposed_confirmation
 from bot.listeners.views.confirm import confirm_later
 from bot.listeners.views.submission import Submission
 from bot.services import services_of
+from workflow import criteria as success_criteria
 from workflow import experiments, proposals
 from workflow.errors import InvalidInput, WorkflowError
 
@@ -24,6 +25,12 @@ def submit_propose(ack: Ack, body: dict[str, Any], client: WebClient, context: A
         experiments.validate_hypothesis(hypothesis)
     except InvalidInput as error:
         ack(response_action="errors", errors={ids.HYPOTHESIS_BLOCK: error.message})
+        return
+    criteria = form.text(ids.CRITERIA_BLOCK) or ""
+    try:
+        success_criteria.parse(criteria)
+    except InvalidInput as error:
+        ack(response_action="errors", errors={ids.CRITERIA_BLOCK: error.message})
         return
     project = form.selected(ids.PROJECT_BLOCK)
     services = services_of(context)
@@ -38,6 +45,7 @@ def submit_propose(ack: Ack, body: dict[str, Any], client: WebClient, context: A
             workstream=form.selected(ids.WORKSTREAM_BLOCK) or None,
             channel_id=channel_id,
             project=project,
+            criteria=criteria,
         )
     except WorkflowError as error:
         # The hypothesis was checked above; what is left is the project (archived meanwhile) or

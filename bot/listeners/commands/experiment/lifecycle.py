@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
+from bot import mlflow_links
+from bot.blocks.experiments import submit_modal
 from bot.blocks.review import missing_text, step_confirmation
 from bot.listeners.commands.router import CommandRequest
-from mlplatform.client import Facts, Mlflow
-from mlplatform.errors import PlatformError
+from mlplatform.client import Mlflow
 from workflow import experiments, links, metrics, promotion, review, success
 from workflow.errors import InvalidInput, NotReady
 from workflow.outcome import Outcome
@@ -33,6 +34,16 @@ def _run(request: CommandRequest, step: Callable[[Session], Outcome]) -> Outcome
 
 def submit(request: CommandRequest) -> None:
     number, artifacts = _ref_and_rest(request, "/experiment submit EXP-1 <artifact links or notes>")
+    if not artifacts:
+        # No artifacts typed: the form asks for them, and for the evidence in MLflow.
+        with request.services.db.read() as session:
+            review.check_submit(session, team_id=request.team_id, number=number, actor_id=request.user_id)
+        request.later(
+            lambda later: later.client.views_open(
+                trigger_id=later.trigger_id, view=submit_modal(number=number, channel_id=later.channel_id)
+            )
+        )
+        return
     _run(
         request,
         lambda session: review.submit(
@@ -101,10 +112,7 @@ def evidence(request: CommandRequest) -> None:
     asked = links.parse_request(rest.split())
     mlflow = request.services.mlflow
     if mlflow is None:
-        raise InvalidInput(
-            "MLflow is not connected here (MLFLOW_TRACKING_URI is not set); record metrics by hand with "
-            "`/experiment metric`."
-        )
+        raise InvalidInput(mlflow_links.NOT_CONNECTED)
     with request.services.db.read() as session:
         links.check_may_link(session, team_id=request.team_id, number=number, actor_id=request.user_id)
     # MLflow is asked after the ack: it may take longer than Slack's 3 s.
@@ -112,12 +120,7 @@ def evidence(request: CommandRequest) -> None:
 
 
 def _link(request: CommandRequest, number: int, asked: list[links.Asked], mlflow: Mlflow) -> None:
-    found: list[tuple[links.Asked, Facts]] = []
-    for one in asked:
-        try:
-            found.append((one, mlflow.read(one.link)))
-        except PlatformError as error:
-            raise InvalidInput(f"Nothing was linked: {error}.") from None
+    found = mlflow_links.read(mlflow, asked)
     _run(
         request,
         lambda session: links.link(

@@ -1,0 +1,126 @@
+"""Evidence from a real MLflow tracking server: links checked before they are stored, success
+criteria judged against the candidate run, baseline deltas on the review reply, and a value
+logged after the submit brought in by a re-read. Over signed HTTP with the fake Slack."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot import ids
+from bot.scheduler import run_once
+from storage.models import AuditEvent, EvidenceLink
+from storage.types import utcnow
+from tests.bot.listeners.review_helpers import (
+    CHANNEL,
+    OWNER,
+    approve_reviews,
+    card_text,
+    submit,
+    thread_reply,
+)
+from tests.bot.mlflow.conftest import Lab
+from tests.harness import BotServer, all_text
+from workflow.criteria import COMPUTED_ITEM
+from workflow.vocabulary import CHECKLIST
+
+BY_HAND = [key for key in CHECKLIST if key != COMPUTED_ITEM]
+
+
+def _review_text(bot: BotServer) -> str:
+    return all_text(thread_reply(bot, "up for review")[1]["blocks"])
+
+
+def test_criteria_pass_and_fail_as_the_linked_run_says_and_a_later_value_arrives_by_a_reread(
+    team: BotServer, lab: Lab
+) -> None:
+    bot = team
+    experiment_id, candidate = lab.run("xgb", accuracy=0.87, latency_ms=420.0, f1=0.8)
+    _, baseline = lab.run("baseline", accuracy=0.85, latency_ms=300.0)
+    reply = bot.command(
+        "/experiment", "propose criteria:accuracy>=0.90,latency_ms<=500 Gradient boosting beats the baseline"
+    )
+    assert "EXP-1" in reply.text, reply.text
+    reply = bot.command(
+        "/experiment",
+        f"evidence EXP-1 {lab.run_url(experiment_id, candidate)} baseline:runs:/{baseline}",
+        user=OWNER,
+    )
+    assert ":warning:" not in reply.text, reply.text
+    review_ts = submit(bot)
+    bot.delivered()
+    text = _review_text(bot)
+    # The candidate with the criteria's metrics and the baseline's values, linked into the UI.
+    assert "run xgb> · candidate · finished" in text and "run baseline> · baseline · finished" in text
+    assert "`accuracy` 0.85, `latency_ms` 300" in text  # the baseline itself, without deltas
+    assert "`accuracy` 0.87 (baseline 0.85, +0.02)" in text
+    assert "`latency_ms` 420 (baseline 300, +120)" in text
+    assert f"/#/experiments/{experiment_id}/runs/{candidate}" in str(thread_reply(bot, "up for review")[1])
+    assert "`accuracy&gt;=0.9`: 0.87 (run xgb)" in text and "`latency_ms&lt;=500`: 420 (run xgb)" in text
+    assert ":x: `accuracy&gt;=0.9`" in text and ":white_check_mark: `latency_ms&lt;=500`" in text
+    # The criteria decide the performance item: it is not a box to tick.
+    review = thread_reply(bot, "up for review")[1]
+    options = [o["value"] for b in review["blocks"] for o in (b.get("accessory") or {}).get("options", [])]
+    assert COMPUTED_ITEM not in options and set(BY_HAND) <= set(options)
+    for key in BY_HAND:
+        bot.toggle(CHANNEL, review_ts, ids.CHECKLIST, key, user=OWNER)
+    approve_reviews(bot, review_ts)
+    bot.delivered()
+    # All reviews approved and every box ticked, but accuracy misses its criterion.
+    assert "EXP-1 · in review" in card_text(bot)
+    refused = bot.command("/experiment", "promote EXP-1", user=OWNER)
+    assert "criteria: accuracy 0.87 (needs &gt;=0.9)" in refused.text, refused.text
+
+    # Training goes on: a better value is logged to the linked run after the submit.
+    lab.client.log_metric(candidate, "accuracy", 0.93)
+    run_once(bot.settings, bot.db, now=utcnow() + timedelta(minutes=16))
+    bot.delivered()
+    text = _review_text(bot)
+    assert ":white_check_mark: `accuracy&gt;=0.9`: 0.93 (run xgb)" in text
+    assert "`accuracy` 0.93 (baseline 0.85, +0.08)" in text
+    # The approvals were given on 0.87: they went stale, and the reviewers look again.
+    assert "the evidence changed (run xgb: accuracy 0.87 → 0.93)" in card_text(bot)
+    assert "EXP-1 · in review" in card_text(bot)
+    approve_reviews(bot, review_ts)
+    bot.delivered()
+    assert "EXP-1 · reviewed" in card_text(bot)
+    with bot.db.read() as session:
+        reads = session.exec(select(AuditEvent).where(AuditEvent.action == "evidence:read")).all()
+    assert [r.detail for r in reads] == ["run xgb: accuracy 0.87 → 0.93"]
+
+
+def test_an_unknown_run_or_an_unreachable_server_is_refused_with_nothing_stored(
+    team: BotServer, lab: Lab
+) -> None:
+    bot = team
+    bot.command("/experiment", "propose Gradient boosting beats the baseline")
+    missing = "0123456789abcdef0123456789abcdef"
+    reply = bot.command("/experiment", f"evidence EXP-1 runs:/{missing}", user=OWNER)
+    assert f"Nothing was linked: MLflow has no run `{missing}`." in reply.text, reply.text
+    assert reply.response_type == "ephemeral"
+    reply = bot.command("/experiment", "evidence EXP-1 https://example.com/not/mlflow", user=OWNER)
+    assert "is no MLflow run or model version page" in reply.text
+    reply = bot.command("/experiment", "evidence EXP-1 baseline:models:/churn/3", user=OWNER)
+    assert "A baseline is a run" in reply.text
+    with bot.db.read() as session:
+        assert session.exec(select(EvidenceLink)).all() == []
+        assert not session.exec(select(AuditEvent).where(AuditEvent.action == "evidence:linked")).all()
+
+
+def test_criteria_changed_after_submit_are_recorded_and_flagged(team: BotServer, lab: Lab) -> None:
+    bot = team
+    _, run = lab.run("xgb", accuracy=0.91)
+    bot.command("/experiment", "propose Gradient boosting beats the baseline")
+    bot.command("/experiment", f"evidence EXP-1 runs:/{run}", user=OWNER)
+    bot.command("/experiment", "criteria EXP-1 accuracy >= 0.90", user=OWNER)
+    submit(bot)
+    reply = bot.command("/experiment", "criteria EXP-1 accuracy>=0.95", user=OWNER)
+    assert ":warning:" not in reply.text, reply.text
+    bot.delivered()
+    text = _review_text(bot)
+    assert ":x: `accuracy&gt;=0.95`: 0.91 (run xgb)" in text
+    assert "Criteria changed after submit (was accuracy&gt;=0.9)" in text
+    history = all_text(bot.command("/experiment", "history EXP-1", user=OWNER).json()["blocks"])
+    assert "<@U_OWNER> success criteria: accuracy&gt;=0.9 → accuracy&gt;=0.95" in history, history
+    assert "<@U_OWNER> linked evidence: linked candidate run xgb" in history, history
