@@ -38,11 +38,7 @@ def submit(request: CommandRequest) -> None:
         # No artifacts typed: the form asks for them, and for the evidence in MLflow.
         with request.services.db.read() as session:
             review.check_submit(session, team_id=request.team_id, number=number, actor_id=request.user_id)
-        request.later(
-            lambda later: later.client.views_open(
-                trigger_id=later.trigger_id, view=submit_modal(number=number, channel_id=later.channel_id)
-            )
-        )
+        request.later(lambda later: _open_submit_form(later, number))
         return
     _run(
         request,
@@ -53,6 +49,12 @@ def submit(request: CommandRequest) -> None:
             actor_id=request.user_id,
             artifacts=artifacts,
         ),
+    )
+
+
+def _open_submit_form(request: CommandRequest, number: int) -> None:
+    request.client.views_open(
+        trigger_id=request.trigger_id, view=submit_modal(number=number, channel_id=request.channel_id)
     )
 
 
