@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot import ids
-from bot.blocks.experiments import card, list_view, propose_modal
+from bot.blocks.experiments import card, list_view, propose_modal, submit_modal
 from storage.models import Experiment, Review
 from workflow import vocabulary as v
 from workflow.experiments import ExperimentDetail, ExperimentPage
@@ -77,7 +77,21 @@ def test_propose_modal_respects_slack_limits() -> None:
     assert modal["private_metadata"] == "C1"
     for key in ("title", "submit", "close"):
         assert len(modal[key]["text"]) <= 24
-    assert {b["block_id"] for b in modal["blocks"]} == {ids.HYPOTHESIS_BLOCK, ids.WORKSTREAM_BLOCK}
+    assert {b["block_id"] for b in modal["blocks"]} == {
+        ids.HYPOTHESIS_BLOCK,
+        ids.WORKSTREAM_BLOCK,
+        ids.CRITERIA_BLOCK,
+    }
+
+
+def test_submit_modal_asks_for_artifacts_and_optional_evidence_within_slack_limits() -> None:
+    modal = submit_modal(number=12, channel_id="C1")
+    assert ids.SubmitMeta.decode(modal["private_metadata"]) == ids.SubmitMeta(12, "C1")
+    for key in ("title", "submit", "close"):
+        assert len(modal[key]["text"]) <= 24
+    inputs = {b["block_id"]: b for b in modal["blocks"]}
+    assert not inputs[ids.ARTIFACTS_BLOCK]["optional"] and inputs[ids.EVIDENCE_BLOCK]["optional"]
+    assert all(len(b["hint"]["text"]) <= 2000 for b in modal["blocks"])
 
 
 def test_propose_modal_offers_the_projects_by_name_and_carries_its_channel() -> None:
@@ -87,6 +101,7 @@ def test_propose_modal_offers_the_projects_by_name_and_carries_its_channel() -> 
     assert {block: e["action_id"] for block, e in elements.items()} == {
         ids.HYPOTHESIS_BLOCK: ids.HYPOTHESIS_INPUT,
         ids.WORKSTREAM_BLOCK: ids.WORKSTREAM_INPUT,
+        ids.CRITERIA_BLOCK: ids.CRITERIA_INPUT,
         ids.PROJECT_BLOCK: ids.PROJECT_INPUT,
     }
     assert [o["value"] for o in elements[ids.PROJECT_BLOCK]["options"]] == ["support-bot", "search"]

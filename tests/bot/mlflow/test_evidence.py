@@ -5,6 +5,7 @@ logged after the submit brought in by a re-read. Over signed HTTP with the fake 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import select
 
@@ -124,3 +125,58 @@ def test_criteria_changed_after_submit_are_recorded_and_flagged(team: BotServer,
     history = all_text(bot.command("/experiment", "history EXP-1", user=OWNER).json()["blocks"])
     assert "<@U_OWNER> success criteria: accuracy&gt;=0.9 → accuracy&gt;=0.95" in history, history
     assert "<@U_OWNER> linked evidence: linked candidate run xgb" in history, history
+
+
+def _text(value: str) -> dict[str, Any]:
+    return {ids.TEXT_INPUT: {"type": "plain_text_input", "value": value}}
+
+
+def test_the_submit_form_links_the_evidence_and_submits_in_one_step(team: BotServer, lab: Lab) -> None:
+    bot = team
+    experiment_id, run = lab.run("xgb", accuracy=0.91)
+    bot.command("/experiment", "propose criteria:accuracy>=0.9 Gradient boosting beats the baseline")
+    bot.command("/experiment", "submit EXP-1", user=OWNER)
+    view = bot.slack.wait_for("views.open")[0].args["view"]
+    assert view["callback_id"] == ids.SUBMIT_MODAL
+    values = {ids.ARTIFACTS_BLOCK: _text("eval report https://docs.example/eval")}
+    # A link MLflow does not know: the form closes, nothing is linked or submitted, and the owner
+    # is told why, privately.
+    missing = "fedcba9876543210fedcba9876543210"
+    reply = bot.submit_view(view, {**values, ids.EVIDENCE_BLOCK: _text(f"runs:/{missing}")}, user=OWNER)
+    assert reply.status == 200 and not reply.body
+    bot.settle()
+    told = bot.slack.wait_for("chat.postEphemeral")[-1].args["text"]
+    assert f"MLflow has no run `{missing}`" in told and "EXP-1 was not submitted" in told
+    assert "EXP-1 · proposed" in card_text(bot)
+    # A malformed link is answered in the form itself.
+    reply = bot.submit_view(view, {**values, ids.EVIDENCE_BLOCK: _text("not a link")}, user=OWNER)
+    assert reply.json()["response_action"] == "errors"
+    assert "is not an MLflow run URL" in reply.json()["errors"][ids.EVIDENCE_BLOCK]
+    # A good one: linked and submitted together.
+    url = lab.run_url(experiment_id, run)
+    bot.submit_view(view, {**values, ids.EVIDENCE_BLOCK: _text(url)}, user=OWNER)
+    bot.delivered()
+    assert "EXP-1 · in review" in card_text(bot)
+    assert ":white_check_mark: `accuracy&gt;=0.9`: 0.91 (run xgb)" in _review_text(bot)
+
+
+def test_the_propose_form_checks_the_criteria_in_the_form(bot: BotServer) -> None:
+    bot.command("/experiment", "propose")
+    view = bot.slack.wait_for("views.open")[0].args["view"]
+    values = {
+        ids.HYPOTHESIS_BLOCK: {
+            ids.HYPOTHESIS_INPUT: {"type": "plain_text_input", "value": "Distillation halves cost"}
+        },
+        ids.WORKSTREAM_BLOCK: {
+            ids.WORKSTREAM_INPUT: {"type": "static_select", "selected_option": {"value": "optimization"}}
+        },
+    }
+    bad = {ids.CRITERIA_BLOCK: {ids.CRITERIA_INPUT: {"type": "plain_text_input", "value": "accuracy=>0.9"}}}
+    reply = bot.submit_view(view, {**values, **bad}, user=OWNER)
+    assert "is not `metric>=value`" in reply.json()["errors"][ids.CRITERIA_BLOCK]
+    assert bot.slack.calls_to("chat.postMessage") == []
+    good = {ids.CRITERIA_BLOCK: {ids.CRITERIA_INPUT: {"type": "plain_text_input", "value": "cost_usd <= 12"}}}
+    bot.submit_view(view, {**values, **good}, user=OWNER)
+    bot.delivered()
+    show = all_text(bot.command("/experiment", "show EXP-1", user=OWNER).json()["blocks"])
+    assert "`cost_usd&lt;=12`: no value yet" in show
