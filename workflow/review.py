@@ -165,6 +165,8 @@ def decide(
     )
     if review is None:
         return Outcome(experiment, changed=False, note=f"You already approved the {kind} review.")
+    # Whatever the decision, what it was made on is re-read, so the reply shows it fresh.
+    read_soon(session, experiment)
     review.reviewer_id = actor_id
     review.decided_at = utcnow()
     review.stale_note = None
@@ -182,7 +184,6 @@ def decide(
             detail=v.ReviewState.APPROVED,
             evidence=evidence,
         )
-        read_soon(session, experiment)
         return Outcome(experiment, moved_to=complete_if_reviewed(session, experiment, actor_id))
     why = review.reason = validate_reason(reason)
     review.status = (
