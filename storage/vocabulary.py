@@ -97,6 +97,8 @@ class AuditAction(StrEnum):
     STANDUP_ANSWERED = "standup_answered"
     RETRO_NOTE = "retro_note"
     RETRO_ACTION_DONE = "retro_action_done"
+    APP_INSTALLED = "app_installed"  # the workspace installed (or reinstalled) the app: OAuth mode
+    APP_UNINSTALLED = "app_uninstalled"
 
 
 class ProjectAction(StrEnum):

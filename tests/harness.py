@@ -17,10 +17,10 @@ import requests
 from slack_sdk.signature import SignatureVerifier
 
 from bot.delivery.worker import Worker
+from bot.installs import team_clients
 from bot.runtime import worker_config
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack import make_delivery_client
 from bot.web import wsgi_app
 from storage.db import Database
 from storage.types import utcnow
@@ -125,7 +125,7 @@ class BotServer:
         self.settings = make_settings(slack, db, **settings)
         self.answers = TrackingExecutor()
         self.services = Services(settings=self.settings, db=db, answers=self.answers)
-        self.worker = Worker(make_delivery_client(self.settings), db, worker_config(self.settings))
+        self.worker = Worker(team_clients(self.settings, db), db, worker_config(self.settings))
         self._server = make_server(
             "127.0.0.1",
             0,

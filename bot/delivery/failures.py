@@ -6,7 +6,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from bot.delivery.clients import NotInstalled
 from workflow.delivery import Failure
+from workflow.installs import UNINSTALLED
 
 # Slack error codes that retrying cannot fix, and what the person who caused the post can do.
 PERMANENT: dict[str, str] = {
@@ -65,6 +67,8 @@ def classify(error: Exception) -> Failure:
             return Failure(f"missing_scope: {str(response.get('needed'))[:100]}", permanent=True)
         # Unknown codes are permanent: retrying a request Slack refuses only hides the refusal.
         return Failure(code, permanent=True)
+    if isinstance(error, NotInstalled):
+        return Failure(UNINSTALLED, permanent=True)
     if isinstance(error, TRANSIENT_ERRORS):
         # No answer, a lost connection, or the database briefly away: try again.
         return Failure(f"{type(error).__name__}: {error}"[:300])
