@@ -150,10 +150,10 @@ def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
     return run(open_database(settings), args)
 
 
-def cmd_doctor(_settings: Settings | None, _args: argparse.Namespace) -> int:
+def cmd_doctor(_settings: Settings | None, args: argparse.Namespace) -> int:
     from bot.doctor import doctor
 
-    return doctor()
+    return doctor(team=args.team)
 
 
 def _aware_datetime(text: str) -> datetime:
@@ -209,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_aware_datetime,
         metavar="ISO8601",
         help="the time the pass runs at, with its offset, e.g. 2026-11-24T09:30:00+11:00 (default: now)",
+    )
+    parsers["doctor"].add_argument(
+        "--team", metavar="T…", help="under OAuth installs: check only this workspace (default: every one)"
     )
     from bot.deliveries_cli import add_arguments
 

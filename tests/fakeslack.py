@@ -220,7 +220,7 @@ class FakeSlack:
         with self._lock:
             self.revoked.update(self.tokens_of(team_id))
 
-    def _grant(self, install: Install) -> dict[str, Any]:
+    def grant(self, install: Install) -> dict[str, Any]:
         token = f"xoxb-{install.team_id}-{next(self._grants)}"
         self.tokens[token] = install.team_id
         answer: dict[str, Any] = {
@@ -248,7 +248,7 @@ class FakeSlack:
             install = self.codes.pop(args.get("code", ""), None)
         if install is None:
             return {"ok": False, "error": "invalid_code" if "code" in args else "invalid_refresh_token"}
-        return self._grant(install)
+        return self.grant(install)
 
     # -- reading what the bot sent --------------------------------------------------------
     def calls_to(self, method: str) -> list[Call]:
