@@ -256,3 +256,26 @@ def test_data_on_uninstall_delete_leaves_no_row_of_that_workspace_anywhere(
     with bot.db.read() as session:
         assert installs.rows_of_team(session, team_id=ALPHA) == {}
         assert installs.rows_of_team(session, team_id=BETA) == beta_before
+
+
+def test_expiring_tokens_are_refreshed_through_the_store_for_requests_and_deliveries(
+    bot: BotServer, tick: Tick
+) -> None:
+    # An hour to live: inside the two hours before expiry in which a token is refreshed.
+    assert bot.install(ALPHA, "Alpha", expires_in=3600).status == 200
+    _workspace(bot, ALPHA)
+    (installed,) = bot.slack.tokens_of(ALPHA)
+
+    _propose(bot, ALPHA)  # Bolt's authorize refreshes the token before the listener runs
+    tick(MONDAY)  # the worker refreshes it again before posting the card
+
+    refreshes = [
+        c for c in bot.slack.calls_to("oauth.v2.access") if c.args.get("grant_type") == "refresh_token"
+    ]
+    assert len(refreshes) >= 2
+    tokens = bot.slack.tokens_of(ALPHA)
+    assert len(tokens) == 1 + len(refreshes)
+    card = next(c for c in bot.slack.calls_to("chat.postMessage") if c.args["channel"] == CHANNELS[ALPHA])
+    assert card.token in tokens[1:] and card.token != installed
+    with bot.db.read() as session:
+        assert installs.installed_teams(session) == [ALPHA]
