@@ -90,6 +90,7 @@ def _build(services: Services, *, http: bool, verify_token: bool) -> App:
     client = make_client(settings)
     oauth = None
     if settings.oauth:
+        # Late: bot.installs builds its delivery clients with this module's make_delivery_client.
         from bot.installs import oauth_settings
 
         oauth = oauth_settings(settings, services.db, client)
