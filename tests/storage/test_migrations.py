@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
-from storage import deliveries, experiments
+from storage import ceremonies, deliveries, experiments
 from storage.db import Database, alembic_config
 from workflow import vocabulary as v
 
@@ -333,3 +333,29 @@ def test_decisions_given_before_evidence_was_kept_survive_the_upgrade_without_it
     assert tuple(experiment) == (1, "approved", None)
     assert tuple(approval) == ("security", "U3", None)
     assert tuple(event) == ("sign-off:security", "approved", None)
+
+
+def test_upgrading_to_oauth_installs_keeps_the_single_workspace_as_installed(db: Database) -> None:
+    """A single-token deployment's data (revision 0015) upgrades to OAuth-ready: its workspace is
+    not marked uninstalled (its ceremonies keep running) and Slack's tables start empty."""
+    command.downgrade(alembic_config(db.url), "0015")
+    at = "2026-11-24 09:30:00"
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(f"INSERT INTO workspace (team_id, experiment_seq, created_at) VALUES ('T1', 4, '{at}')")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO ceremony (id, team_id, name, kind, channel_id, schedule, timezone, "
+                "duration_minutes, paused, close_minutes, local, created_by, created_at, updated_at) VALUES "
+                f"(1, 'T1', 'standup', 'standup', 'C1', 'daily 09:30', 'UTC', 15, false, 120, false, 'U1', "
+                f"'{at}', '{at}')"
+            )
+        )
+    db.migrate()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT experiment_seq, uninstalled_at FROM workspace")).one() == (4, None)
+        for table in ("slack_bots", "slack_installations", "slack_oauth_states"):
+            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+    with db.read() as session:
+        assert [c.name for c in ceremonies.active(session)] == ["standup"]
