@@ -4,6 +4,7 @@ logged after the submit brought in by a re-read. Over signed HTTP with the fake 
 
 from __future__ import annotations
 
+import socket
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlmodel import select
 
 from bot import ids
 from bot.scheduler import run_once
+from storage.db import Database
 from storage.models import AuditEvent, EvidenceLink
 from storage.types import utcnow
 from tests.bot.listeners.review_helpers import (
@@ -22,6 +24,7 @@ from tests.bot.listeners.review_helpers import (
     thread_reply,
 )
 from tests.bot.mlflow.conftest import Lab
+from tests.fakeslack import FakeSlack
 from tests.harness import BotServer, all_text
 from workflow.criteria import COMPUTED_ITEM
 from workflow.vocabulary import CHECKLIST
@@ -180,3 +183,23 @@ def test_the_propose_form_checks_the_criteria_in_the_form(bot: BotServer) -> Non
     bot.delivered()
     show = all_text(bot.command("/experiment", "show EXP-1", user=OWNER).json()["blocks"])
     assert "`cost_usd&lt;=12`: no value yet" in show
+
+
+def test_an_unreachable_server_is_named_in_one_line_with_nothing_stored(
+    slack: FakeSlack, bot_db: Database
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    bot = BotServer(slack, bot_db, mlflow_tracking_uri=dead).start()
+    try:
+        bot.command("/experiment", "propose Gradient boosting beats the baseline")
+        reply = bot.command("/experiment", "evidence EXP-1 runs:/0123456789abcdef", user=OWNER)
+        assert reply.text.startswith(":warning: Nothing was linked: MLflow did not answer reading run"), (
+            reply.text
+        )
+        assert len(reply.text.splitlines()) == 1
+        with bot.db.read() as session:
+            assert session.exec(select(EvidenceLink)).all() == []
+    finally:
+        bot.stop()
