@@ -6,8 +6,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from mlplatform.errors import PlatformError
 from bot.delivery.clients import NotInstalled
+from mlplatform.errors import PlatformError
 from workflow.delivery import Failure
 from workflow.installs import UNINSTALLED
 
