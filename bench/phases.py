@@ -17,9 +17,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import TypeVar
 
-from slack_sdk import WebClient
-
 from bench import databases
+from bot.delivery.clients import OneToken, TeamClients
 from bot.delivery.sending import WorkerConfig, attempt, record_in
 from bot.delivery.worker import claim
 from bot.runtime import worker_config
@@ -49,7 +48,7 @@ class Phases:
 
 
 def propose_and_deliver(db: Database, settings: Settings, phases: Phases, number: int) -> None:
-    client, config = make_delivery_client(settings), worker_config(settings)
+    client, config = OneToken(make_delivery_client(settings)), worker_config(settings)
 
     def prepare() -> experiments.Proposal:
         with db.read() as session:
@@ -74,7 +73,7 @@ def propose_and_deliver(db: Database, settings: Settings, phases: Phases, number
 
 
 def send_and_record(
-    db: Database, client: WebClient, config: WorkerConfig, phases: Phases, row: Delivery
+    db: Database, client: TeamClients, config: WorkerConfig, phases: Phases, row: Delivery
 ) -> None:
     done = phases.timed("send", lambda: attempt(client, db, config, row, worker="bench", now=utcnow()))
 

@@ -28,9 +28,11 @@ def _migrate(settings: Settings) -> None:
 
 
 def _preflight(settings: Settings, *, socket_mode: bool = False) -> None:
-    """Fail in one line, before anything forks or connects, if the database or Slack won't do."""
+    """Fail in one line, before anything forks or connects, if the database or Slack won't do.
+    Under OAuth there is no one token to check: each workspace's is checked as it is used."""
     check_database(settings.database_url)
-    verify_bot_token(settings)
+    if not settings.oauth:
+        verify_bot_token(settings)
     if socket_mode:
         verify_app_token(settings)
     Database(settings.database_url).migrate()
@@ -46,12 +48,14 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
 def _serve_http(settings: Settings, *, scheduler: bool) -> None:
     from bot.web import serve
 
-    settings.require("slack_bot_token", "slack_signing_secret")
+    settings.require_bot_token()
+    settings.require("slack_signing_secret")
     serve(settings, scheduler=scheduler)
 
 
 def cmd_web(settings: Settings, _args: argparse.Namespace) -> int:
-    settings.require("slack_bot_token", "slack_signing_secret")
+    settings.require_bot_token()
+    settings.require("slack_signing_secret")
     check_port(settings.bind_host, settings.port)
     _preflight(settings)
     _serve_http(settings, scheduler=False)
@@ -61,14 +65,14 @@ def cmd_web(settings: Settings, _args: argparse.Namespace) -> int:
 def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
     """One scheduler pass, then send what is due: status 1 when a post failed (it is retried)."""
     from bot.delivery.worker import drain
+    from bot.installs import team_clients
     from bot.runtime import worker_config
     from bot.scheduler import run_once
-    from bot.slack import make_delivery_client
     from storage.types import utcnow
     from workflow.delivery import describe
     from workflow.projects import milestone_label
 
-    settings.require("slack_bot_token")
+    settings.require_bot_token()
     _preflight(settings)
     db = open_database(settings)
     now = args.now or utcnow()
@@ -85,7 +89,7 @@ def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
         with db.read() as session:
             for milestone_id in report.overdue:
                 print(f"queued the overdue reminder of {milestone_label(session, milestone_id)}")
-    sent = drain(make_delivery_client(settings), db, worker_config(settings), now=now)
+    sent = drain(team_clients(settings, db), db, worker_config(settings), now=now)
     with db.read() as session:
         for item in sent.sent:
             what = describe(session, item.row)
@@ -102,7 +106,7 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     from bot.runtime import start_worker
     from bot.scheduler import make_scheduler, run_until_terminated
 
-    settings.require("slack_bot_token")
+    settings.require_bot_token()
     _preflight(settings)
     db = open_database(settings)
     worker = start_worker(settings, db)
@@ -146,10 +150,10 @@ def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
     return run(open_database(settings), args)
 
 
-def cmd_doctor(_settings: Settings | None, _args: argparse.Namespace) -> int:
+def cmd_doctor(_settings: Settings | None, args: argparse.Namespace) -> int:
     from bot.doctor import doctor
 
-    return doctor()
+    return doctor(team=args.team)
 
 
 def _aware_datetime(text: str) -> datetime:
@@ -205,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_aware_datetime,
         metavar="ISO8601",
         help="the time the pass runs at, with its offset, e.g. 2026-11-24T09:30:00+11:00 (default: now)",
+    )
+    parsers["doctor"].add_argument(
+        "--team", metavar="T…", help="under OAuth installs: check only this workspace (default: every one)"
     )
     from bot.deliveries_cli import add_arguments
 

@@ -2,7 +2,8 @@
 
 It changes nothing (no migration, no message): it reads the settings and the database, and
 asks Slack through SLACK_API_URL only (`auth.test`, `apps.connections.open`,
-`conversations.info`).
+`conversations.info`). Under OAuth installs it checks the token, scopes and channels of each
+installed workspace (or of the one `--team` names) with that workspace's own token.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bot.preflight import (
 from bot.scopes import BOT_SCOPES
 from bot.settings import Settings, SettingsError, load_settings
 from storage.db import Database, alembic_config
+from workflow import installs
 from workflow.channels import channels_in_use
 
 PASS, FAIL, SKIP = "✓", "✗", "–"
@@ -49,15 +51,20 @@ def _settings(load: Callable[[], Settings]) -> tuple[Check, Settings | None]:
     title = "settings"
     try:
         settings = load()
-        settings.require("slack_bot_token")
-        if settings.slack_app_token is None:
-            settings.require("slack_signing_secret")
+        if settings.oauth:
+            settings.require_mode()
+        else:
+            settings.require("slack_bot_token")
+            if settings.slack_app_token is None:
+                settings.require("slack_signing_secret")
     except SettingsError as error:
         fix = "set it in .env or the environment; .env.example lists every setting"
         if "SLACK_SIGNING_SECRET" in str(error):
             fix = "set SLACK_SIGNING_SECRET for HTTP mode, or SLACK_APP_TOKEN for Socket Mode"
         return Check(FAIL, title, str(error), fix), None
     mode = "Socket Mode" if settings.slack_app_token is not None else "HTTP mode"
+    if settings.oauth:
+        mode += ", OAuth installs in many workspaces"
     return Check(PASS, title, f"valid ({mode})"), settings
 
 
@@ -91,15 +98,21 @@ def _unreachable_fix(settings: Settings) -> str:
     return f"check SLACK_API_URL ({settings.slack_api_url}) and this machine's network access to it"
 
 
-def _bot_token(settings: Settings) -> tuple[Check, BotIdentity | None]:
-    title = "bot token"
+def _bot_token(
+    settings: Settings, token: str | None = None, team: str = ""
+) -> tuple[Check, BotIdentity | None]:
+    title = f"bot token{team}"
     try:
-        identity = verify_bot_token(settings)
+        identity = verify_bot_token(
+            settings, token, name=f"the bot token of {team.strip(' ()')}" if team else "SLACK_BOT_TOKEN"
+        )
     except SlackUnreachable as error:
         return Check(FAIL, title, str(error), _unreachable_fix(settings)), None
     except StartupError as error:
         fix = (
-            "copy the Bot User OAuth Token (xoxb-…) from your app's Install App page into "
+            "install the app in that workspace again (GET /slack/install)"
+            if team
+            else "copy the Bot User OAuth Token (xoxb-…) from your app's Install App page into "
             "SLACK_BOT_TOKEN; reinstall the app if the token was revoked"
         )
         return Check(FAIL, title, str(error), fix), None
@@ -107,8 +120,8 @@ def _bot_token(settings: Settings) -> tuple[Check, BotIdentity | None]:
     return Check(PASS, title, detail), identity
 
 
-def _scopes(identity: BotIdentity) -> Check:
-    title = "scopes"
+def _scopes(identity: BotIdentity, team: str = "") -> Check:
+    title = f"scopes{team}"
     reinstall = (
         "add them under OAuth & Permissions → Bot Token Scopes (or paste manifest.yml under App "
         "Manifest), reinstall the app, and put the new token in SLACK_BOT_TOKEN"
@@ -140,9 +153,9 @@ def _app_token(settings: Settings) -> Check:
     return Check(PASS, title, "accepted: Socket Mode can connect")
 
 
-def _channel_problem(settings: Settings, channel: str) -> str | None:
+def _channel_problem(settings: Settings, token: str, channel: str) -> str | None:
     """None when the bot is a member of `channel`, else what is wrong."""
-    client = web_api_client(settings, settings.secret("slack_bot_token"))
+    client = web_api_client(settings, token)
     try:
         info = client.conversations_info(channel=channel)["channel"]
     except SlackApiError as error:
@@ -152,8 +165,8 @@ def _channel_problem(settings: Settings, channel: str) -> str | None:
     return None if info.get("is_member") else "not a member"
 
 
-def _channels(settings: Settings, identity: BotIdentity) -> Check:
-    title = "channels"
+def _channels(settings: Settings, identity: BotIdentity, token: str, team: str = "") -> Check:
+    title = f"channels{team}"
     db = Database(settings.database_url)
     try:
         with db.session() as session:
@@ -164,7 +177,7 @@ def _channels(settings: Settings, identity: BotIdentity) -> Check:
         return Check(PASS, title, "no ceremony or experiment card yet")
     problems = []
     for channel, holds in used.items():
-        problem = _channel_problem(settings, channel)
+        problem = _channel_problem(settings, token, channel)
         if problem is not None:
             shown = ", ".join(holds[:3]) + (f" and {len(holds) - 3} more" if len(holds) > 3 else "")
             problems.append(f"{channel} ({problem}; holds {shown})")
@@ -174,13 +187,18 @@ def _channels(settings: Settings, identity: BotIdentity) -> Check:
     return Check(PASS, title, f"the bot is in all {len(used)} channel(s) holding ceremonies or cards")
 
 
-def run_checks(load: Callable[[], Settings] = load_settings) -> list[Check]:
-    """Every check in order; one that needs a failed one is reported as skipped."""
+def run_checks(load: Callable[[], Settings] = load_settings, *, team: str | None = None) -> list[Check]:
+    """Every check in order; one that needs a failed one is reported as skipped. `team`: under
+    OAuth installs, only that workspace's checks."""
     settings_check, settings = _settings(load)
     if settings is None:
         return [settings_check, Check(SKIP, "everything else", "skipped: needs valid settings")]
     checks = [settings_check, _database(settings)]
     database_ok = not checks[-1].failed
+    if settings.oauth:
+        if not database_ok:
+            return [*checks, Check(SKIP, "workspaces", "skipped: needs the database")]
+        return checks + _workspaces(settings, team)
     token_check, identity = _bot_token(settings)
     checks.append(token_check)
     checks.append(
@@ -190,7 +208,43 @@ def run_checks(load: Callable[[], Settings] = load_settings) -> list[Check]:
     if identity is None or not database_ok:
         checks.append(Check(SKIP, "channels", "skipped: needs the database and a valid bot token"))
     else:
-        checks.append(_channels(settings, identity))
+        checks.append(_channels(settings, identity, settings.secret("slack_bot_token")))
+    return checks
+
+
+def _workspaces(settings: Settings, only: str | None) -> list[Check]:
+    """The token, scopes and channels of each installed workspace, each with its own token."""
+    db = Database(settings.database_url)
+    try:
+        with db.read() as session:
+            teams = installs.installed_teams(session)
+        assert settings.slack_client_id is not None
+        store = installs.installation_store(db, client_id=settings.slack_client_id)
+        tokens = {}
+        for team_id in teams if only is None else [only]:
+            bot = store.find_bot(enterprise_id=None, team_id=team_id)
+            tokens[team_id] = bot.bot_token if bot is not None else None
+    finally:
+        db.dispose()
+    install = "open /slack/install on the bot's web address and add the app to the workspace"
+    if not tokens:
+        return [Check(FAIL, "workspaces", "no workspace has installed the app yet", install)]
+    checks = (
+        [Check(PASS, "workspaces", f"{len(teams)} installed: {', '.join(teams)}")] if only is None else []
+    )
+    for team_id, token in tokens.items():
+        team = f" ({team_id})"
+        if token is None:
+            checks.append(
+                Check(FAIL, f"bot token{team}", "this workspace has not installed the app", install)
+            )
+            continue
+        token_check, identity = _bot_token(settings, token, team)
+        checks.append(token_check)
+        if identity is None:
+            checks.append(Check(SKIP, f"scopes and channels{team}", "skipped: needs a valid bot token"))
+            continue
+        checks += [_scopes(identity, team), _channels(settings, identity, token, team)]
     return checks
 
 
@@ -205,8 +259,8 @@ def render(checks: list[Check]) -> str:
     return "\n".join(lines)
 
 
-def doctor() -> int:
+def doctor(team: str | None = None) -> int:
     """Print the checklist; 0 when every check passed, 1 otherwise."""
-    checks = run_checks()
+    checks = run_checks(team=team)
     print(render(checks))
     return 1 if any(check.failed or check.mark == SKIP for check in checks) else 0

@@ -137,12 +137,15 @@ def _scopes(headers: dict[str, Any]) -> frozenset[str] | None:
     return None
 
 
-def verify_bot_token(settings: Settings) -> BotIdentity:
-    """`auth.test` with SLACK_BOT_TOKEN; raise StartupError when Slack refuses it or can't be reached."""
+def verify_bot_token(
+    settings: Settings, token: str | None = None, *, name: str = "SLACK_BOT_TOKEN"
+) -> BotIdentity:
+    """`auth.test` with `token` (SLACK_BOT_TOKEN by default; `name` says which in messages);
+    raise StartupError when Slack refuses it or can't be reached."""
     try:
-        response = web_api_client(settings, settings.secret("slack_bot_token")).auth_test()
+        response = web_api_client(settings, token or settings.secret("slack_bot_token")).auth_test()
     except SlackApiError as error:
-        raise StartupError(f"Slack rejected SLACK_BOT_TOKEN ({_refusal(error)})") from None
+        raise StartupError(f"Slack rejected {name} ({_refusal(error)})") from None
     except (OSError, SlackClientError) as error:
         raise _unreachable(settings, error) from None
     return BotIdentity(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.delivery.worker import Worker, WorkerConfig
+from bot.installs import team_clients
 from bot.services import mlflow_of, policy_of
 from bot.settings import Settings
-from bot.slack import make_delivery_client
 from storage.db import Database
 from workflow.delivery import Pace
 from workflow.tick import TickConfig
@@ -45,4 +45,4 @@ def worker_config(settings: Settings) -> WorkerConfig:
 
 def start_worker(settings: Settings, db: Database) -> Worker:
     """Start this process's delivery worker (it stops with the process)."""
-    return Worker(make_delivery_client(settings), db, worker_config(settings)).start()
+    return Worker(team_clients(settings, db), db, worker_config(settings)).start()

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from workflow.installs import OnUninstall
 from workflow.vocabulary import Role
 
 README_SETTINGS = "see README.md, section 'Settings'"
@@ -39,6 +40,14 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    # Installs in many workspaces (docs/installing.md): both set turn OAuth on, and each
+    # workspace's bot token comes from its installation instead of SLACK_BOT_TOKEN.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    # The Redirect URL Slack sends installers back to; unset, Slack uses the app's first one.
+    slack_redirect_uri: str | None = None
+    # What uninstalling the app does to a workspace's rows (workflow/installs.py).
+    data_on_uninstall: OnUninstall = OnUninstall.KEEP
     database_url: str = "sqlite:///aiteam.db"
     slack_api_url: str = "https://slack.com/api/"
     port: int = Field(default=3000, ge=1, le=65535)
@@ -132,7 +141,15 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown IANA timezone {value!r}") from exc
         return value
 
-    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "slack_client_id",
+        "slack_client_secret",
+        "slack_redirect_uri",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # Also for values passed directly, and for a stray space after `=` in .env.
@@ -183,6 +200,31 @@ class Settings(BaseSettings):
             return logging.getLevelNamesMapping()[self.log_level]
         return logging.INFO if long_running else logging.WARNING
 
+    @property
+    def oauth(self) -> bool:
+        """Whether workspaces install the app through OAuth (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET),
+        each with its own bot token; raise SettingsError when only one of the two is set."""
+        if (self.slack_client_id is None) != (self.slack_client_secret is None):
+            missing = "SLACK_CLIENT_SECRET" if self.slack_client_secret is None else "SLACK_CLIENT_ID"
+            raise SettingsError(
+                f"{missing} is not set: OAuth installs need SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+                f"({README_SETTINGS})"
+            )
+        return self.slack_client_id is not None
+
+    @property
+    def bot_token(self) -> str | None:
+        """SLACK_BOT_TOKEN in single-workspace mode; None under OAuth, where each workspace's
+        installation holds its own."""
+        if self.oauth or self.slack_bot_token is None:
+            return None
+        return self.slack_bot_token.get_secret_value()
+
+    def require_bot_token(self) -> None:
+        """SLACK_BOT_TOKEN, unless OAuth installs hold a token per workspace."""
+        if not self.oauth:
+            self.require("slack_bot_token")
+
     def require(self, *names: str) -> None:
         """Raise SettingsError naming the first of `names` that is unset."""
         for name in names:
@@ -196,6 +238,14 @@ class Settings(BaseSettings):
         each mode needs: a fresh `.env` leaves both SLACK_APP_TOKEN and SLACK_SIGNING_SECRET
         empty, and naming only the HTTP one misleads whoever follows the Socket Mode quick start.
         """
+        if self.oauth:
+            if self.slack_app_token is not None:
+                raise SettingsError(
+                    "SLACK_CLIENT_ID turns on OAuth installs, which are served over HTTP: unset "
+                    f"SLACK_APP_TOKEN and set SLACK_SIGNING_SECRET ({README_SETTINGS})"
+                )
+            self.require("slack_signing_secret")
+            return False
         socket_mode = self.slack_app_token is not None
         chosen = socket_mode or self.slack_signing_secret is not None
         if self.slack_bot_token is not None and chosen:

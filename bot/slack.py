@@ -38,7 +38,7 @@ def make_client(settings: Settings) -> WebClient:
     Bolt copies `base_url` and the retry handlers into the clients it gives listeners.
     """
     return WebClient(
-        token=settings.secret("slack_bot_token"),
+        token=settings.bot_token,
         base_url=settings.slack_api_url,
         timeout=int(settings.slack_timeout_seconds),
         retry_handlers=[
@@ -49,11 +49,12 @@ def make_client(settings: Settings) -> WebClient:
     )
 
 
-def make_delivery_client(settings: Settings) -> WebClient:
+def make_delivery_client(settings: Settings, token: str | None = None) -> WebClient:
     """The client of the delivery workers: no retries of its own. The queue retries, pausing only
-    the channel a 429 names, and never re-sends a post inside one attempt (which could post twice)."""
+    the channel a 429 names, and never re-sends a post inside one attempt (which could post twice).
+    `token`: a workspace's own (OAuth installs); by default SLACK_BOT_TOKEN."""
     return WebClient(
-        token=settings.secret("slack_bot_token"),
+        token=token or settings.bot_token,
         base_url=settings.slack_api_url,
         timeout=int(settings.slack_timeout_seconds),
         retry_handlers=[],
@@ -86,12 +87,20 @@ def _build(services: Services, *, http: bool, verify_token: bool) -> App:
     signing_secret = settings.secret("slack_signing_secret") if http else None
     logger = logging.getLogger("bot")
     logger.addFilter(_no_token_skipped_warning)  # once: addFilter ignores a filter already there
+    client = make_client(settings)
+    oauth = None
+    if settings.oauth:
+        # Late: bot.installs builds its delivery clients with this module's make_delivery_client.
+        from bot.installs import oauth_settings
+
+        oauth = oauth_settings(settings, services.db, client)
     app = App(
-        client=make_client(settings),
+        client=client,
         signing_secret=signing_secret or "",
         request_verification_enabled=http,
         process_before_response=True,
         token_verification_enabled=verify_token,
+        oauth_settings=oauth,
         logger=logger,
     )
 
@@ -100,5 +109,5 @@ def _build(services: Services, *, http: bool, verify_token: bool) -> App:
         context["services"] = services
         next()
 
-    register_listeners(app)
+    register_listeners(app, oauth=oauth is not None)
     return app

@@ -10,6 +10,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, exists, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from storage.installations import still_installed
 from storage.models import BiasCheck, Experiment, Review
 from storage.statements import rows_changed
 from storage.vocabulary import ReviewKind
@@ -129,6 +130,7 @@ def nudge_candidates(
             col(Experiment.status).in_(statuses),
             col(Experiment.message_ts).is_not(None),
             _nudge_due(waiting_since_before, nudged_before),
+            still_installed(Experiment.team_id),
         )
         .order_by(col(Experiment.id))
     ).all()  # type: ignore[return-value]  # ids of stored rows are never None

@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from storage.installations import still_installed
 from storage.models import Ceremony, CeremonyRun
 from storage.statements import rows_changed
 
@@ -33,9 +34,11 @@ def by_name(session: Session, *, team_id: str, name: str) -> Ceremony | None:
 
 
 def active(session: Session) -> Sequence[Ceremony]:
-    """Every ceremony that is not paused, in every workspace."""
+    """Every ceremony that is not paused, in every workspace that has the app installed."""
     return session.exec(
-        select(Ceremony).where(col(Ceremony.paused).is_(False)).order_by(col(Ceremony.id))
+        select(Ceremony)
+        .where(col(Ceremony.paused).is_(False), still_installed(Ceremony.team_id))
+        .order_by(col(Ceremony.id))
     ).all()
 
 

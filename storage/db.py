@@ -199,6 +199,18 @@ class Database:
             None if self.is_sqlite else create_engine(url, pool_size=2, max_overflow=8, pool_pre_ping=True)
         )
 
+    @property
+    def reader(self) -> Engine:
+        """The engine of read-only units of work (see `read`), for code that takes an engine."""
+        return self._reader
+
+    @contextmanager
+    def write_turn(self) -> Iterator[None]:
+        """Hold this process's turn to write (SQLite) around writes made outside `session`, by code
+        that takes an engine (slack_sdk's installation store)."""
+        with self._turns.turn(background=False) if self._turns else contextlib.nullcontext():
+            yield
+
     def on_enqueue(self, callback: Callable[[], None]) -> None:
         """Call `callback` after any unit of work that queued a delivery has committed."""
         self._on_enqueue.append(callback)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Column, Date, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
@@ -24,6 +26,9 @@ class Workspace(SQLModel, table=True):
     team_id: str = Field(primary_key=True, max_length=32)
     experiment_seq: int = 0
     created_at: datetime = _ts()
+    # Set when the workspace uninstalled the app (OAuth installs): its ceremonies wait, and
+    # nothing is queued for it, until it installs the app again.
+    uninstalled_at: datetime | None = _ts(nullable=True)
 
 
 class Experiment(SQLModel, table=True):
@@ -558,3 +563,17 @@ class NotificationSetting(SQLModel, table=True):
     # gone stale, a request expired, production.
     owner_dms: bool = True
     updated_at: datetime = _ts()
+
+
+# Slack's OAuth tables (many-workspace installs), exactly as slack_sdk's SQLAlchemy stores define
+# them, in this metadata: the migrations are checked against them, and deleting a workspace's
+# data finds them like every other table with a `team_id`.
+SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(
+    SQLModel.metadata, SQLAlchemyInstallationStore.default_bots_table_name
+)
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(
+    SQLModel.metadata, SQLAlchemyInstallationStore.default_installations_table_name
+)
+SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(
+    SQLModel.metadata, SQLAlchemyOAuthStateStore.default_table_name
+)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from storage.installations import still_installed
 from storage.models import AuditEvent, Experiment, Milestone, Project, ProjectExperiment, ProjectMember
 from storage.statements import rows_changed
 
@@ -144,6 +145,7 @@ def overdue_unreminded(session: Session, *, today: date, limit: int = 100) -> Se
             col(Milestone.overdue_reminded_at).is_(None),
             col(Project.archived_at).is_(None),
             col(Milestone.due_on) < today,
+            still_installed(Milestone.team_id),
         )
         .order_by(col(Milestone.id))
         .limit(limit)

@@ -97,6 +97,8 @@ class AuditAction(StrEnum):
     STANDUP_ANSWERED = "standup_answered"
     RETRO_NOTE = "retro_note"
     RETRO_ACTION_DONE = "retro_action_done"
+    APP_INSTALLED = "app_installed"  # the workspace installed (or reinstalled) the app: OAuth mode
+    APP_UNINSTALLED = "app_uninstalled"
     # Evidence from the ML platform (MLflow), and its model registry.
     EVIDENCE_LINKED = "evidence:linked"
     EVIDENCE_READ = "evidence:read"  # a re-read found new values

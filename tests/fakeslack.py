@@ -46,6 +46,23 @@ class Call:
     args: dict[str, Any]
     headers: dict[str, str]
 
+    @property
+    def token(self) -> str | None:
+        """The token the call carried (slack_sdk sends it as a Bearer header)."""
+        auth = next((v for k, v in self.headers.items() if k.lower() == "authorization"), "")
+        return auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+
+
+@dataclass
+class Install:
+    """A workspace's install of the app, as Slack's OAuth hands it out (`oauth.v2.access`)."""
+
+    team_id: str
+    team_name: str
+    installer: str
+    # Seconds the bot token lives (token rotation on), or None: it never expires.
+    expires_in: int | None = None
+
 
 @dataclass
 class Fault:
@@ -77,6 +94,13 @@ class FakeSlack:
         # and where files.completeUploadExternal shared it.
         self.files: dict[str, dict[str, Any]] = {}
         self._file_ids = itertools.count(1)
+        # OAuth: the codes an installer brings back from Slack, the bot tokens and refresh tokens
+        # handed out (each to its workspace), and those revoked by an uninstall.
+        self.codes: dict[str, Install] = {}
+        self.tokens: dict[str, str] = {}
+        self.refresh_tokens: dict[str, Install] = {}
+        self.revoked: set[str] = set()
+        self._grants = itertools.count(1)
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
         self._server = _Server(("127.0.0.1", 0), self._handler())
@@ -173,6 +197,59 @@ class FakeSlack:
                 return faults.pop(i)
         return None
 
+    def authorize(
+        self,
+        team_id: str,
+        team_name: str = "Team",
+        *,
+        installer: str = "UINSTALLER",
+        expires_in: int | None = None,
+    ) -> str:
+        """The code Slack gives the installer's browser once they click Allow for `team_id`."""
+        code = f"code-{team_id}-{next(self._grants)}"
+        self.codes[code] = Install(team_id, team_name, installer, expires_in)
+        return code
+
+    def tokens_of(self, team_id: str) -> list[str]:
+        """The bot tokens handed out to a workspace, oldest first."""
+        with self._lock:
+            return [token for token, team in self.tokens.items() if team == team_id]
+
+    def revoke(self, team_id: str) -> None:
+        """The workspace uninstalled the app: its tokens stop working, as Slack's do."""
+        with self._lock:
+            self.revoked.update(self.tokens_of(team_id))
+
+    def grant(self, install: Install) -> dict[str, Any]:
+        token = f"xoxb-{install.team_id}-{next(self._grants)}"
+        self.tokens[token] = install.team_id
+        answer: dict[str, Any] = {
+            "ok": True,
+            "app_id": "A1",
+            "access_token": token,
+            "token_type": "bot",
+            "scope": ",".join(self.scopes),
+            "bot_user_id": BOT_USER_ID,
+            "team": {"id": install.team_id, "name": install.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": install.installer},
+        }
+        if install.expires_in is not None:
+            refresh = f"xoxe-{install.team_id}-{next(self._grants)}"
+            self.refresh_tokens[refresh] = install
+            answer |= {"refresh_token": refresh, "expires_in": install.expires_in}
+        return answer
+
+    def _oauth_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        if args.get("grant_type") == "refresh_token":
+            install = self.refresh_tokens.pop(args.get("refresh_token", ""), None)
+        else:
+            install = self.codes.pop(args.get("code", ""), None)
+        if install is None:
+            return {"ok": False, "error": "invalid_code" if "code" in args else "invalid_refresh_token"}
+        return self.grant(install)
+
     # -- reading what the bot sent --------------------------------------------------------
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -243,11 +320,17 @@ class FakeSlack:
             self.messages[(args["channel_id"], ts)] = msg
         return {"ok": True, "files": shared}
 
-    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, args: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+        if token in self.revoked:
+            return {"ok": False, "error": "token_revoked"}
+        if method == "oauth.v2.access":
+            return self._oauth_access(args)
         if method == "auth.test":
             if self.auth_error is not None:
                 return {"ok": False, "error": self.auth_error}
-            return {"ok": True, "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": "BBOT", "team": "Team"}
+            # A token handed out by an install belongs to its workspace; any other to TEAM_ID.
+            team = self.tokens.get(token or "", TEAM_ID)
+            return {"ok": True, "team_id": team, "user_id": BOT_USER_ID, "bot_id": "BBOT", "team": "Team"}
         if method == "apps.connections.open":
             if self.socket_url is None:
                 return {"ok": False, "error": "not_allowed_token_type"}
@@ -344,9 +427,14 @@ class FakeSlack:
                     method = "response_url"
                     args = {**args, "path": self.path}
                 with fake._lock:
-                    fake.calls.append(Call(method, args, dict(self.headers)))
+                    call = Call(method, args, dict(self.headers))
+                    fake.calls.append(call)
                     fault = fake._take_fault(method, args)
-                    body = {"ok": False, "error": fault.error} if fault else fake._answer(method, args)
+                    body = (
+                        {"ok": False, "error": fault.error}
+                        if fault
+                        else fake._answer(method, args, call.token)
+                    )
                     if fault and fault.needed:
                         body["needed"] = fault.needed
                     headers = dict(fault.headers) if fault else {}

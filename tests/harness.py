@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
+import re
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from socketserver import ThreadingMixIn
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import requests
 from slack_sdk.signature import SignatureVerifier
 
 from bot.delivery.worker import Worker
+from bot.installs import team_clients
 from bot.runtime import worker_config
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack import make_delivery_client
 from bot.web import wsgi_app
 from storage.db import Database
 from storage.types import utcnow
-from tests.fakeslack import TEAM_ID, FakeSlack
+from tests.fakeslack import BOT_USER_ID, TEAM_ID, FakeSlack
 from workflow import delivery
 
 SIGNING_SECRET = "test-signing-secret"
@@ -125,7 +127,7 @@ class BotServer:
         self.settings = make_settings(slack, db, **settings)
         self.answers = TrackingExecutor()
         self.services = Services(settings=self.settings, db=db, answers=self.answers)
-        self.worker = Worker(make_delivery_client(self.settings), db, worker_config(self.settings))
+        self.worker = Worker(team_clients(self.settings, db), db, worker_config(self.settings))
         self._server = make_server(
             "127.0.0.1",
             0,
@@ -218,6 +220,42 @@ class BotServer:
     def get(self, path: str) -> Response:
         reply = requests.get(f"{self.url}{path}", timeout=10)
         return Response(reply.status_code, reply.text)
+
+    # -- installing in many workspaces (OAuth) -----------------------------------------------
+    def install(
+        self,
+        team_id: str,
+        team_name: str = "Team",
+        *,
+        installer: str = "UINSTALLER",
+        expires_in: int | None = None,
+    ) -> Response:
+        """Install the app in a workspace as a person does: open `/slack/install`, follow its
+        "Add to Slack" link to Slack, click Allow, and come back to `/slack/oauth_redirect` with
+        Slack's code, in the same browser (the state cookie)."""
+        page = requests.get(f"{self.url}/slack/install", timeout=10)
+        assert page.status_code == 200, page.text
+        link = re.search(r'href="(https://slack\.com/oauth/v2/authorize\?[^"]+)"', page.text)
+        assert link is not None, f"no Add to Slack link on the install page: {page.text}"
+        query = dict(parse_qsl(urlsplit(html.unescape(link.group(1))).query))
+        # The cookie is `Secure` (production is HTTPS), so `requests` would not send it back over
+        # the loopback's plain HTTP; a browser on HTTPS does, and so does this.
+        cookie = page.headers["Set-Cookie"].split(";")[0]
+        code = self.slack.authorize(team_id, team_name, installer=installer, expires_in=expires_in)
+        back = requests.get(
+            f"{self.url}/slack/oauth_redirect",
+            params={"code": code, "state": query["state"]},
+            headers={"Cookie": cookie},
+            timeout=10,
+        )
+        return Response(back.status_code, back.text)
+
+    def uninstall(self, team_id: str, *, event: str = "app_uninstalled") -> Response:
+        """The workspace removes the app: Slack revokes its tokens and sends the event."""
+        self.slack.revoke(team_id)
+        if event == "tokens_revoked":
+            return self.event({"type": event, "tokens": {"oauth": [], "bot": [BOT_USER_ID]}}, team=team_id)
+        return self.event({"type": event}, team=team_id)
 
     # -- what Slack sends --------------------------------------------------------------------
     def command(

@@ -6,8 +6,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from bot.delivery.clients import NotInstalled
 from mlplatform.errors import PlatformError
 from workflow.delivery import Failure
+from workflow.installs import UNINSTALLED
 
 # Slack error codes that retrying cannot fix, and what the person who caused the post can do.
 PERMANENT: dict[str, str] = {
@@ -69,6 +71,8 @@ def classify(error: Exception) -> Failure:
     if isinstance(error, PlatformError):
         # MLflow: away (retried as long as it takes), or refusing for good (shown).
         return Failure(f"mlflow: {error}"[:300], permanent=error.permanent)
+    if isinstance(error, NotInstalled):
+        return Failure(UNINSTALLED, permanent=True)
     if isinstance(error, TRANSIENT_ERRORS):
         # No answer, a lost connection, or the database briefly away: try again.
         return Failure(f"{type(error).__name__}: {error}"[:300])

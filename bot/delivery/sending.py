@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot.delivery.clients import TeamClients
 from bot.delivery.failures import BUG, classify
 from bot.delivery.senders import SENDERS, NothingToSend, SendContext
 from mlplatform.client import Mlflow
@@ -62,9 +62,13 @@ class Sent:
 
 
 def attempt(
-    client: WebClient, db: Database, config: WorkerConfig, row: Delivery, *, worker: str, now: datetime
+    clients: TeamClients, db: Database, config: WorkerConfig, row: Delivery, *, worker: str, now: datetime
 ) -> Attempt:
-    """Send one claimed row; nothing is recorded yet (`record_in`)."""
+    """Send one claimed row with its workspace's token; nothing is recorded yet (`record_in`)."""
+    try:
+        client = clients.for_team(row.team_id)
+    except Exception as error:
+        return Attempt(row, worker, now, (), failure=classify(error))
     ctx = SendContext(
         client=client,
         db=db,
@@ -109,10 +113,10 @@ def outcome(done: Attempt, recorded: Recorded | None) -> Sent:
 
 
 def send_one(
-    client: WebClient, db: Database, config: WorkerConfig, row: Delivery, *, worker: str, now: datetime
+    clients: TeamClients, db: Database, config: WorkerConfig, row: Delivery, *, worker: str, now: datetime
 ) -> Sent:
     """Send one claimed row and record how it went, in its own short unit of work."""
-    done = attempt(client, db, config, row, worker=worker, now=now)
+    done = attempt(clients, db, config, row, worker=worker, now=now)
     with db.session(background=True) as session:
         recorded = record_in(session, done)
     return outcome(done, recorded)

@@ -22,9 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot.delivery.clients import TeamClients
 from bot.delivery.recorder import Recorder
 from bot.delivery.sending import Sent, WorkerConfig, attempt, send_one
 from storage.db import Database
@@ -99,7 +99,7 @@ def _anything_due(db: Database, pace: Pace, now: datetime) -> bool:
 
 
 def drain(
-    client: WebClient, db: Database, config: WorkerConfig, *, now: datetime, worker: str | None = None
+    clients: TeamClients, db: Database, config: WorkerConfig, *, now: datetime, worker: str | None = None
 ) -> DrainReport:
     """Send everything due at `now`, one row at a time, then return (`tick`, tests).
 
@@ -110,7 +110,7 @@ def drain(
     report = DrainReport()
     while rows := claim(db, config, worker=name, now=now, limit=config.threads):
         for row in rows:
-            report.sent.append(send_one(client, db, config, row, worker=name, now=now))
+            report.sent.append(send_one(clients, db, config, row, worker=name, now=now))
     return report
 
 
@@ -119,13 +119,13 @@ class Worker:
 
     def __init__(
         self,
-        client: WebClient,
+        clients: TeamClients,
         db: Database,
         config: WorkerConfig,
         *,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self.client = client
+        self.clients = clients
         self.db = db
         self.config = config
         self.clock = clock
@@ -214,7 +214,7 @@ class Worker:
         try:
             while following is not None:
                 done = attempt(
-                    self.client, self.db, self.config, following, worker=self.name, now=self.clock()
+                    self.clients, self.db, self.config, following, worker=self.name, now=self.clock()
                 )
                 following = self._recorder.record(done, wants_next=not self._stop.is_set())
         finally:

@@ -5,8 +5,9 @@ from slack_bolt import App
 from bot.listeners import actions, commands, events, views
 
 
-def register_listeners(app: App) -> None:
+def register_listeners(app: App, *, oauth: bool = False) -> None:
+    """`oauth`: the app is installed through OAuth, so uninstalls and revoked tokens are heard."""
     commands.register(app)
     actions.register(app)
     views.register(app)
-    events.register(app)
+    events.register(app, oauth=oauth)

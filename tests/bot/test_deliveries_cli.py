@@ -13,8 +13,8 @@ from sqlmodel import select
 
 import bot.__main__ as cli
 from bot.delivery.worker import drain
+from bot.installs import team_clients
 from bot.runtime import worker_config
-from bot.slack import make_delivery_client
 from storage.db import Database
 from storage.models import Delivery
 from tests.fakeslack import TEAM_ID, FakeSlack
@@ -44,7 +44,7 @@ def _propose(db: Database, channel: str) -> None:
 
 def _send(db: Database, slack: FakeSlack) -> None:
     settings = make_settings(slack, db)
-    drain(make_delivery_client(settings), db, worker_config(settings), now=NOW)
+    drain(team_clients(settings, db), db, worker_config(settings), now=NOW)
 
 
 def _rows(db: Database) -> list[Delivery]:

@@ -10,19 +10,20 @@ from pathlib import Path
 import pytest
 import yaml
 from alembic.script import ScriptDirectory
+from slack_sdk.oauth.installation_store import Installation
 
 from bot.scopes import BOT_SCOPES
 from storage.db import Database, alembic_config
-from tests.fakeslack import TEAM_ID, FakeSlack
-from workflow import ceremonies, experiments, proposals
+from tests.fakeslack import TEAM_ID, FakeSlack, Install
+from workflow import ceremonies, experiments, installs, proposals
 from workflow.experiments import Slot
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def doctor(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def doctor(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot", "doctor"],
+        [sys.executable, "-m", "bot", "doctor", *args],
         cwd=cwd,
         env={"PATH": "/usr/bin:/bin", **env},
         capture_output=True,
@@ -139,6 +140,62 @@ def test_invalid_settings_are_the_first_failure(env: dict[str, str], tmp_path: P
     assert result.returncode == 1
     checks = lines_of(result)
     assert checks["settings"].startswith("✗ settings: DATABASE_URL is invalid")
+
+
+def _installed(slack: FakeSlack, db: Database, team_id: str) -> None:
+    """The workspace installed the app through OAuth: its token is in the installation store."""
+    granted = slack.grant(Install(team_id, team_id.lower(), "U1"))
+    store = installs.installation_store(db, client_id="1111.2222")
+    store.save(
+        Installation(
+            app_id="A1",
+            team_id=team_id,
+            bot_token=granted["access_token"],
+            bot_id="BBOT",
+            bot_user_id="UBOT",
+            bot_scopes=granted["scope"],
+            user_id="U1",
+        )
+    )
+
+
+def test_under_oauth_each_installed_workspace_is_checked_with_its_own_token(
+    team: Database, tmp_path: Path, slack: FakeSlack
+) -> None:
+    _installed(slack, team, TEAM_ID)
+    _installed(slack, team, "T0OTHER")
+    slack.revoke("T0OTHER")
+    env = {
+        "SLACK_CLIENT_ID": "1111.2222",
+        "SLACK_CLIENT_SECRET": "secret",
+        "SLACK_SIGNING_SECRET": "signing",
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": team.url,
+    }
+    result = doctor(env, tmp_path)
+    assert result.returncode == 1
+    checks = lines_of(result)
+    assert checks["settings"] == "✓ settings: valid (HTTP mode, OAuth installs in many workspaces)"
+    assert checks["workspaces"] == f"✓ workspaces: 2 installed: T0OTHER, {TEAM_ID}"
+    assert checks[f"bot token ({TEAM_ID})"].startswith("✓")
+    assert "all 2 channel(s)" in checks[f"channels ({TEAM_ID})"]
+    assert checks["bot token (T0OTHER)"].startswith(
+        "✗ bot token (T0OTHER): Slack rejected the bot token of T0OTHER (token_revoked)"
+    )
+    assert "/slack/install" in checks["bot token (T0OTHER)"]
+    # Each workspace's channels were asked about with that workspace's token.
+    (alpha_token,) = slack.tokens_of(TEAM_ID)
+    assert {c.token for c in slack.calls_to("conversations.info")} == {alpha_token}
+
+    only = doctor(env, tmp_path, "--team", TEAM_ID)
+    assert only.returncode == 0, only.stdout
+    assert list(lines_of(only)) == [
+        "settings",
+        "database",
+        f"bot token ({TEAM_ID})",
+        f"scopes ({TEAM_ID})",
+        f"channels ({TEAM_ID})",
+    ]
 
 
 def test_the_manifest_asks_for_exactly_the_scopes_the_bot_uses() -> None:

@@ -177,3 +177,32 @@ def test_malformed_urls_name_the_variable_without_the_password(
     with pytest.raises(SettingsError, match=f"{name} is invalid: .*{re.escape(expected)}") as raised:
         load_settings(_env_file=None)
     assert "hunter2" not in str(raised.value)
+
+
+def test_oauth_installs_need_both_client_settings_and_http() -> None:
+    oauth = Settings(_env_file=None, slack_client_id="1.2", slack_client_secret="s", slack_signing_secret="x")
+    assert oauth.oauth and oauth.require_mode() is False
+    oauth.require_bot_token()  # each workspace's installation holds its token
+    with pytest.raises(SettingsError, match="SLACK_CLIENT_SECRET is not set: OAuth installs need"):
+        _ = Settings(_env_file=None, slack_client_id="1.2").oauth
+    with pytest.raises(SettingsError, match="SLACK_CLIENT_ID is not set"):
+        _ = Settings(_env_file=None, slack_client_secret="s").oauth
+    with pytest.raises(SettingsError, match="served over HTTP: unset SLACK_APP_TOKEN"):
+        Settings(
+            _env_file=None, slack_client_id="1.2", slack_client_secret="s", slack_app_token="xapp-1"
+        ).require_mode()
+    with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET is not set"):
+        Settings(_env_file=None, slack_client_id="1.2", slack_client_secret="s").require_mode()
+
+
+def test_under_oauth_slack_bot_token_is_never_used() -> None:
+    both = Settings(_env_file=None, slack_bot_token="xoxb-1", slack_client_id="1.2", slack_client_secret="s")
+    assert both.bot_token is None
+    assert Settings(_env_file=None, slack_bot_token="xoxb-1").bot_token == "xoxb-1"
+
+
+def test_data_on_uninstall_is_keep_or_delete(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings(_env_file=None).data_on_uninstall == "keep"
+    monkeypatch.setenv("DATA_ON_UNINSTALL", "purge")
+    with pytest.raises(SettingsError, match="DATA_ON_UNINSTALL is invalid"):
+        load_settings(_env_file=None)

@@ -230,6 +230,8 @@ def test_the_env_example_as_shipped_plus_a_signing_secret_serves_http(
     assert status == 200, log.read_text()
     head = requests.head(f"http://127.0.0.1:{port}/healthz", timeout=5)
     assert (head.status_code, head.content) == (200, b"")
+    # Single-workspace mode, as before OAuth installs existed: no install pages.
+    assert requests.get(f"http://127.0.0.1:{port}/slack/install", timeout=5).status_code == 404
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=15) == 0
     output = log.read_text()
@@ -240,3 +242,37 @@ def test_the_env_example_as_shipped_plus_a_signing_secret_serves_http(
     assert output.count("INFO bot: scheduler running in gunicorn's master") == 1, output
     # gunicorn warns about body bytes an app sends for a HEAD; /healthz sends none.
     assert "no-body response" not in output and "WARNING gunicorn" not in output, output
+
+
+def test_oauth_installs_serve_the_install_page_with_no_bot_token(
+    env: dict[str, str], tmp_path: Path, slack: FakeSlack
+) -> None:
+    port = unused_port()
+    oauth = {key: value for key, value in env.items() if key != "SLACK_BOT_TOKEN"}
+    oauth |= {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "secret", "PORT": str(port)}
+    log = tmp_path / "web.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "web"],
+            cwd=tmp_path,
+            env={"PATH": "/usr/bin:/bin", "WEB_CONCURRENCY": "1", **oauth},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        page = None
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                page = requests.get(f"http://127.0.0.1:{port}/slack/install", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        assert page is not None and page.status_code == 200, log.read_text()
+        assert "Add to Slack" in page.text and "client_id=1111.2222" in page.text
+        assert slack.calls_to("auth.test") == []  # no one token to check at start-up
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    assert "Traceback" not in log.read_text()

@@ -11,8 +11,10 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401
-from storage import deliveries, experiments
+from storage import ceremonies, deliveries, experiments
 from storage.db import Database, alembic_config
+from storage.models import Experiment
+from workflow import review
 from workflow import vocabulary as v
 
 
@@ -333,3 +335,76 @@ def test_decisions_given_before_evidence_was_kept_survive_the_upgrade_without_it
     assert tuple(experiment) == (1, "approved", None)
     assert tuple(approval) == ("security", "U3", None)
     assert tuple(event) == ("sign-off:security", "approved", None)
+
+
+def test_upgrading_to_oauth_installs_keeps_the_single_workspace_as_installed(db: Database) -> None:
+    """A single-token deployment's data (revision 0015) upgrades to OAuth-ready: its workspace is
+    not marked uninstalled (its ceremonies keep running) and Slack's tables start empty."""
+    command.downgrade(alembic_config(db.url), "0015")
+    at = "2026-11-24 09:30:00"
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(f"INSERT INTO workspace (team_id, experiment_seq, created_at) VALUES ('T1', 4, '{at}')")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO ceremony (id, team_id, name, kind, channel_id, schedule, timezone, "
+                "duration_minutes, paused, close_minutes, local, created_by, created_at, updated_at) VALUES "
+                f"(1, 'T1', 'standup', 'standup', 'C1', 'daily 09:30', 'UTC', 15, false, 120, false, 'U1', "
+                f"'{at}', '{at}')"
+            )
+        )
+    db.migrate()
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT experiment_seq, uninstalled_at FROM workspace")).one() == (4, None)
+        for table in ("slack_bots", "slack_installations", "slack_oauth_states"):
+            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+    with db.read() as session:
+        assert [c.name for c in ceremonies.active(session)] == ["standup"]
+
+
+def test_experiments_in_use_upgrade_to_mlflow_evidence_with_no_links_and_no_criteria(db: Database) -> None:
+    """Revision 0016 adds linked MLflow evidence and success criteria; an experiment the previous
+    release (revision 0015) wrote keeps every value and its hand-ticked checklist, with no
+    criteria (so nothing is computed for it) and nothing linked, and can link evidence after."""
+    command.downgrade(alembic_config(db.url), "0015")
+    at = "2026-12-01 09:30:00"
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO experiment (id, team_id, number, hypothesis, workstream, owner_id, status, "
+                "timeline_weeks, artifacts, nudge_count, created_at, updated_at, status_changed_at) "
+                f"VALUES (1, 'T1', 1, 'H1', 'experimentation', 'U1', 'in_review', 2, 'eval.md', 2, "
+                f"'{at}', '{at}', '{at}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO checklistitem (team_id, experiment_id, key, checked_by, checked_at) "
+                f"VALUES ('T1', 1, 'model_performance', 'U1', '{at}')"
+            )
+        )
+    db.migrate()
+    with db.engine.begin() as conn:
+        row = conn.execute(
+            text("SELECT status, artifacts, nudge_count, criteria, criteria_note FROM experiment")
+        ).one()
+        assert tuple(row) == ("in_review", "eval.md", 2, None, None)
+        assert conn.execute(text("SELECT key, checked_by FROM checklistitem")).one() == (
+            "model_performance",
+            "U1",
+        )
+        assert conn.execute(text("SELECT count(*) FROM evidencelink")).scalar() == 0
+        conn.execute(
+            text(
+                "INSERT INTO evidencelink (team_id, experiment_id, role, label, run_id, linked_by, "
+                f"linked_at) VALUES ('T1', 1, 'candidate', 'runs:/abc', 'abc', 'U1', '{at}')"
+            )
+        )
+    with db.read() as session:
+        experiment = session.get(Experiment, 1)
+        assert experiment is not None and experiment.criteria is None
+        # No criteria: the performance item stays ticked by hand, as it was.
+        assert review.missing_reviews(session, experiment) == [
+            f"checklist: {label}" for key, label in v.CHECKLIST.items() if key != "model_performance"
+        ]

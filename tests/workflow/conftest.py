@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.delivery.worker import drain
+from bot.installs import team_clients
 from bot.runtime import worker_config
 from bot.scheduler import run_once
 from bot.settings import Settings
-from bot.slack import make_delivery_client
 from storage.db import Database
 from storage.models import Ceremony, Experiment
 from tests.fakeslack import TEAM_ID, FakeSlack
@@ -43,7 +43,7 @@ def settings(slack: FakeSlack, db: Database, scheduler_settings: dict[str, objec
 def tick(settings: Settings, db: Database) -> Tick:
     """One scheduler pass at the given time, then the deliveries due then, sent through the real
     WebClient to the fake Slack (as `python -m bot tick` does)."""
-    client = make_delivery_client(settings)
+    client = team_clients(settings, db)
     config = worker_config(settings)
 
     def run(now: datetime) -> PassReport:

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from sqlmodel import select
 
 from bot.delivery.worker import drain
+from bot.installs import team_clients
 from bot.runtime import worker_config
 from bot.scheduler import run_once
 from bot.settings import Settings
-from bot.slack import make_delivery_client
 from storage.db import Database
 from storage.models import CeremonyRun
 from tests.fakeslack import TEAM_ID, FakeSlack
@@ -111,7 +111,7 @@ def test_a_holiday_added_after_the_reminder_was_queued_is_checked_again_when_it_
     due = at("2026-11-24T08:30:00Z")
     run_once(settings, db, now=due)  # queued; Slack has not had it yet
     _holiday(db, "2026-11-24", "Snow day")
-    drain(make_delivery_client(settings), db, worker_config(settings), now=due + timedelta(seconds=5))
+    drain(team_clients(settings, db), db, worker_config(settings), now=due + timedelta(seconds=5))
     assert slack.calls_to("chat.postMessage") == []
     with db.read() as session:
         (run,) = session.exec(select(CeremonyRun)).all()

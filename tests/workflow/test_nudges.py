@@ -7,10 +7,10 @@ import threading
 import pytest
 
 from bot.delivery.worker import drain
+from bot.installs import team_clients
 from bot.runtime import worker_config
 from bot.scheduler import run_once
 from bot.settings import Settings
-from bot.slack import make_delivery_client
 from storage import roles
 from storage.db import Database
 from storage.models import Experiment
@@ -154,7 +154,7 @@ def test_two_concurrent_passes_nudge_each_experiment_once(
     nudged: list[int] = []
 
     def one_pass() -> None:
-        client = make_delivery_client(settings)
+        client = team_clients(settings, db)
         barrier.wait()
         now = at("2026-11-24T10:00:00Z")
         nudged.extend(run_once(settings, db, now=now).nudged)

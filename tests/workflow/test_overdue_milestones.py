@@ -7,10 +7,10 @@ import threading
 from datetime import date, datetime
 
 from bot.delivery.worker import drain
+from bot.installs import team_clients
 from bot.runtime import worker_config
 from bot.scheduler import run_once
 from bot.settings import Settings
-from bot.slack import make_delivery_client
 from storage.db import Database
 from tests.fakeslack import TEAM_ID, FakeSlack
 from tests.workflow.conftest import Tick, at
@@ -84,7 +84,7 @@ def test_two_concurrent_passes_post_the_overdue_reminder_once(
     errors: list[BaseException] = []
 
     def one_pass(when: datetime = now) -> None:
-        client = make_delivery_client(settings)
+        client = team_clients(settings, db)
         barrier.wait()
         try:
             run_once(settings, db, now=when)

@@ -9,10 +9,10 @@ import pytest
 from sqlmodel import select
 
 from bot.delivery.worker import drain
+from bot.installs import team_clients
 from bot.runtime import worker_config
 from bot.scheduler import run_once
 from bot.settings import Settings
-from bot.slack import make_delivery_client
 from storage.db import Database
 from storage.models import CeremonyRun, ChannelPace, Delivery
 from tests.fakeslack import TEAM_ID, FakeSlack
@@ -149,7 +149,7 @@ def test_two_concurrent_passes_post_each_reminder_once(
         barrier = threading.Barrier(2)
 
         def one_pass(when: datetime = now, barrier: threading.Barrier = barrier) -> None:
-            client = make_delivery_client(settings)  # one client and one session per thread
+            client = team_clients(settings, db)  # one client and one session per thread
             barrier.wait()
             try:
                 reports.append(run_once(settings, db, now=when))

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.delivery.worker import drain
+from bot.installs import team_clients
 from bot.runtime import worker_config
 from bot.scheduler import run_once
-from bot.slack import make_delivery_client
 from tests.harness import BotServer
 from workflow.tick import PassReport
 
@@ -19,7 +19,7 @@ Tick = Callable[[datetime], PassReport]
 
 def scheduler_pass(bot: BotServer) -> Tick:
     """A pass at the given time, then the deliveries due then (as `python -m bot tick` does)."""
-    client = make_delivery_client(bot.settings)
+    client = team_clients(bot.settings, bot.db)
     config = worker_config(bot.settings)
 
     def run(now: datetime) -> PassReport:
