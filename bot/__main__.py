@@ -59,7 +59,11 @@ def cmd_web(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
-    """One scheduler pass, then send what is due: status 1 when a post failed (it is retried)."""
+    """One scheduler pass at `--now`, then send what is due, the queue keeping to the real clock.
+
+    Status 0 when everything due was sent or deliberately deferred (a 429, a channel's pace);
+    1 when a send failed for good, or has now failed TICK_FAIL_AFTER_ATTEMPTS tries in a row
+    (the queue still retries it), or the pass itself failed."""
     from bot.delivery.worker import drain
     from bot.runtime import worker_config
     from bot.scheduler import run_once
@@ -91,11 +95,15 @@ def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
             what = describe(session, item.row)
             if item.error is None:
                 print(f"sent {what}" + (f" ({item.note})" if item.note else ""))
+            elif item.rate_limited:
+                print(f"deferred {what}: Slack asked to wait (rate limited); the queue sends it then")
+            elif item.state == "failed":
+                print(f"failed {what}: {item.error}")
             else:
-                print(f"{'failed' if item.state == 'failed' else 'will retry'} {what}: {item.error}")
+                print(f"will retry {what}: {item.error} (failed {item.row.attempts} time(s) in a row)")
     if not (report.queued or report.skipped or report.failed or report.nudged or report.overdue or sent.sent):
         print("nothing due: no reminder, nudge or delivery to send now")
-    return 0 if report.ok and not sent.failed else 1
+    return 0 if report.ok and not sent.gave_up(settings.tick_fail_after_attempts) else 1
 
 
 def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:

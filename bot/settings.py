@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # GET /healthz answers 503 when deliveries back up past either threshold.
     health_max_backlog: int = Field(default=500, ge=1)
     health_max_delivery_age_seconds: float = Field(default=300, gt=0)
+    # `tick` exits 1 when a send failed for good, or a retryable one has failed this many tries
+    # in a row; a 429 or a channel's pace only defers.
+    tick_fail_after_attempts: int = Field(default=3, ge=1)
     # Unset: the processes that keep running (`run`, `web`, `clock`) log INFO, one-shot commands
     # (`tick`, `deliveries`, `migrate`, `doctor`) only warnings, and Alembic's step-by-step lines
     # show only when LOG_LEVEL asks for INFO or DEBUG (see `logging_level`).

@@ -18,6 +18,7 @@ from bot.delivery.failures import BUG, classify
 from bot.delivery.senders import SENDERS, NothingToSend, SendContext
 from storage.db import Database
 from storage.models import Delivery
+from storage.types import utcnow
 from workflow import delivery
 from workflow.delivery import Failure, Kind, Pace, Recorded, State
 from workflow.permissions import Policy
@@ -42,6 +43,7 @@ class Attempt:
 
     row: Delivery
     worker: str
+    # When the attempt ended, by the real clock: the outcome, backoff and pace are reckoned from it.
     now: datetime
     # What the sender learned from Slack (a posted message's ts), to write with the outcome.
     writes: Sequence[Callable[[Session], object]]
@@ -57,12 +59,30 @@ class Sent:
     state: State
     error: str | None = None
     note: str | None = None
+    # Slack asked to wait (HTTP 429): deferred, not failed.
+    rate_limited: bool = False
+
+    def gave_up(self, after: int) -> bool:
+        """It failed for good, or has now failed `after` tries in a row (a 429 is no failure)."""
+        if self.state == State.FAILED:
+            return True
+        return self.error is not None and not self.rate_limited and self.row.attempts >= after
 
 
 def attempt(
-    client: WebClient, db: Database, config: WorkerConfig, row: Delivery, *, worker: str, now: datetime
+    client: WebClient,
+    db: Database,
+    config: WorkerConfig,
+    row: Delivery,
+    *,
+    worker: str,
+    now: datetime,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Attempt:
-    """Send one claimed row; nothing is recorded yet (`record_in`)."""
+    """Send one claimed row; nothing is recorded yet (`record_in`).
+
+    `now` is what the sender renders and decides by (is the reminder late, what is due today:
+    `tick --now` chooses it); `clock` is the real clock, which the queue keeps to."""
     ctx = SendContext(
         client=client,
         db=db,
@@ -72,16 +92,17 @@ def attempt(
         # A retry may follow a post that happened but whose answer was lost: look first.
         check_posted=row.attempts > 1,
     )
-    done = Attempt(row, worker, now, ctx.writes)
+    note: str | None = None
+    failure: Failure | None = None
     try:
-        done.note = SENDERS[Kind(row.kind)](ctx, row)
+        note = SENDERS[Kind(row.kind)](ctx, row)
     except NothingToSend as nothing:
-        done.note = str(nothing)
+        note = str(nothing)
     except Exception as error:
-        done.failure = classify(error)
-        if done.failure.error.startswith(BUG):
+        failure = classify(error)
+        if failure.error.startswith(BUG):
             log.exception("delivery %s (%s) hit a bug", row.id, row.kind)
-    return done
+    return Attempt(row, worker, clock(), ctx.writes, failure=failure, note=note)
 
 
 def record_in(session: Session, done: Attempt) -> Recorded | None:
@@ -102,14 +123,27 @@ def outcome(done: Attempt, recorded: Recorded | None) -> Sent:
     if recorded is None:
         log.warning("delivery_claim_lost id=%s kind=%s worker=%s", row.id, row.kind, done.worker)
         return Sent(row, State.SENDING, error="claim lost")
-    return Sent(row, recorded.state, error=failure.error if failure else None, note=done.note)
+    return Sent(
+        row,
+        recorded.state,
+        error=failure.error if failure else None,
+        note=done.note,
+        rate_limited=failure is not None and failure.retry_after is not None,
+    )
 
 
 def send_one(
-    client: WebClient, db: Database, config: WorkerConfig, row: Delivery, *, worker: str, now: datetime
+    client: WebClient,
+    db: Database,
+    config: WorkerConfig,
+    row: Delivery,
+    *,
+    worker: str,
+    now: datetime,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Sent:
     """Send one claimed row and record how it went, in its own short unit of work."""
-    done = attempt(client, db, config, row, worker=worker, now=now)
+    done = attempt(client, db, config, row, worker=worker, now=now, clock=clock)
     with db.session(background=True) as session:
         recorded = record_in(session, done)
     return outcome(done, recorded)
