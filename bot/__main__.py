@@ -114,6 +114,11 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     _preflight(settings)
     db = open_database(settings)
     worker = start_worker(settings, db)
+    if settings.metrics_enabled and settings.metrics_port is not None:
+        from bot.metrics import exposition
+
+        exposition.serve(db, host=settings.bind_host, port=settings.metrics_port)
+        log.info("clock: metrics on http://%s:%s/metrics", settings.bind_host, settings.metrics_port)
     log.info("clock: running the scheduler pass every minute, and a delivery worker")
     run_until_terminated(make_scheduler(settings, db, blocking=True))
     worker.stop()  # the deliveries in flight finish and are recorded

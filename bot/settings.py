@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     # (`tick`, `deliveries`, `migrate`, `doctor`) only warnings, and Alembic's step-by-step lines
     # show only when LOG_LEVEL asks for INFO or DEBUG (see `logging_level`).
     log_level: LogLevel | None = None
+    # `json`: one JSON object per log line (bot/logs.py); `text`, the default, reads as prose.
+    log_format: Literal["text", "json"] = "text"
+    # GET /metrics on `web` (Prometheus' text format); METRICS_PORT serves the same for `clock`.
+    metrics_enabled: bool = True
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod
@@ -100,6 +105,11 @@ class Settings(BaseSettings):
     @classmethod
     def _level_in_capitals(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_in_lower_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("default_timezone")
     @classmethod

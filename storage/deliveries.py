@@ -96,7 +96,7 @@ def enqueue(session: Session, intent: Intent) -> None:
     """Queue `intent`, or let the waiting row with its coalesce key cover it. Rows are inserted
     at once, so a change's intents take their places in their streams in the order it queued
     them."""
-    mark_enqueued(session)
+    mark_enqueued(session, intent.kind)
     now = utcnow()
     values = {name: getattr(intent, name) for name in _INTENT_FIELDS}
     values |= {"state": State.PENDING, "attempts": 0, "created_at": now, "updated_at": now}

@@ -14,8 +14,10 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot import metrics
 from bot.delivery.failures import BUG, classify
 from bot.delivery.senders import SENDERS, NothingToSend, SendContext
+from bot.logs import log_context
 from storage.db import Database
 from storage.models import Delivery
 from storage.types import utcnow
@@ -95,13 +97,14 @@ def attempt(
     note: str | None = None
     failure: Failure | None = None
     try:
-        note = SENDERS[Kind(row.kind)](ctx, row)
+        with log_context(**_about(row)):
+            note = SENDERS[Kind(row.kind)](ctx, row)
     except NothingToSend as nothing:
         note = str(nothing)
     except Exception as error:
         failure = classify(error)
         if failure.error.startswith(BUG):
-            log.exception("delivery %s (%s) hit a bug", row.id, row.kind)
+            log.exception("delivery %s (%s) hit a bug", row.id, row.kind, extra=_about(row))
     return Attempt(row, worker, clock(), ctx.writes, failure=failure, note=note)
 
 
@@ -121,8 +124,14 @@ def outcome(done: Attempt, recorded: Recorded | None) -> Sent:
     if failure is not None:
         _log_failure(row, failure, recorded, done.now)
     if recorded is None:
-        log.warning("delivery_claim_lost id=%s kind=%s worker=%s", row.id, row.kind, done.worker)
+        log.warning(
+            "delivery_claim_lost id=%s kind=%s worker=%s", row.id, row.kind, done.worker, extra=_about(row)
+        )
         return Sent(row, State.SENDING, error="claim lost")
+    if recorded.state == State.DELIVERED:
+        metrics.delivered(row.kind, queued_at=row.created_at, at=done.now)
+    elif failure is not None:
+        metrics.not_delivered(row.kind, error=failure.error, permanent=recorded.state == State.FAILED)
     return Sent(
         row,
         recorded.state,
@@ -164,4 +173,10 @@ def _log_failure(row: Delivery, failure: Failure, recorded: Recorded | None, now
         str(failure.permanent).lower(),
         failure.error.replace(" ", "_")[:200],
         retry_in,
+        extra=_about(row),
     )
+
+
+def _about(row: Delivery) -> dict[str, object]:
+    """What a log line about `row` is about (bot/logs.py)."""
+    return {"team_id": row.team_id, "delivery_id": row.id, "kind": row.kind}
