@@ -227,3 +227,46 @@ def test_counters_move_by_exactly_what_happened_across_two_workers(
     assert (failure["kind"], failure["team_id"], failure["level"]) == ("experiment", "T0TEAM", "WARNING")
     assert isinstance(failure["delivery_id"], int)
     assert any(line["logger"] == "gunicorn.access" for line in lines)
+
+
+def test_clock_serves_its_metrics_on_metrics_port(tmp_path: Path, slack: FakeSlack) -> None:
+    port = unused_port()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/bot.db",
+        "BIND_HOST": "127.0.0.1",
+        "METRICS_PORT": str(port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "clock"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.communicate()[1]
+            assert time.monotonic() < deadline
+            try:
+                reply = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        families = {family.name: family for family in text_string_to_metric_families(reply.text)}
+        assert families["aiteam_database_up"].samples[0].value == 1
+        assert families["aiteam_delivery_backlog"].samples[0].value == 0
+        assert "aiteam_scheduler_pass_seconds" in families
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+
+
+@pytest.mark.parametrize("bot_settings", [{"metrics_enabled": False}])
+def test_metrics_can_be_turned_off(bot: BotServer) -> None:
+    assert bot.get("/metrics").status == 404
+    assert bot.get("/healthz").status == 200
