@@ -70,7 +70,9 @@ def health(db: Database, settings: Settings) -> tuple[int, dict[str, Any]]:
 
 def _request_kind(environ: dict[str, Any]) -> str:
     """command, interaction or event, from the body (read here, and handed on to Bolt)."""
-    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    if not environ.get("CONTENT_LENGTH"):
+        return "other"  # Slack always says how long; a body of unknown length is left to Bolt
+    body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
     environ["wsgi.input"] = io.BytesIO(body)
     if body.startswith(b"{"):
         return "event"
