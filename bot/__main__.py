@@ -63,7 +63,11 @@ def cmd_web(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
-    """One scheduler pass, then send what is due: status 1 when a post failed (it is retried)."""
+    """One scheduler pass at `--now`, then send what is due, the queue keeping to the real clock.
+
+    Status 0 when everything due was sent or deliberately deferred (a 429, a channel's pace);
+    1 when a send failed for good, or has now failed TICK_FAIL_AFTER_ATTEMPTS tries in a row
+    (the queue still retries it), or the pass itself failed."""
     from bot.delivery.worker import drain
     from bot.installs import team_clients
     from bot.runtime import worker_config
@@ -95,11 +99,15 @@ def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
             what = describe(session, item.row)
             if item.error is None:
                 print(f"sent {what}" + (f" ({item.note})" if item.note else ""))
+            elif item.rate_limited:
+                print(f"deferred {what}: Slack asked to wait (rate limited); the queue sends it then")
+            elif item.state == "failed":
+                print(f"failed {what}: {item.error}")
             else:
-                print(f"{'failed' if item.state == 'failed' else 'will retry'} {what}: {item.error}")
+                print(f"will retry {what}: {item.error} (failed {item.row.attempts} time(s) in a row)")
     if not (report.queued or report.skipped or report.failed or report.nudged or report.overdue or sent.sent):
         print("nothing due: no reminder, nudge or delivery to send now")
-    return 0 if report.ok and not sent.failed else 1
+    return 0 if report.ok and not sent.gave_up(settings.tick_fail_after_attempts) else 1
 
 
 def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
@@ -110,6 +118,11 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     _preflight(settings)
     db = open_database(settings)
     worker = start_worker(settings, db)
+    if settings.metrics_enabled and settings.metrics_port is not None:
+        from bot.metrics import exposition
+
+        exposition.serve(db, host=settings.bind_host, port=settings.metrics_port)
+        log.info("clock: metrics on http://%s:%s/metrics", settings.bind_host, settings.metrics_port)
     log.info("clock: running the scheduler pass every minute, and a delivery worker")
     run_until_terminated(make_scheduler(settings, db, blocking=True))
     worker.stop()  # the deliveries in flight finish and are recorded

@@ -24,6 +24,19 @@ accesslog = "-"
 control_socket_disable = True
 
 
+if os.environ.get("LOG_FORMAT") == "json":
+    # gunicorn's own lines (and its access log) as JSON too: its default formatter, replaced.
+    logconfig_dict = {"formatters": {"generic": {"()": "bot.logs.JsonFormatter"}}}
+
+
+def child_exit(_server: Any, worker: Any) -> None:
+    """A worker died: the metrics kept in memory-mapped files for it are handed back."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
 def when_ready(_server: Any) -> None:
     if os.environ.get(SCHEDULER_IN_MASTER) == "1":
         import logging

@@ -13,6 +13,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from dataclasses import fields
 from datetime import UTC, datetime
 from types import FrameType
 
@@ -22,6 +23,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.metrics import PASS_QUEUED, PASS_SECONDS
 from bot.runtime import tick_config
 from bot.settings import Settings
 from storage.db import Database
@@ -45,7 +47,13 @@ JOB_DEFAULTS = {
 
 def run_once(settings: Settings, db: Database, *, now: datetime) -> PassReport:
     """One pass at `now`: what `python -m bot tick` and every scheduled minute run."""
-    return run_pass(db, now=now, config=tick_config(settings))
+    with PASS_SECONDS.time():
+        report = run_pass(db, now=now, config=tick_config(settings))
+    for what in fields(report):
+        done = getattr(report, what.name)
+        if isinstance(done, list) and done:
+            PASS_QUEUED.labels(what.name).inc(len(done))
+    return report
 
 
 def _scheduled_pass(settings: Settings, db: Database, clock: Callable[[], datetime]) -> None:

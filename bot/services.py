@@ -6,6 +6,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
+from bot import metrics
 from bot.settings import Settings
 from mlplatform.client import Mlflow
 from storage.db import Database
@@ -13,8 +14,11 @@ from workflow.permissions import Policy
 
 
 def open_database(settings: Settings) -> Database:
-    """The process's database, its pool sized to the threads that use it."""
-    return Database(settings.database_url, pool_size=settings.database_pool_size)
+    """The process's database, its pool sized to the threads that use it; what its units of
+    work queue is counted (bot/metrics)."""
+    db = Database(settings.database_url, pool_size=settings.database_pool_size)
+    db.on_queued(metrics.queued)
+    return db
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     # GET /healthz answers 503 when deliveries back up past either threshold.
     health_max_backlog: int = Field(default=500, ge=1)
     health_max_delivery_age_seconds: float = Field(default=300, gt=0)
+    # `tick` exits 1 when a send failed for good, or a retryable one has failed this many tries
+    # in a row; a 429 or a channel's pace only defers.
+    tick_fail_after_attempts: int = Field(default=3, ge=1)
     # Unset: the processes that keep running (`run`, `web`, `clock`) log INFO, one-shot commands
     # (`tick`, `deliveries`, `migrate`, `doctor`) only warnings, and Alembic's step-by-step lines
     # show only when LOG_LEVEL asks for INFO or DEBUG (see `logging_level`).
@@ -120,6 +123,12 @@ class Settings(BaseSettings):
     def mlflow_enabled(self) -> bool:
         return bool(self.mlflow_tracking_uri)
 
+    # `json`: one JSON object per log line (bot/logs.py); `text`, the default, reads as prose.
+    log_format: Literal["text", "json"] = "text"
+    # GET /metrics on `web` (Prometheus' text format); METRICS_PORT serves the same for `clock`.
+    metrics_enabled: bool = True
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+
     @field_validator("admin_user_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -131,6 +140,11 @@ class Settings(BaseSettings):
     @classmethod
     def _level_in_capitals(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_in_lower_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("default_timezone")
     @classmethod

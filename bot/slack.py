@@ -13,6 +13,7 @@ from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetr
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 from bot.listeners import register_listeners
+from bot.metrics.slack_client import MeteredWebClient, metered
 from bot.services import Services
 from bot.settings import Settings
 
@@ -37,7 +38,7 @@ def make_client(settings: Settings) -> WebClient:
 
     Bolt copies `base_url` and the retry handlers into the clients it gives listeners.
     """
-    return WebClient(
+    return MeteredWebClient(
         token=settings.bot_token,
         base_url=settings.slack_api_url,
         timeout=int(settings.slack_timeout_seconds),
@@ -53,7 +54,7 @@ def make_delivery_client(settings: Settings, token: str | None = None) -> WebCli
     """The client of the delivery workers: no retries of its own. The queue retries, pausing only
     the channel a 429 names, and never re-sends a post inside one attempt (which could post twice).
     `token`: a workspace's own (OAuth installs); by default SLACK_BOT_TOKEN."""
-    return WebClient(
+    return MeteredWebClient(
         token=token or settings.bot_token,
         base_url=settings.slack_api_url,
         timeout=int(settings.slack_timeout_seconds),
@@ -107,6 +108,9 @@ def _build(services: Services, *, http: bool, verify_token: bool) -> App:
     @app.middleware
     def inject_services(context: BoltContext, next: Any) -> None:
         context["services"] = services
+        if context.client is not None:
+            # Bolt builds a plain client per request: the listeners' calls are counted too.
+            context["client"] = metered(context.client)
         next()
 
     register_listeners(app, oauth=oauth is not None)

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
 import sys
+import tempfile
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, NoReturn
+from urllib.parse import parse_qs
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot import mlflow_webhook
 from bot.gunicorn_conf import SCHEDULER_IN_MASTER
 from bot.logs import configure_logging_for
+from bot.metrics import ACK_SECONDS, exposition
 from bot.runtime import start_worker
 from bot.services import Services, open_database
 from bot.settings import Settings, load_settings
@@ -63,13 +69,40 @@ def health(db: Database, settings: Settings) -> tuple[int, dict[str, Any]]:
     return 200, body
 
 
+def _request_kind(environ: dict[str, Any]) -> str:
+    """command, interaction or event, from the body (read here, and handed on to Bolt)."""
+    if not environ.get("CONTENT_LENGTH"):
+        return "other"  # Slack always says how long; a body of unknown length is left to Bolt
+    body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+    environ["wsgi.input"] = io.BytesIO(body)
+    if body.startswith(b"{"):
+        return "event"
+    form = parse_qs(body.decode(errors="replace"))
+    return "interaction" if "payload" in form else "command" if "command" in form else "other"
+
+
 def wsgi_app(services: Services) -> WSGIApp:
-    """Route `GET /healthz` (and `HEAD`) ourselves; everything else goes to Bolt (404 off /slack/events)."""
+    """Route `GET /healthz` (and `HEAD`) and `GET /metrics` ourselves; everything else goes to
+    Bolt (404 off /slack/events), timed from receipt to answer: with `process_before_response`,
+    Bolt answers once the listener has acked and returned."""
     slack = SlackRequestHandler(create_app(services, http=True), path="/slack/events")
+    scraped = exposition.registry(services.db) if services.settings.metrics_enabled else None
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD")
-        if environ.get("PATH_INFO") == "/healthz" and method in ("GET", "HEAD"):
+        path = environ.get("PATH_INFO")
+        if path == "/slack/events" and method == "POST":
+            started = time.perf_counter()
+            kind = _request_kind(environ)
+            try:
+                return slack(environ, start_response)
+            finally:
+                ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
+        if path == "/metrics" and method == "GET" and scraped is not None:
+            payload, content_type = exposition.render(scraped)
+            start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(payload)))])
+            return [payload]
+        if path == "/healthz" and method in ("GET", "HEAD"):
             status, body = health(services.db, services.settings)
             payload = json.dumps(body).encode()
             reason = "OK" if status == 200 else "Service Unavailable"
@@ -112,6 +145,19 @@ def application() -> WSGIApp:
     return create_wsgi_app(settings)
 
 
+def _metrics_directory(given: str | None) -> str:
+    """Where gunicorn's processes keep their counts, for `/metrics` to add them up: the
+    directory given, rid of an earlier run's files (their counts would be added in), else a
+    new one."""
+    if not given:
+        return tempfile.mkdtemp(prefix="aiteam-metrics-")
+    directory = Path(given)
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    return given
+
+
 def serve(settings: Settings, *, scheduler: bool) -> NoReturn:
     """Replace this process with a fresh gunicorn master serving the bot (see bot/gunicorn_conf.py).
 
@@ -119,7 +165,14 @@ def serve(settings: Settings, *, scheduler: bool) -> NoReturn:
     only what it needs, on its command line. With `scheduler`, the master also runs the
     scheduler (`python -m bot` over HTTP); `web` never does.
     """
-    env = {**os.environ, SCHEDULER_IN_MASTER: "1" if scheduler else "0"}
+    env = {
+        **os.environ,
+        SCHEDULER_IN_MASTER: "1" if scheduler else "0",
+        # gunicorn's own lines in the same format as the bot's (bot/gunicorn_conf.py).
+        "LOG_FORMAT": settings.log_format,
+    }
+    if settings.metrics_enabled:
+        env[exposition.MULTIPROC_DIR] = _metrics_directory(env.get(exposition.MULTIPROC_DIR))
     argv = [
         sys.executable,
         "-m",

@@ -22,7 +22,7 @@ import contextlib
 import fcntl
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,6 +188,7 @@ class Database:
             options["postgresql_readonly"] = True
         self._reader = self.engine.execution_options(**options)
         self._on_enqueue: list[Callable[[], None]] = []
+        self._on_queued: list[Callable[[Sequence[str]], None]] = []
         self._turns = _WriteTurns(_lock_path(url)) if self.is_sqlite else None
         # PostgreSQL: a small pool of its own for the short, independent transactions a unit of
         # work takes on the side (an experiment's number). Drawn from the main pool, a thread
@@ -215,6 +216,10 @@ class Database:
         """Call `callback` after any unit of work that queued a delivery has committed."""
         self._on_enqueue.append(callback)
 
+    def on_queued(self, callback: Callable[[Sequence[str]], None]) -> None:
+        """Call `callback` with the kinds of the deliveries a unit of work queued, once committed."""
+        self._on_queued.append(callback)
+
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
@@ -233,6 +238,9 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+        if session.queued:
+            for told in self._on_queued:
+                told(session.queued)
         if session.enqueued:
             for callback in self._on_enqueue:
                 callback()

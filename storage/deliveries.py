@@ -96,7 +96,7 @@ def enqueue(session: Session, intent: Intent) -> None:
     """Queue `intent`, or let the waiting row with its coalesce key cover it. Rows are inserted
     at once, so a change's intents take their places in their streams in the order it queued
     them."""
-    mark_enqueued(session)
+    mark_enqueued(session, intent.kind)
     now = utcnow()
     values = {name: getattr(intent, name) for name in _INTENT_FIELDS}
     values |= {"state": State.PENDING, "attempts": 0, "created_at": now, "updated_at": now}
@@ -130,7 +130,7 @@ def _heads(
     else:
         conditions = [
             col(Delivery.state) == State.PENDING,
-            or_(col(Delivery.not_before).is_(None), col(Delivery.not_before) <= now),
+            or_(col(Delivery.not_before).is_(None), col(Delivery.not_before) <= bindparam("due")),
         ]
     conditions.append(~_BLOCKED)
     if paced:
@@ -169,6 +169,7 @@ def ready_heads(
     full_until: datetime | None = None,
     skip_channels: Collection[str] = (),
     expired: bool = True,
+    due: datetime | None = None,
 ) -> Sequence[Delivery]:
     """Due rows that are first in their stream, oldest first; with `lock` (a claim), locked
     against other claimers: on PostgreSQL with `FOR UPDATE SKIP LOCKED`, while SQLite's write
@@ -178,8 +179,11 @@ def ready_heads(
     Rows of `paced_kinds` are left out while their channel is paused, or while its bucket is
     empty (its theoretical time is past `full_until`), so a busy channel's backlog never
     crowds the other channels' rows out of the batch.
+
+    `due` (default `now`): pending rows count as due when their retry time is not after it; a
+    `tick` passes the time it began, so a row it failed is not tried again before it ends.
     """
-    params: dict[str, object] = {"now": now, "limit": limit}
+    params: dict[str, object] = {"now": now, "due": due or now, "limit": limit}
     if full_until is not None:
         params["full_until"] = full_until
     if skip_channels:

@@ -20,6 +20,8 @@ class UnitOfWork(Session):
         # Set when a delivery was queued or requeued: after the commit, the database wakes
         # the local worker (storage/deliveries.py).
         self.enqueued = False
+        # The kinds of the deliveries queued, told to `Database.on_queued` after the commit.
+        self.queued: list[str] = []
 
 
 def side_engine(session: Session) -> Engine | None:
@@ -27,7 +29,10 @@ def side_engine(session: Session) -> Engine | None:
     return session.side if isinstance(session, UnitOfWork) else None
 
 
-def mark_enqueued(session: Session) -> None:
-    """Say that `session` queued a delivery, so its commit wakes the local worker."""
+def mark_enqueued(session: Session, kind: str | None = None) -> None:
+    """Say that `session` queued a delivery (of `kind`; None: requeued), so its commit wakes
+    the local worker."""
     if isinstance(session, UnitOfWork):
         session.enqueued = True
+        if kind is not None:
+            session.queued.append(kind)

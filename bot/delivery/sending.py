@@ -13,12 +13,15 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from bot import metrics
 from bot.delivery.clients import TeamClients
 from bot.delivery.failures import BUG, classify
 from bot.delivery.senders import SENDERS, NothingToSend, SendContext
+from bot.logs import log_context
 from mlplatform.client import Mlflow
 from storage.db import Database
 from storage.models import Delivery
+from storage.types import utcnow
 from workflow import delivery
 from workflow.delivery import Failure, Kind, Pace, Recorded, State
 from workflow.permissions import Policy
@@ -44,6 +47,7 @@ class Attempt:
 
     row: Delivery
     worker: str
+    # When the attempt ended, by the real clock: the outcome, backoff and pace are reckoned from it.
     now: datetime
     # What the sender learned from Slack (a posted message's ts), to write with the outcome.
     writes: Sequence[Callable[[Session], object]]
@@ -59,12 +63,30 @@ class Sent:
     state: State
     error: str | None = None
     note: str | None = None
+    # Slack asked to wait (HTTP 429): deferred, not failed.
+    rate_limited: bool = False
+
+    def gave_up(self, after: int) -> bool:
+        """It failed for good, or has now failed `after` tries in a row (a 429 is no failure)."""
+        if self.state == State.FAILED:
+            return True
+        return self.error is not None and not self.rate_limited and self.row.attempts >= after
 
 
 def attempt(
-    clients: TeamClients, db: Database, config: WorkerConfig, row: Delivery, *, worker: str, now: datetime
+    clients: TeamClients,
+    db: Database,
+    config: WorkerConfig,
+    row: Delivery,
+    *,
+    worker: str,
+    now: datetime,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Attempt:
-    """Send one claimed row with its workspace's token; nothing is recorded yet (`record_in`)."""
+    """Send one claimed row with its workspace's token; nothing is recorded yet (`record_in`).
+
+    `now` is what the sender renders and decides by (is the reminder late, what is due today:
+    `tick --now` chooses it); `clock` is the real clock, which the queue keeps to."""
     try:
         client = clients.for_team(row.team_id)
     except Exception as error:
@@ -79,16 +101,18 @@ def attempt(
         # A retry may follow a post that happened but whose answer was lost: look first.
         check_posted=row.attempts > 1,
     )
-    done = Attempt(row, worker, now, ctx.writes)
+    note: str | None = None
+    failure: Failure | None = None
     try:
-        done.note = SENDERS[Kind(row.kind)](ctx, row)
+        with log_context(**_about(row)):
+            note = SENDERS[Kind(row.kind)](ctx, row)
     except NothingToSend as nothing:
-        done.note = str(nothing)
+        note = str(nothing)
     except Exception as error:
-        done.failure = classify(error)
-        if done.failure.error.startswith(BUG):
-            log.exception("delivery %s (%s) hit a bug", row.id, row.kind)
-    return done
+        failure = classify(error)
+        if failure.error.startswith(BUG):
+            log.exception("delivery %s (%s) hit a bug", row.id, row.kind, extra=_about(row))
+    return Attempt(row, worker, clock(), ctx.writes, failure=failure, note=note)
 
 
 def record_in(session: Session, done: Attempt) -> Recorded | None:
@@ -107,16 +131,35 @@ def outcome(done: Attempt, recorded: Recorded | None) -> Sent:
     if failure is not None:
         _log_failure(row, failure, recorded, done.now)
     if recorded is None:
-        log.warning("delivery_claim_lost id=%s kind=%s worker=%s", row.id, row.kind, done.worker)
+        log.warning(
+            "delivery_claim_lost id=%s kind=%s worker=%s", row.id, row.kind, done.worker, extra=_about(row)
+        )
         return Sent(row, State.SENDING, error="claim lost")
-    return Sent(row, recorded.state, error=failure.error if failure else None, note=done.note)
+    if recorded.state == State.DELIVERED:
+        metrics.delivered(row.kind, queued_at=row.created_at, at=done.now)
+    elif failure is not None:
+        metrics.not_delivered(row.kind, error=failure.error, permanent=recorded.state == State.FAILED)
+    return Sent(
+        row,
+        recorded.state,
+        error=failure.error if failure else None,
+        note=done.note,
+        rate_limited=failure is not None and failure.retry_after is not None,
+    )
 
 
 def send_one(
-    clients: TeamClients, db: Database, config: WorkerConfig, row: Delivery, *, worker: str, now: datetime
+    clients: TeamClients,
+    db: Database,
+    config: WorkerConfig,
+    row: Delivery,
+    *,
+    worker: str,
+    now: datetime,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Sent:
     """Send one claimed row and record how it went, in its own short unit of work."""
-    done = attempt(clients, db, config, row, worker=worker, now=now)
+    done = attempt(clients, db, config, row, worker=worker, now=now, clock=clock)
     with db.session(background=True) as session:
         recorded = record_in(session, done)
     return outcome(done, recorded)
@@ -137,4 +180,10 @@ def _log_failure(row: Delivery, failure: Failure, recorded: Recorded | None, now
         str(failure.permanent).lower(),
         failure.error.replace(" ", "_")[:200],
         retry_in,
+        extra=_about(row),
     )
+
+
+def _about(row: Delivery) -> dict[str, object]:
+    """What a log line about `row` is about (bot/logs.py)."""
+    return {"team_id": row.team_id, "delivery_id": row.id, "kind": row.kind}

@@ -31,7 +31,7 @@ from storage.db import Database
 from storage.models import Delivery
 from storage.types import utcnow
 from workflow import delivery
-from workflow.delivery import Pace, State
+from workflow.delivery import Pace
 
 __all__ = ["DrainReport", "Sent", "Worker", "WorkerConfig", "claim", "drain"]
 
@@ -47,9 +47,9 @@ TAKE_OVER_EVERY = timedelta(seconds=5)
 class DrainReport:
     sent: list[Sent] = field(default_factory=list)
 
-    @property
-    def failed(self) -> list[Sent]:
-        return [s for s in self.sent if s.state != State.DELIVERED]
+    def gave_up(self, after: int) -> list[Sent]:
+        """Rows that failed for good, or have now failed `after` tries in a row."""
+        return [s for s in self.sent if s.gave_up(after)]
 
 
 def worker_name() -> str:
@@ -65,18 +65,27 @@ def claim(
     limit: int,
     look_first: bool = True,
     take_over: bool = True,
+    due: datetime | None = None,
 ) -> list[Delivery]:
-    """Claim up to `limit` due rows. `look_first`: read before taking the write lock, so an idle
-    queue costs no write lock on SQLite (needless when a commit just said something is due).
-    `take_over`: also claim rows whose claimant's lease ran out (see `claim_in`)."""
+    """Claim up to `limit` due rows at `now`, the real clock. `look_first`: read before taking
+    the write lock, so an idle queue costs no write lock on SQLite (needless when a commit just
+    said something is due). `take_over`: also claim rows whose claimant's lease ran out (see
+    `claim_in`). `due`: see `storage.deliveries.ready_heads`."""
     if limit <= 0 or (look_first and not _anything_due(db, config.pace, now)):
         return []
     with db.session(background=True) as session:
-        return claim_in(session, config, worker=worker, now=now, limit=limit, take_over=take_over)
+        return claim_in(session, config, worker=worker, now=now, limit=limit, take_over=take_over, due=due)
 
 
 def claim_in(
-    session: Session, config: WorkerConfig, *, worker: str, now: datetime, limit: int, take_over: bool = True
+    session: Session,
+    config: WorkerConfig,
+    *,
+    worker: str,
+    now: datetime,
+    limit: int,
+    take_over: bool = True,
+    due: datetime | None = None,
 ) -> list[Delivery]:
     """`take_over`: also claim rows whose claimant's lease ran out. Looking for them costs a
     query, and a lease runs for minutes, so the loop looks every few seconds (`Worker`), and the
@@ -89,6 +98,7 @@ def claim_in(
         lease=config.lease,
         pace=config.pace,
         take_over=take_over,
+        due=due,
     )
 
 
@@ -99,18 +109,29 @@ def _anything_due(db: Database, pace: Pace, now: datetime) -> bool:
 
 
 def drain(
-    clients: TeamClients, db: Database, config: WorkerConfig, *, now: datetime, worker: str | None = None
+    clients: TeamClients,
+    db: Database,
+    config: WorkerConfig,
+    *,
+    now: datetime,
+    worker: str | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> DrainReport:
-    """Send everything due at `now`, one row at a time, then return (`tick`, tests).
+    """Send what is due, one row at a time, then return (`tick`, tests).
 
-    Rows that fail are rescheduled by their backoff, so they are not due again at the same `now`;
-    the loop ends when nothing is due.
+    `now` is what the senders decide by (`tick --now`: is a reminder late, what is due today).
+    The queue keeps to `clock`, the real clock, as every other process's worker does: a tick
+    run a day ahead must not see their rows in flight as leases run out, nor pace a channel a
+    day ahead. Rows due when the drain began are sent; one that fails waits for its retry time,
+    after the drain (the loop ends when nothing is due).
     """
     name = worker or worker_name()
     report = DrainReport()
-    while rows := claim(db, config, worker=name, now=now, limit=config.threads):
+    began = clock()
+    # One row claimed at a time: each is sent well within its lease, however slow the others.
+    while rows := claim(db, config, worker=name, now=clock(), limit=1, due=began):
         for row in rows:
-            report.sent.append(send_one(clients, db, config, row, worker=name, now=now))
+            report.sent.append(send_one(clients, db, config, row, worker=name, now=now, clock=clock))
     return report
 
 
@@ -214,7 +235,13 @@ class Worker:
         try:
             while following is not None:
                 done = attempt(
-                    self.clients, self.db, self.config, following, worker=self.name, now=self.clock()
+                    self.clients,
+                    self.db,
+                    self.config,
+                    following,
+                    worker=self.name,
+                    now=self.clock(),
+                    clock=self.clock,
                 )
                 following = self._recorder.record(done, wants_next=not self._stop.is_set())
         finally:

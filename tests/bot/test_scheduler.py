@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import update
 from sqlmodel import select
 
 import bot.__main__ as cli
@@ -21,7 +22,7 @@ import bot.runtime
 import bot.scheduler
 from bot.scheduler import PASS_JOB_ID, make_scheduler
 from storage.db import Database
-from storage.models import Delivery
+from storage.models import ChannelPace, Delivery
 from tests.fakeslack import TEAM_ID, FakeSlack
 from tests.harness import make_settings
 from workflow import ceremonies, projects
@@ -153,13 +154,59 @@ def test_tick_says_when_nothing_is_due(env: Database, slack: FakeSlack, capsys: 
     assert slack.calls_to("chat.postMessage") == []
 
 
-def test_tick_exits_1_when_a_post_failed(env: Database, slack: FakeSlack, capsys: Any) -> None:
+def _retry_now(db: Database) -> None:
+    """Every row's retry time and every channel's pause are over (the queue keeps to the real
+    clock, which `--now` does not move)."""
+    with db.session() as session:
+        session.execute(update(Delivery).values(not_before=None))
+        session.execute(update(ChannelPace).values(paused_until=None))
+
+
+def test_tick_exits_0_when_slack_rate_limits_and_the_reminder_goes_out_later_once(
+    env: Database, slack: FakeSlack, capsys: Any
+) -> None:
     _standup(env)
-    slack.fail("chat.postMessage", "internal_error")
-    assert cli.main(["tick", "--now", "2026-11-24T09:30:00Z"]) == 1
-    assert "will retry the standup reminder: internal_error" in capsys.readouterr().out
+    slack.rate_limit("chat.postMessage", retry_after=60)
+    assert cli.main(["tick", "--now", "2026-11-24T09:30:00Z"]) == 0
+    assert "deferred the standup reminder: Slack asked to wait" in capsys.readouterr().out
+    assert slack.messages == {}
+    # A minute later by `--now`, but the channel's pause runs on the real clock: still paused.
+    assert cli.main(["tick", "--now", "2026-11-24T09:31:00Z"]) == 0
+    assert slack.messages == {}
+    _retry_now(env)
     assert cli.main(["tick", "--now", "2026-11-24T09:31:00Z"]) == 0
     assert "sent the standup reminder" in capsys.readouterr().out
+    assert len(slack.messages) == 1
+    assert cli.main(["tick", "--now", "2026-11-24T09:32:00Z"]) == 0
+    assert len(slack.messages) == 1
+
+
+def test_tick_exits_1_when_a_post_failed_for_good(env: Database, slack: FakeSlack, capsys: Any) -> None:
+    _standup(env)
+    slack.fail("chat.postMessage", "channel_not_found")
+    assert cli.main(["tick", "--now", "2026-11-24T09:30:00Z"]) == 1
+    assert "failed the standup reminder: channel_not_found" in capsys.readouterr().out
+    assert slack.messages == {}
+
+
+def test_tick_exits_1_once_a_post_failed_the_set_number_of_times_in_a_row(
+    env: Database, slack: FakeSlack, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICK_FAIL_AFTER_ATTEMPTS", "2")
+    _standup(env)
+    slack.fail("chat.postMessage", "internal_error", times=2)
+    assert cli.main(["tick", "--now", "2026-11-24T09:30:00Z"]) == 0
+    assert (
+        "will retry the standup reminder: internal_error (failed 1 time(s) in a row)"
+        in capsys.readouterr().out
+    )
+    _retry_now(env)
+    assert cli.main(["tick", "--now", "2026-11-24T09:31:00Z"]) == 1
+    assert "(failed 2 time(s) in a row)" in capsys.readouterr().out
+    _retry_now(env)
+    assert cli.main(["tick", "--now", "2026-11-24T09:32:00Z"]) == 0
+    assert "sent the standup reminder" in capsys.readouterr().out
+    assert len(slack.messages) == 1
 
 
 @pytest.mark.parametrize(

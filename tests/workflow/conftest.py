@@ -48,7 +48,7 @@ def tick(settings: Settings, db: Database) -> Tick:
 
     def run(now: datetime) -> PassReport:
         report = run_once(settings, db, now=now)
-        drain(client, db, config, now=now)
+        drain(client, db, config, now=now, clock=lambda: now)
         return report
 
     return run

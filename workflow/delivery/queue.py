@@ -74,9 +74,14 @@ def claim(
     lease: timedelta,
     pace: Pace,
     take_over: bool = True,
+    due: datetime | None = None,
 ) -> list[Delivery]:
     """Claim up to `limit` due rows, each first in its stream, within their channels' pace;
     with `take_over`, also rows whose claimant's lease ran out.
+
+    `now` is the real clock: leases, retry times and pace are reckoned by it, in every process
+    alike (a `tick --now` a day ahead would otherwise see every lease as run out). `due`: see
+    `storage.deliveries.ready_heads`.
 
     A channel whose bucket runs dry during the claim is left out of the next batch of
     candidates, so one busy channel's backlog never hides the rows of the others. With pacing
@@ -97,6 +102,7 @@ def claim(
             full_until=pace.full_until(now),
             skip_channels=dry,
             expired=take_over,
+            due=due,
         )
         candidates = [r for r in candidates if r not in claimed]
         if not candidates:

@@ -17,6 +17,8 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot import ids
+from bot.logs import log_context
+from bot.metrics import CLICKS
 from bot.services import Services, services_of
 from bot.text import escape
 from workflow.errors import InvalidInput, WorkflowError
@@ -45,6 +47,8 @@ class Click:
     client: WebClient
     logger: Logger
     _respond: Respond
+    # How the click went, for the metrics: ok, refused or error (`perform` sets it).
+    outcome: str = "ok"
 
     @classmethod
     def parse(
@@ -96,7 +100,8 @@ class Click:
 
         def run() -> None:
             try:
-                work()
+                with log_context(team_id=self.team_id):
+                    work()
             except Exception:
                 self.logger.exception("after the click by %s: a Slack call failed", self.user_id)
 
@@ -116,6 +121,7 @@ def perform(
         with click.services.db.session() as session:
             outcome = step(session)
     except WorkflowError as error:
+        click.outcome = "refused"
         click.tell(f":warning: {escape(error.message)}")
         if redraw_on_refusal and ref is not None:
             # Slack already shows the checkbox toggled; redraw it as it really is.
@@ -123,6 +129,7 @@ def perform(
                 redraw(session, team_id=click.team_id, ref=ref)
         return None
     except Exception:
+        click.outcome = "error"
         click.logger.exception("click %s by %s failed", click.action.get("action_id"), click.user_id)
         click.tell(":x: Something went wrong on my side; nothing was changed. Please try again in a moment.")
         return None
@@ -138,6 +145,15 @@ def click_listener(handler: Callable[[Click], None]) -> Callable[..., None]:
         ack: Ack, body: dict[str, Any], client: WebClient, context: Any, respond: Respond, logger: Logger
     ) -> None:
         ack()
-        handler(Click.parse(body, context, client, respond, logger))
+        click = Click.parse(body, context, client, respond, logger)
+        with log_context(team_id=click.team_id):
+            try:
+                handler(click)
+            except Exception:
+                click.outcome = "error"
+                raise
+            finally:
+                # The action id is one this listener was registered for: a name of the bot's own.
+                CLICKS.labels(click.action.get("action_id", ""), click.outcome).inc()
 
     return listener

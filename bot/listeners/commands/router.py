@@ -20,6 +20,8 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
+from bot.logs import log_context
+from bot.metrics import COMMANDS
 from bot.services import Services, services_of
 from bot.text import escape, truncate
 from workflow.errors import WorkflowError
@@ -68,18 +70,23 @@ class CommandRequest:
 Subcommand = Callable[[CommandRequest], None]
 
 
-def run_guarded(request: CommandRequest, handler: Subcommand) -> None:
-    """Run a subcommand, turning a refusal or a crash into a private answer; always ack."""
-    try:
-        handler(request)
-    except WorkflowError as error:
-        # Workflow messages are plain text and may quote what the user typed.
-        request.reply(f":warning: {escape(error.message)}")
-    except Exception:
-        request.logger.exception("%s failed", request.subcommand)
-        request.reply(":x: Something went wrong on my side. Please try again in a moment.")
-    finally:
-        request.ack()
+def run_guarded(request: CommandRequest, handler: Subcommand) -> str:
+    """Run a subcommand, turning a refusal or a crash into a private answer; always ack.
+    Returns the outcome, for the metrics: ok, refused or error."""
+    with log_context(team_id=request.team_id):
+        try:
+            handler(request)
+        except WorkflowError as error:
+            # Workflow messages are plain text and may quote what the user typed.
+            request.reply(f":warning: {escape(error.message)}")
+            return "refused"
+        except Exception:
+            request.logger.exception("%s failed", request.subcommand)
+            request.reply(":x: Something went wrong on my side. Please try again in a moment.")
+            return "error"
+        finally:
+            request.ack()
+        return "ok"
 
 
 def command_listener(subcommands: dict[str, Subcommand], usage: Callable[[], str]) -> Callable[..., None]:
@@ -109,7 +116,9 @@ def command_listener(subcommands: dict[str, Subcommand], usage: Callable[[], str
                 f"Unknown subcommand `{truncate(escape(name), 40)}`.\n" if name and name != "help" else ""
             )
             request.reply(unknown + usage())
+            # What was typed is the workspace's text: only a known name becomes a label.
+            COMMANDS.labels(command["command"], "unknown" if unknown else "help", "usage").inc()
             return
-        run_guarded(request, handler)
+        COMMANDS.labels(command["command"], request.subcommand, run_guarded(request, handler)).inc()
 
     return listener

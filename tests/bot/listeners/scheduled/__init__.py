@@ -24,7 +24,7 @@ def scheduler_pass(bot: BotServer) -> Tick:
 
     def run(now: datetime) -> PassReport:
         report = run_once(bot.settings, bot.db, now=now)
-        drain(client, bot.db, config, now=now)
+        drain(client, bot.db, config, now=now, clock=lambda: now)
         return report
 
     return run
