@@ -16,9 +16,10 @@ from sqlmodel import Session, select
 
 from bot.__main__ import cmd_tick
 from bot.delivery.worker import Worker
+from bot.installs import team_clients
 from bot.runtime import worker_config
 from bot.services import open_database
-from bot.slack import make_delivery_client
+from bot.settings import Settings
 from storage import roles
 from storage.db import Database
 from storage.models import Delivery, Experiment, Review
@@ -63,6 +64,12 @@ def _waiting_for_review(session: Session, count: int) -> list[str]:
     return [e.message_ts for e in experiments if e.message_ts]
 
 
+def _web_worker(settings: Settings) -> Worker:
+    """A web process's delivery worker: its own database pool, the workspace's token."""
+    database = open_database(settings)
+    return Worker(team_clients(settings, database), database, worker_config(settings)).start()
+
+
 def test_tick_a_day_ahead_while_web_workers_deliver_nudges_each_thread_once(
     db: Database, slack: FakeSlack
 ) -> None:
@@ -72,7 +79,9 @@ def test_tick_a_day_ahead_while_web_workers_deliver_nudges_each_thread_once(
     # Posts take a while, so the web workers' rows are in flight when the tick claims.
     slack.slow("chat.postMessage", 0.05)
     web = [
-        Worker(make_delivery_client(settings), open_database(settings), worker_config(settings)).start()
+        Worker(
+            team_clients(settings, database := open_database(settings)), database, worker_config(settings)
+        ).start()
         for _ in range(2)
     ]
     try:
