@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-BOT_SCOPES: Final = (
+CORE_SCOPES: Final = (
     "commands",  # /experiment, /aiteam, /ceremony
     "chat:write",  # cards, thread replies, reminders, nudges, ephemeral answers
     "chat:write.public",  # post a ceremony to a public channel the bot was not invited to
@@ -17,3 +17,7 @@ BOT_SCOPES: Final = (
     "channels:history",
     "groups:history",
 )
+# Previews of MLflow links (`link_shared`, `chat.unfurl`): used only when MLFLOW_TRACKING_URI is
+# set, so `doctor` asks for them only then, and an install from an older manifest keeps working.
+UNFURL_SCOPES: Final = ("links:read", "links:write")
+BOT_SCOPES: Final = (*CORE_SCOPES, *UNFURL_SCOPES)

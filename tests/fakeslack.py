@@ -19,7 +19,6 @@ from urllib.parse import parse_qsl
 
 TEAM_ID = "T0TEAM"
 BOT_USER_ID = "UBOT"
-# What a freshly installed app holds: the scopes manifest.yml asks for.
 # What an install from manifest.yml grants.
 GRANTED_SCOPES = (
     "commands",
@@ -32,6 +31,8 @@ GRANTED_SCOPES = (
     "groups:history",
     "im:write",
     "files:write",
+    "links:read",
+    "links:write",
 )
 
 
@@ -101,6 +102,8 @@ class FakeSlack:
         self.refresh_tokens: dict[str, Install] = {}
         self.revoked: set[str] = set()
         self._grants = itertools.count(1)
+        # Link previews by (channel, message ts): {url: unfurl}, as chat.unfurl attached them.
+        self.unfurls: dict[tuple[str, str], dict[str, Any]] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
         self._server = _Server(("127.0.0.1", 0), self._handler())
@@ -367,6 +370,12 @@ class FakeSlack:
             return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
         if method == "files.completeUploadExternal":
             return self._complete_upload(args)
+        if method == "chat.unfurl":
+            if not (args.get("channel") and args.get("ts") and isinstance(args.get("unfurls"), dict)):
+                return {"ok": False, "error": "invalid_arguments"}
+            # A later call for the same message changes its previews rather than adding more.
+            self.unfurls.setdefault((args["channel"], args["ts"]), {}).update(args["unfurls"])
+            return {"ok": True}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{1700000000 + next(self._ts)}.000200"}
         if method == "users.info":
@@ -418,7 +427,7 @@ class FakeSlack:
                     args = json.loads(raw) if raw else {}
                 else:
                     args = dict(parse_qsl(raw))
-                for key in ("blocks", "view"):
+                for key in ("blocks", "view", "unfurls"):
                     if isinstance(args.get(key), str):
                         args[key] = json.loads(args[key])
                 if self.path.startswith("/api/"):

@@ -36,6 +36,13 @@ def test_manifest_commands_escape_mentions_and_socket_mode_has_no_urls() -> None
     assert "request_url" not in manifest["settings"]["interactivity"]
 
 
+def test_the_manifest_subscribes_to_exactly_the_events_the_bot_listens_to() -> None:
+    from bot.listeners.events import BOT_EVENTS
+
+    subscribed = _manifest()["settings"]["event_subscriptions"]["bot_events"]
+    assert sorted(subscribed) == sorted(BOT_EVENTS)
+
+
 def test_every_usage_hint_names_every_subcommand() -> None:
     from bot.listeners.commands import aiteam, ceremony, experiment, project
 
