@@ -1,4 +1,4 @@
-"""Entry point: `python -m bot [run|web|clock|tick|deliveries|migrate|doctor] ...`; see `--help`."""
+"""Entry point: `python -m bot [run|web|clock|tick|deliveries|migrate|mlflow|doctor] ...`; see `--help`."""
 
 from __future__ import annotations
 
@@ -163,6 +163,12 @@ def cmd_deliveries(settings: Settings, args: argparse.Namespace) -> int:
     return run(open_database(settings), args)
 
 
+def cmd_mlflow(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.mlflow_cli import run
+
+    return run(settings, args)
+
+
 def cmd_doctor(_settings: Settings | None, args: argparse.Namespace) -> int:
     from bot.doctor import doctor
 
@@ -208,6 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         ("migrate", "create or upgrade the database schema, then exit", cmd_migrate),
         (
+            "mlflow",
+            "MLflow: `mlflow webhook --url URL` registers the registry's webhook to the bot; "
+            "without --url, shows it",
+            cmd_mlflow,
+        ),
+        (
             "doctor",
             "check settings, database, tokens, scopes and channels, with a fix for each problem",
             cmd_doctor,
@@ -226,9 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
     parsers["doctor"].add_argument(
         "--team", metavar="T…", help="under OAuth installs: check only this workspace (default: every one)"
     )
-    from bot.deliveries_cli import add_arguments
+    from bot import deliveries_cli, mlflow_cli
 
-    add_arguments(parsers["deliveries"])
+    deliveries_cli.add_arguments(parsers["deliveries"])
+    mlflow_cli.add_arguments(parsers["mlflow"])
     parser.set_defaults(func=cmd_run)
     return parser
 

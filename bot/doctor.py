@@ -3,7 +3,8 @@
 It changes nothing (no migration, no message): it reads the settings and the database, and
 asks Slack through SLACK_API_URL only (`auth.test`, `apps.connections.open`,
 `conversations.info`). Under OAuth installs it checks the token, scopes and channels of each
-installed workspace (or of the one `--team` names) with that workspace's own token.
+installed workspace (or of the one `--team` names) with that workspace's own token. When
+MLFLOW_TRACKING_URI is set, it reads MLflow too (one search of experiments, its webhooks).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from alembic.script import ScriptDirectory
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.mlflow_cli import EXAMPLE_URL, bots_webhook, describe, quiet_retries
 from bot.preflight import (
     BotIdentity,
     SlackUnreachable,
@@ -25,8 +27,10 @@ from bot.preflight import (
     verify_bot_token,
     web_api_client,
 )
-from bot.scopes import BOT_SCOPES
+from bot.scopes import BOT_SCOPES, CORE_SCOPES
+from bot.services import mlflow_of
 from bot.settings import Settings, SettingsError, load_settings
+from mlplatform.errors import NotConfigured, PlatformError, Refused
 from storage.db import Database, alembic_config
 from workflow import installs
 from workflow.channels import channels_in_use
@@ -120,7 +124,7 @@ def _bot_token(
     return Check(PASS, title, detail), identity
 
 
-def _scopes(identity: BotIdentity, team: str = "") -> Check:
+def _scopes(settings: Settings, identity: BotIdentity, team: str = "") -> Check:
     title = f"scopes{team}"
     reinstall = (
         "add them under OAuth & Permissions → Bot Token Scopes (or paste manifest.yml under App "
@@ -130,10 +134,12 @@ def _scopes(identity: BotIdentity, team: str = "") -> Check:
         return Check(
             FAIL, title, "Slack did not say which scopes the token has (no x-oauth-scopes)", reinstall
         )
-    missing = [scope for scope in BOT_SCOPES if scope not in identity.scopes]
+    # The link previews' scopes matter only with MLflow on.
+    needed = BOT_SCOPES if settings.mlflow_enabled else CORE_SCOPES
+    missing = [scope for scope in needed if scope not in identity.scopes]
     if missing:
         return Check(FAIL, title, f"missing: {', '.join(missing)}", reinstall)
-    return Check(PASS, title, f"the token has all {len(BOT_SCOPES)} the bot uses")
+    return Check(PASS, title, f"the token has all {len(needed)} the bot uses")
 
 
 def _app_token(settings: Settings) -> Check:
@@ -187,6 +193,53 @@ def _channels(settings: Settings, identity: BotIdentity, token: str, team: str =
     return Check(PASS, title, f"the bot is in all {len(used)} channel(s) holding ceremonies or cards")
 
 
+def _mlflow(settings: Settings) -> list[Check]:
+    """With MLFLOW_TRACKING_URI set: the server answers, takes the credentials, and has the
+    webhook that tells the bot what changes in the registry."""
+    mlflow = mlflow_of(settings)
+    if mlflow is None:
+        return []
+    quiet_retries()
+    server, credentials, webhook = "mlflow server", "mlflow credentials", "mlflow webhook"
+    try:
+        readable = mlflow.check()
+    except Refused as error:
+        fix = (
+            "set MLflow's own variables where the bot runs: MLFLOW_TRACKING_TOKEN, or "
+            "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (a `databricks` URI: its profile)"
+        )
+        return [
+            Check(PASS, server, f"answers at {mlflow.tracking_uri}"),
+            Check(FAIL, credentials, str(error), fix),
+            Check(SKIP, webhook, "skipped: needs accepted credentials"),
+        ]
+    except PlatformError as error:
+        fix = f"check MLFLOW_TRACKING_URI ({mlflow.tracking_uri}) and this machine's network access to it"
+        if isinstance(error, NotConfigured):
+            fix = 'install MLflow\'s client: pip install ".[mlflow]"'
+        return [
+            Check(FAIL, server, str(error), fix),
+            Check(SKIP, credentials, "skipped: needs the MLflow server"),
+            Check(SKIP, webhook, "skipped: needs the MLflow server"),
+        ]
+    checks = [
+        Check(PASS, server, f"answers at {mlflow.tracking_uri}"),
+        Check(PASS, credentials, f"accepted: {readable}"),
+    ]
+    register = f"run `python -m bot mlflow webhook --url {EXAMPLE_URL}` with the bot's address"
+    if settings.mlflow_webhook_secret is None:
+        fix = f"set MLFLOW_WEBHOOK_SECRET, then {register}"
+        return [*checks, Check(FAIL, webhook, "MLFLOW_WEBHOOK_SECRET is not set: the bot refuses them", fix)]
+    try:
+        found = mlflow.webhooks()
+    except PlatformError as error:
+        return [*checks, Check(FAIL, webhook, str(error), register)]
+    ours, problem = bots_webhook(found)
+    if problem is not None or ours is None:
+        return [*checks, Check(FAIL, webhook, str(problem), register)]
+    return [*checks, Check(PASS, webhook, describe(ours))]
+
+
 def run_checks(load: Callable[[], Settings] = load_settings, *, team: str | None = None) -> list[Check]:
     """Every check in order; one that needs a failed one is reported as skipped. `team`: under
     OAuth installs, only that workspace's checks."""
@@ -198,18 +251,18 @@ def run_checks(load: Callable[[], Settings] = load_settings, *, team: str | None
     if settings.oauth:
         if not database_ok:
             return [*checks, Check(SKIP, "workspaces", "skipped: needs the database")]
-        return checks + _workspaces(settings, team)
+        return checks + _workspaces(settings, team) + _mlflow(settings)
     token_check, identity = _bot_token(settings)
     checks.append(token_check)
     checks.append(
-        _scopes(identity) if identity else Check(SKIP, "scopes", "skipped: needs a valid bot token")
+        _scopes(settings, identity) if identity else Check(SKIP, "scopes", "skipped: needs a valid bot token")
     )
     checks.append(_app_token(settings))
     if identity is None or not database_ok:
         checks.append(Check(SKIP, "channels", "skipped: needs the database and a valid bot token"))
     else:
         checks.append(_channels(settings, identity, settings.secret("slack_bot_token")))
-    return checks
+    return checks + _mlflow(settings)
 
 
 def _workspaces(settings: Settings, only: str | None) -> list[Check]:
@@ -244,7 +297,7 @@ def _workspaces(settings: Settings, only: str | None) -> list[Check]:
         if identity is None:
             checks.append(Check(SKIP, f"scopes and channels{team}", "skipped: needs a valid bot token"))
             continue
-        checks += [_scopes(identity, team), _channels(settings, identity, token, team)]
+        checks += [_scopes(settings, identity, team), _channels(settings, identity, token, team)]
     return checks
 
 

@@ -13,8 +13,10 @@ from alembic.script import ScriptDirectory
 from slack_sdk.oauth.installation_store import Installation
 
 from bot.scopes import BOT_SCOPES
+from mlplatform.client import WEBHOOK_EVENTS
 from storage.db import Database, alembic_config
 from tests.fakeslack import TEAM_ID, FakeSlack, Install
+from tests.mlflow_server import MlflowServer
 from workflow import ceremonies, experiments, installs, proposals
 from workflow.experiments import Slot
 
@@ -201,3 +203,69 @@ def test_under_oauth_each_installed_workspace_is_checked_with_its_own_token(
 def test_the_manifest_asks_for_exactly_the_scopes_the_bot_uses() -> None:
     manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
+
+
+def test_the_link_scopes_are_needed_only_with_mlflow(
+    env: dict[str, str], tmp_path: Path, slack: FakeSlack, nowhere: str
+) -> None:
+    slack.scopes = [s for s in slack.scopes if not s.startswith("links:")]
+    assert doctor(env, tmp_path).returncode == 0
+    unreachable = {**env, "MLFLOW_TRACKING_URI": nowhere}
+    scopes = lines_of(doctor(unreachable, tmp_path))["scopes"]
+    assert scopes.startswith("✗ scopes: missing: links:read, links:write\n    fix: ")
+
+
+def test_mlflow_its_credentials_and_the_bots_webhook(
+    env: dict[str, str], tmp_path: Path, mlflow: MlflowServer
+) -> None:
+    env = {**env, "MLFLOW_TRACKING_URI": mlflow.url, "MLFLOW_WEBHOOK_SECRET": "s3cret"}
+    result = doctor(env, tmp_path)
+    assert result.returncode == 1
+    checks = lines_of(result)
+    assert list(checks)[-3:] == ["mlflow server", "mlflow credentials", "mlflow webhook"]
+    assert checks["mlflow server"] == f"✓ mlflow server: answers at {mlflow.url}"
+    assert checks["mlflow credentials"].startswith("✓ mlflow credentials: accepted")
+    assert checks["mlflow webhook"] == (
+        "✗ mlflow webhook: no webhook calls …/mlflow/webhook\n"
+        "    fix: run `python -m bot mlflow webhook --url https://bot.example.com/mlflow/webhook` "
+        "with the bot's address"
+    )
+
+    url = "http://127.0.0.1:9/mlflow/webhook"
+    made = mlflow.client().create_webhook(name="by-hand", url=url, events=["model_version.created"])
+    webhook = lines_of(doctor(env, tmp_path))["mlflow webhook"]
+    assert webhook.startswith(
+        f"✗ mlflow webhook: `by-hand` ({url}) lacks the events model_version_alias.created, "
+        "model_version_alias.deleted, model_version_tag.set"
+    )
+
+    mlflow.client().update_webhook(made.webhook_id, events=list(WEBHOOK_EVENTS), status="DISABLED")
+    webhook = lines_of(doctor(env, tmp_path))["mlflow webhook"]
+    assert webhook.startswith(f"✗ mlflow webhook: `by-hand` ({url}) is disabled\n")
+
+    mlflow.client().update_webhook(made.webhook_id, status="ACTIVE")
+    result = doctor(env, tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert lines_of(result)["mlflow webhook"].startswith(f"✓ mlflow webhook: `by-hand` → {url}, active")
+
+
+def test_without_the_webhook_secret_the_webhook_check_fails(
+    env: dict[str, str], tmp_path: Path, mlflow: MlflowServer
+) -> None:
+    result = doctor({**env, "MLFLOW_TRACKING_URI": mlflow.url}, tmp_path)
+    assert result.returncode == 1
+    webhook = lines_of(result)["mlflow webhook"]
+    assert webhook.startswith("✗ mlflow webhook: MLFLOW_WEBHOOK_SECRET is not set")
+    assert "fix: set MLFLOW_WEBHOOK_SECRET, then run `python -m bot mlflow webhook --url" in webhook
+
+
+def test_an_mlflow_server_that_does_not_answer(env: dict[str, str], tmp_path: Path, nowhere: str) -> None:
+    uri = nowhere
+    result = doctor({**env, "MLFLOW_TRACKING_URI": uri, "MLFLOW_WEBHOOK_SECRET": "s3cret"}, tmp_path)
+    assert result.returncode == 1
+    checks = lines_of(result)
+    assert checks["mlflow server"].startswith("✗ mlflow server: MLflow did not answer")
+    assert f"fix: check MLFLOW_TRACKING_URI ({uri})" in checks["mlflow server"]
+    assert checks["mlflow credentials"] == "– mlflow credentials: skipped: needs the MLflow server"
+    assert checks["mlflow webhook"] == "– mlflow webhook: skipped: needs the MLflow server"
+    assert "Retrying" not in result.stdout + result.stderr
