@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -269,3 +271,53 @@ def test_an_mlflow_server_that_does_not_answer(env: dict[str, str], tmp_path: Pa
     assert checks["mlflow credentials"] == "– mlflow credentials: skipped: needs the MLflow server"
     assert checks["mlflow webhook"] == "– mlflow webhook: skipped: needs the MLflow server"
     assert "Retrying" not in result.stdout + result.stderr
+
+
+def test_credentials_mlflow_refuses(env: dict[str, str], tmp_path: Path) -> None:
+    """A server answering as MLflow's basic-auth app does without valid credentials (the real one
+    needs the `mlflow[auth]` extra on the server)."""
+
+    class Refusing(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            body = b"You are not authenticated. Please see the MLflow docs on how to authenticate."
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="mlflow"')
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET
+
+    server = HTTPServer(("127.0.0.1", 0), Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    uri = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        result = doctor({**env, "MLFLOW_TRACKING_URI": uri, "MLFLOW_WEBHOOK_SECRET": "s3cret"}, tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 1
+    checks = lines_of(result)
+    assert checks["mlflow server"] == f"✓ mlflow server: answers at {uri}"
+    assert checks["mlflow credentials"].startswith(
+        "✗ mlflow credentials: MLflow refused the bot's credentials (UNAUTHENTICATED)"
+    )
+    assert (
+        "MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD"
+        in (checks["mlflow credentials"])
+    )
+    assert checks["mlflow webhook"] == "– mlflow webhook: skipped: needs accepted credentials"
+
+
+def test_mlflow_on_without_its_client_installed(env: dict[str, str], tmp_path: Path, nowhere: str) -> None:
+    # `python -m bot` puts its working directory first on the path: this `mlflow` hides the real one.
+    (tmp_path / "mlflow").mkdir()
+    (tmp_path / "mlflow" / "__init__.py").write_text("raise ImportError(\"No module named 'mlflow'\")\n")
+    result = doctor({**env, "MLFLOW_TRACKING_URI": nowhere}, tmp_path)
+    assert result.returncode == 1
+    server = lines_of(result)["mlflow server"]
+    assert server.startswith("✗ mlflow server: MLflow's client is not installed")
+    assert 'fix: install MLflow\'s client: pip install ".[mlflow]"' in server
