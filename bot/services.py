@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import SecretStr
 
 from bot import metrics
 from bot.settings import Settings
@@ -47,9 +50,28 @@ def policy_of(settings: Settings) -> Policy:
     )
 
 
+# MLflow's client reads its credentials from the process environment only.
+MLFLOW_CREDENTIALS = (
+    "mlflow_tracking_token",
+    "mlflow_tracking_username",
+    "mlflow_tracking_password",
+    "databricks_host",
+    "databricks_token",
+)
+
+
 def mlflow_of(settings: Settings) -> Mlflow | None:
-    """The ML platform's client, when MLFLOW_TRACKING_URI turns the integration on."""
-    return Mlflow(settings.mlflow_tracking_uri) if settings.mlflow_tracking_uri else None
+    """The ML platform's client, when MLFLOW_TRACKING_URI turns the integration on; credentials
+    from .env reach it through the environment (what the environment says already wins)."""
+    if not settings.mlflow_tracking_uri:
+        return None
+    for name in MLFLOW_CREDENTIALS:
+        value = getattr(settings, name)
+        if value:
+            os.environ.setdefault(
+                name.upper(), value.get_secret_value() if isinstance(value, SecretStr) else value
+            )
+    return Mlflow(settings.mlflow_tracking_uri)
 
 
 def services_of(context: Any) -> Services:

@@ -111,6 +111,13 @@ class Settings(BaseSettings):
     mlflow_refresh_minutes: float = Field(default=15, gt=0)
     # Where an alert about a model no experiment owns goes: `C…`, or `T…:C…` with several workspaces.
     mlflow_alert_channel: str | None = None
+    # MLflow's own credentials, read by its client from the environment; given here (or in .env)
+    # they are handed to it, unless the environment already has them.
+    mlflow_tracking_token: SecretStr | None = None
+    mlflow_tracking_username: str | None = None
+    mlflow_tracking_password: SecretStr | None = None
+    databricks_host: str | None = None
+    databricks_token: SecretStr | None = None
 
     @field_validator("mlflow_guarded_aliases", mode="before")
     @classmethod

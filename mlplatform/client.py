@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from mlplatform.errors import NotConfigured, NotFound, PlatformError, Refused, Unreachable
@@ -136,13 +137,20 @@ class Mlflow:
         )
 
     def webhooks(self) -> list[WebhookFacts]:
-        found = _call(lambda: list(self.client.list_webhooks()), "webhooks")
-        return [_webhook_facts(w) for w in found]
+        """Every webhook on the server, page by page."""
+        found: list[Any] = []
+        token: str | None = None
+        while True:
+            page = _call(partial(self.client.list_webhooks, page_token=token), "the webhooks")
+            found += list(page)
+            token = getattr(page, "token", None)
+            if not token:
+                return [_webhook_facts(w) for w in found]
 
     def create_webhook(self, *, name: str, url: str, secret: str, events: Sequence[str]) -> WebhookFacts:
         made = _call(
             lambda: self.client.create_webhook(name=name, url=url, events=list(events), secret=secret),
-            "webhooks",
+            "registering the webhook",
         )
         return _webhook_facts(made)
 
@@ -153,7 +161,7 @@ class Mlflow:
             lambda: self.client.update_webhook(
                 webhook_id=webhook_id, url=url, events=list(events), secret=secret, status="ACTIVE"
             ),
-            "webhooks",
+            "updating the webhook",
         )
         return _webhook_facts(made)
 
@@ -202,11 +210,11 @@ def _classify(error: Exception, what: str) -> PlatformError:
     if code == "RESOURCE_DOES_NOT_EXIST" or status == 404 or unknown_alias:
         return NotFound(f"MLflow has no {what}")
     if code in ("PERMISSION_DENIED", "UNAUTHENTICATED") or status in (401, 403):
-        return Refused(f"MLflow refused the bot's credentials ({code or status}) reading {what}")
+        return Refused(f"MLflow refused the bot's credentials ({code or status}) for {what}")
     if status is not None and 400 <= status < 500:
         return Refused(f"MLflow refused the request for {what}: {str(error)[:200]}")
     # No answer (MLflow's client reports a lost connection as INTERNAL_ERROR), or a 5xx.
-    return Unreachable(f"MLflow did not answer reading {what}: {_first_line(error)}")
+    return Unreachable(f"MLflow did not answer ({what}): {_first_line(error)}")
 
 
 def _http_status(error: Exception) -> int | None:
@@ -221,4 +229,5 @@ def _http_status(error: Exception) -> int | None:
 
 def _first_line(error: Exception) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text[:200]
+    # Whole words: a cut mid-word reads as a typo.
+    return text if len(text) <= 200 else text[:200].rsplit(" ", 1)[0] + "…"

@@ -84,6 +84,8 @@ def find_urls(text: str) -> list[str]:
     """The http(s) URLs in `text` that are MLflow run or model version pages."""
     found = []
     for url in re.findall(r"https?://[^\s<>|]+", text):
+        # A link at the end of a sentence: `…/versions/2.`
+        url = url.rstrip(".,;:!?)")
         try:
             parse(url)
         except LinkError:

@@ -105,7 +105,8 @@ def check(
         if run is not None:
             value, source = run.get(criterion.metric), f"run {run_name}"
         else:
-            value, source = recorded.get(criterion.metric), "recorded"
+            # `/experiment metric` keeps names in lower case; MLflow keeps them as logged.
+            value, source = recorded.get(criterion.metric.lower()), "recorded"
         checks.append(Check(criterion, value, source if value is not None else None))
     return checks
 

@@ -152,3 +152,8 @@ def test_find_urls_keeps_the_mlflow_pages_in_a_message() -> None:
 def test_ui_url_and_parse_agree(base: str, link: Link, experiment_id: str | None, url: str) -> None:
     assert ui_url(base, link, experiment_id=experiment_id) == url
     assert parse(url) == link
+
+
+def test_a_link_ending_a_sentence_is_found_without_its_full_stop() -> None:
+    text = "see https://mlflow.example.com/#/models/churn/versions/2. and https://example.com/x"
+    assert find_urls(text) == ["https://mlflow.example.com/#/models/churn/versions/2"]

@@ -242,3 +242,11 @@ def test_refused_with_nothing_written(db: Database) -> None:
     live = production_experiment(db)
     with refused(db, live, InvalidTransition, "You can't change the success criteria of EXP-"):
         declare(db, live, "accuracy>=0.9")
+
+
+def test_a_criterion_finds_a_recorded_metric_whatever_its_case_and_a_run_metric_as_logged() -> None:
+    (criterion,) = parse("F1>=0.8")
+    recorded = check([criterion], run=None, run_name=None, recorded={"f1": 0.85})
+    assert [c.passed for c in recorded] == [True]
+    logged = check([criterion], run={"f1": 0.85}, run_name="xgb", recorded={})
+    assert [c.value for c in logged] == [None]

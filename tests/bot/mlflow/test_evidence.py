@@ -195,9 +195,7 @@ def test_an_unreachable_server_is_named_in_one_line_with_nothing_stored(
     try:
         bot.command("/experiment", "propose Gradient boosting beats the baseline")
         reply = bot.command("/experiment", "evidence EXP-1 runs:/0123456789abcdef", user=OWNER)
-        assert reply.text.startswith(":warning: Nothing was linked: MLflow did not answer reading run"), (
-            reply.text
-        )
+        assert reply.text.startswith(":warning: Nothing was linked: MLflow did not answer (run"), reply.text
         assert len(reply.text.splitlines()) == 1
         with bot.db.read() as session:
             assert session.exec(select(EvidenceLink)).all() == []
