@@ -31,6 +31,7 @@ from workflow import delivery, links
 from workflow import facts as platform
 from workflow import vocabulary as v
 from workflow.delivery import RegistryNews, RegistryNotice
+from workflow.experiments import ref
 from workflow.promotion import missing_for_production, registry_version
 
 TAG = "aiteam.experiment"
@@ -127,7 +128,7 @@ def _link(
     delivery.notice(session, experiment, RegistryNotice(ACTOR, RegistryNews.VERSION_LINKED, model, version))
     # The announcement has what the webhook said; the read brings its status, aliases and link.
     delivery.read_evidence(session, experiment)
-    return [f"linked to EXP-{experiment.number} ({experiment.team_id})"]
+    return [f"linked to {ref(experiment.number)} ({experiment.team_id})"]
 
 
 def _alias_set(session: Session, registry: Registry, model: str, version: str, alias: str) -> str:
@@ -169,23 +170,23 @@ def _alias_set(session: Session, registry: Registry, model: str, version: str, a
                 action=v.AuditAction.DEPLOYED,
                 detail=what,
             )
-            said.append(f"EXP-{experiment.number}: deployed")
+            said.append(f"{ref(experiment.number)}: deployed")
             continue
-        people = _guards(session, experiment.team_id)
-        delivery.notice(
+        _tell(
             session,
             experiment,
-            RegistryNotice(ACTOR, RegistryNews.OUTSIDE_APPROVAL, model, version, alias, people),
-        )
-        audit.record(
-            session,
-            team_id=experiment.team_id,
-            experiment_id=experiment.id,
-            actor_id=ACTOR,
+            RegistryNotice(
+                ACTOR,
+                RegistryNews.OUTSIDE_APPROVAL,
+                model,
+                version,
+                alias,
+                _guards(session, experiment.team_id),
+            ),
             action=v.AuditAction.ALIAS_OUTSIDE_APPROVAL,
-            detail=f"{what} while EXP-{experiment.number} is {experiment.status}",
+            detail=f"{what} while {ref(experiment.number)} is {experiment.status}",
         )
-        said.append(f"EXP-{experiment.number}: alert")
+        said.append(f"{ref(experiment.number)}: alert")
     return f"{alias} set on {model} v{version}: " + ", ".join(said)
 
 
@@ -198,21 +199,30 @@ def _alias_removed(session: Session, model: str, alias: str) -> str:
         _note_alias(session, link, alias, present=False)
         if experiment.status != v.Status.PRODUCTION:
             continue
-        delivery.notice(
+        _tell(
             session,
             experiment,
             RegistryNotice(ACTOR, RegistryNews.ALIAS_REMOVED, model, link.version, alias),
-        )
-        audit.record(
-            session,
-            team_id=experiment.team_id,
-            experiment_id=experiment.id,
-            actor_id=ACTOR,
             action=v.AuditAction.ALIAS_REMOVED,
             detail=f"{alias} removed from {model} v{link.version}",
         )
-        said.append(f"EXP-{experiment.number}")
+        said.append(f"{ref(experiment.number)}")
     return f"{alias} removed from {model}: " + (", ".join(said) or "no production experiment had it")
+
+
+def _tell(
+    session: Session, experiment: Experiment, notice: RegistryNotice, *, action: v.AuditAction, detail: str
+) -> None:
+    """Say it in the experiment's thread, and record it, in one transaction."""
+    delivery.notice(session, experiment, notice)
+    audit.record(
+        session,
+        team_id=experiment.team_id,
+        experiment_id=experiment.id,
+        actor_id=notice.actor_id,
+        action=action,
+        detail=detail,
+    )
 
 
 def _note_alias(session: Session, link: EvidenceLink, alias: str, *, present: bool) -> None:
@@ -256,10 +266,10 @@ def alias_target(session: Session, *, experiment_id: int) -> tuple[str, str] | s
     if experiment is None:
         return "the experiment was deleted"
     if experiment.status != v.Status.PRODUCTION or missing_for_production(session, experiment):
-        return f"EXP-{experiment.number} is no longer in production with its sign-offs"
+        return f"{ref(experiment.number)} is no longer in production with its sign-offs"
     link = registry_version(queries.of_experiment(session, experiment_id=experiment_id))
     if link is None or link.model is None or link.version is None:
-        return f"EXP-{experiment.number} links no model version"
+        return f"{ref(experiment.number)} links no model version"
     return link.model, link.version
 
 
@@ -273,14 +283,10 @@ def alias_set(
     for link in queries.of_experiment(session, experiment_id=experiment_id):
         if link.model == model and link.version == version:
             _note_alias(session, link, alias, present=True)
-    audit.record(
+    _tell(
         session,
-        team_id=experiment.team_id,
-        experiment_id=experiment_id,
-        actor_id=actor_id or ACTOR,
+        experiment,
+        RegistryNotice(actor_id or ACTOR, RegistryNews.DEPLOYED, model, version, alias),
         action=v.AuditAction.ALIAS_SET,
         detail=f"{alias} on {model} v{version}",
-    )
-    delivery.notice(
-        session, experiment, RegistryNotice(actor_id or ACTOR, RegistryNews.DEPLOYED, model, version, alias)
     )
