@@ -121,7 +121,7 @@ def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     if settings.metrics_enabled and settings.metrics_port is not None:
         from bot.metrics import exposition
 
-        exposition.serve(db, host=settings.bind_host, port=settings.metrics_port)
+        exposition.serve(db, host=settings.bind_host, port=settings.metrics_port, oauth=settings.oauth)
         log.info("clock: metrics on http://%s:%s/metrics", settings.bind_host, settings.metrics_port)
     log.info("clock: running the scheduler pass every minute, and a delivery worker")
     run_until_terminated(make_scheduler(settings, db, blocking=True))

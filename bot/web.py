@@ -86,7 +86,8 @@ def wsgi_app(services: Services) -> WSGIApp:
     Bolt (404 off /slack/events), timed from receipt to answer: with `process_before_response`,
     Bolt answers once the listener has acked and returned."""
     slack = SlackRequestHandler(create_app(services, http=True), path="/slack/events")
-    scraped = exposition.registry(services.db) if services.settings.metrics_enabled else None
+    settings = services.settings
+    scraped = exposition.registry(services.db, oauth=settings.oauth) if settings.metrics_enabled else None
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD")

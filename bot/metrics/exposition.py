@@ -31,15 +31,16 @@ MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 class _FromDatabase(Collector):
     """The backlog and the installed workspaces, read when scraped: the same from any process."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, oauth: bool) -> None:
         self._db = db
+        self._oauth = oauth
 
     def collect(self) -> Iterable[Metric]:
         up = GaugeMetricFamily("aiteam_database_up", "Whether the scrape could read the database.")
         try:
             with self._db.read() as session:
                 backlog = delivery.backlog(session, now=utcnow())
-                installed = workspaces.installed(session)
+                installed = workspaces.installed(session, oauth=self._oauth)
         except Exception:
             log.exception("metrics: could not read the database")
             up.add_metric([], 0)
@@ -69,7 +70,7 @@ class _ThisProcess(Collector):
         return REGISTRY.collect()
 
 
-def registry(db: Database) -> CollectorRegistry:
+def registry(db: Database, *, oauth: bool = False) -> CollectorRegistry:
     """What a scrape reads: every worker's files in multiprocess mode, else this process's
     counters; and the database's gauges."""
     found = CollectorRegistry(auto_describe=False)
@@ -77,7 +78,7 @@ def registry(db: Database) -> CollectorRegistry:
         MultiProcessCollector(found)
     else:
         found.register(_ThisProcess())
-    found.register(_FromDatabase(db))
+    found.register(_FromDatabase(db, oauth=oauth))
     return found
 
 
@@ -86,6 +87,6 @@ def render(scraped: CollectorRegistry) -> tuple[bytes, str]:
     return generate_latest(scraped), CONTENT_TYPE_LATEST
 
 
-def serve(db: Database, *, host: str, port: int) -> None:
+def serve(db: Database, *, host: str, port: int, oauth: bool = False) -> None:
     """Serve the metrics on `port` from a thread of this process (`clock`)."""
-    start_http_server(port, addr=host, registry=registry(db))
+    start_http_server(port, addr=host, registry=registry(db, oauth=oauth))

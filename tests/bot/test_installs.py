@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import select
 
 from bot import ids
@@ -204,6 +205,8 @@ def test_an_uninstall_stops_that_workspace_and_nothing_else_and_a_reinstall_resu
     assert {d.state for d in _deliveries(bot.db, BETA)} == {"pending"}
     with bot.db.read() as session:
         assert installs.installed_teams(session) == [BETA]
+    # What operators see: the gauge of installed workspaces counts the one left.
+    assert _installed_gauge(bot) == 1
 
     tick(MONDAY)
     assert not [c for c in bot.slack.calls if c.token == alpha_token and c.method != "auth.test"]
@@ -226,6 +229,11 @@ def test_an_uninstall_stops_that_workspace_and_nothing_else_and_a_reinstall_resu
     with bot.db.read() as session:
         paused = session.exec(select(Ceremony).where(Ceremony.team_id == ALPHA)).one().paused
     assert paused is False
+
+
+def _installed_gauge(bot: BotServer) -> float:
+    families = text_string_to_metric_families(bot.get("/metrics").body)
+    return next(s.value for f in families for s in f.samples if s.name == "aiteam_installed_workspaces")
 
 
 def test_a_revoked_bot_token_stops_the_workspace_like_an_uninstall(bot: BotServer) -> None:

@@ -127,7 +127,9 @@ def test_mlflow_refusing_is_one_line(mlflow: MlflowServer, env: dict[str, str], 
     result = cli(["webhook", "--url", "http://[::1/mlflow/webhook"], env, tmp_path)
     assert result.returncode == 1
     [line] = result.stderr.splitlines()
-    assert line.startswith("error: MLflow refused the request for registering the webhook: INVALID_PARAMETER_VALUE")
+    assert line.startswith(
+        "error: MLflow refused the request for registering the webhook: INVALID_PARAMETER_VALUE"
+    )
     assert _registered(mlflow) == []
 
 
