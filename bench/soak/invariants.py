@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from bench.soak.client import Sent
+from bench.soak.client import Sent, is_refusal
 from bench.soak.database import SoakDatabase
 from bench.soak.faults import Fault
 from bench.soak.refusals import Failures
@@ -89,7 +89,7 @@ class Evidence:
 
     def refused(self) -> set[str]:
         """Response paths that carried a refusal (clicks answer privately after the ack)."""
-        return {r["path"] for r in self.slack["responses"] if ":warning:" in r["text"] or ":x:" in r["text"]}
+        return {r["path"] for r in self.slack["responses"] if is_refusal(r["text"])}
 
 
 def _accepted(sent: Sent, refused: set[str]) -> bool:
@@ -356,9 +356,14 @@ def no_double_posts(ev: Evidence) -> tuple[Check, Check]:
         doubled.checked += 1
         if n > 1:
             doubled.fail(f"{key} posted {n}×")
+    # A DM is one delivery's (its key names the row): the same news twice is two DMs when it
+    # happened twice (an experiment reviewed, made stale by new metrics, reviewed again).
     seen: Counter[tuple[str, str]] = Counter()
     for post in ev.slack["posts"]:
         if post["channel"].startswith("D"):
+            if post["key"]:
+                seen[(post["channel"], post["key"])] += 1
+                continue
             shown = ev.message(post["channel"], post["ts"]) or {}
             seen[
                 (post["channel"], json.dumps(shown.get("blocks"), sort_keys=True) + str(shown.get("text")))
