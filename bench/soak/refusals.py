@@ -54,8 +54,11 @@ class Failures:
         self.rows: list[Failed] = []
         # (kind, subject) -> the newest row's state and id: what Slack shows of it is its doing.
         self.newest: dict[tuple[str, int], tuple[int, str]] = {}
-        for r in db.rows("SELECT id, kind, subject_id, state FROM delivery ORDER BY id"):
-            if r.subject_id is not None:
+        for r in db.rows("SELECT id, kind, subject_id, state, attempts FROM delivery ORDER BY id"):
+            # A row absorbed into an earlier one that was out (delivered, never tried) left its
+            # work to that one: it is not what Slack shows.
+            absorbed = r.state == "delivered" and r.attempts == 0
+            if r.subject_id is not None and not absorbed:
                 self.newest[(r.kind, r.subject_id)] = (r.id, r.state)
         for r in db.rows(
             "SELECT id, kind, subject_id, channel_id, last_error, args, created_at, updated_at "
