@@ -511,7 +511,10 @@ def acks(ev: Evidence) -> tuple[Check, Check]:
         slow.checked += 1
         bad.checked += 1
         if sent.ms > SLACK_DEADLINE_MS:
-            slow.fail(f"{sent.kind} {sent.key[:40]!r}: {sent.ms:.0f} ms (status {sent.status})")
+            slow.fail(
+                f"{sent.kind} {sent.key[:40]!r}: {sent.ms:.0f} ms (status {sent.status}) at "
+                f"{datetime.fromtimestamp(sent.at, UTC):%H:%M:%S}"
+            )
         if sent.status != 200 and not in_windows(sent, ev.kill_windows):
             bad.fail(
                 f"{sent.kind} {sent.key[:40]!r}: status {sent.status} after {sent.ms:.0f} ms at "
