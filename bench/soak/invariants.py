@@ -19,7 +19,7 @@ from sqlmodel import select
 from bench.soak.client import Sent, is_refusal
 from bench.soak.database import SoakDatabase
 from bench.soak.faults import Fault
-from bench.soak.refusals import Failures
+from bench.soak.refusals import Failures, _utc
 from bench.soak.world import Team
 from bot.blocks.experiments import card
 from bot.blocks.projects import card as project_card
@@ -414,12 +414,6 @@ def ceremonies(ev: Evidence) -> Check:
             if r.closed_at is None:
                 check.fail(f"standup run {r.id}: closed at {r.closes_at}, no summary")
     return check
-
-
-def _utc(value: Any) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 # -- the queue ---------------------------------------------------------------------------------------

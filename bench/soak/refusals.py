@@ -24,6 +24,7 @@ LISTED = re.compile(r"^\s*(\d+)\s+(\S+)\s", re.MULTILINE)
 
 
 def _utc(value: Any) -> datetime:
+    """A database time as UTC (SQLite hands it back naive, or as text)."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
