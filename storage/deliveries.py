@@ -254,14 +254,18 @@ def mark_claimed(session: Session, row: Delivery, *, worker: str, now: datetime,
 
 
 def paces(
-    session: Session, channels: Collection[tuple[str, str]], *, lock: bool
+    session: Session, channels: Collection[tuple[str, str]], *, lock: bool, skip_locked: bool = False
 ) -> dict[tuple[str, str], ChannelPace]:
-    """The pace rows of these (team, channel) pairs, created when missing, locked in key order."""
+    """The pace rows of these (team, channel) pairs, created when missing, locked in key order.
+    With `skip_locked`, the rows another transaction holds are left out (PostgreSQL)."""
     keys = sorted(set(channels))
     if not keys:
         return {}
-    known = _load_paces(session, keys, lock=lock)
+    known = _load_paces(session, keys, lock=lock, skip_locked=skip_locked)
     missing = [k for k in keys if k not in known]
+    if missing and skip_locked:
+        # Held elsewhere is not missing: only create the rows that do not exist.
+        missing = [k for k in missing if k not in _load_paces(session, missing, lock=False)]
     for team_id, channel_id in missing:
         try:
             with session.begin_nested():
@@ -269,12 +273,12 @@ def paces(
         except IntegrityError:
             pass  # created concurrently; loaded below
     if missing:
-        known = _load_paces(session, keys, lock=lock)
+        known = _load_paces(session, keys, lock=lock, skip_locked=skip_locked)
     return known
 
 
 def _load_paces(
-    session: Session, keys: Sequence[tuple[str, str]], *, lock: bool
+    session: Session, keys: Sequence[tuple[str, str]], *, lock: bool, skip_locked: bool = False
 ) -> dict[tuple[str, str], ChannelPace]:
     conditions = [
         and_(col(ChannelPace.team_id) == team_id, col(ChannelPace.channel_id) == channel_id)
@@ -286,7 +290,7 @@ def _load_paces(
         .order_by(col(ChannelPace.team_id), col(ChannelPace.channel_id))
     )
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(skip_locked=skip_locked)
     return {(p.team_id, p.channel_id): p for p in session.exec(query).all()}
 
 

@@ -37,7 +37,16 @@ class Sent:
 
     @property
     def refused_in_ack(self) -> bool:
-        return ":warning:" in self.answer or ":x:" in self.answer
+        return is_refusal(self.answer)
+
+
+# The bot opens a refusal with one of these; a success may carry a warning further on (a metric
+# that made decisions stale is stored, and says so after its :white_check_mark:).
+REFUSALS = (":warning:", ":x:")
+
+
+def is_refusal(text: str) -> bool:
+    return text.startswith(REFUSALS)
 
 
 class SlackSide:

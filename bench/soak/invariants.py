@@ -1,7 +1,8 @@
 """What must hold after the drain: nothing acked was lost, nothing was done twice, every card and
 reply Slack shows is what the database says, every ceremony due happened once, the queue is
-empty, and the acks kept Slack's deadline. Each check returns a Check with its counts and, when
-it fails, the first few examples."""
+empty, nothing failed for good but what a scheduled permanent fault caused, and the acks kept
+Slack's deadline. Each check returns a Check with its counts and, when it fails, the first few
+examples; what a permanent fault rightly kept from Slack is listed as accounted for."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from typing import Any
 
 from sqlmodel import select
 
-from bench.soak.client import Sent
+from bench.soak.client import Sent, is_refusal
 from bench.soak.database import SoakDatabase
 from bench.soak.faults import Fault
+from bench.soak.refusals import Failures, _utc
 from bench.soak.world import Team
 from bot.blocks.experiments import card
 from bot.blocks.projects import card as project_card
@@ -39,6 +41,8 @@ class Check:
     checked: int = 0
     bad: list[str] = field(default_factory=list)
     note: str = ""
+    # What Slack lacks or shows out of date because a scheduled permanent fault refused it.
+    excused: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -68,6 +72,7 @@ class Evidence:
     ceremonies: list[Expected]
     kill_windows: list[tuple[float, float]]  # wall-clock spans when a web worker was being replaced
     checked_at: datetime
+    failures: Failures
 
     def posts_by_key(self) -> Counter[str]:
         return Counter(p["key"] for p in self.slack["posts"] if p["key"])
@@ -84,7 +89,7 @@ class Evidence:
 
     def refused(self) -> set[str]:
         """Response paths that carried a refusal (clicks answer privately after the ack)."""
-        return {r["path"] for r in self.slack["responses"] if ":warning:" in r["text"] or ":x:" in r["text"]}
+        return {r["path"] for r in self.slack["responses"] if is_refusal(r["text"])}
 
 
 def _accepted(sent: Sent, refused: set[str]) -> bool:
@@ -280,32 +285,40 @@ def cards(ev: Evidence) -> tuple[Check, Check]:
                 key = f"{e.team_id}:{e.id}:{Slot.CARD.value}"
                 card_check.checked += 1
                 name = f"{e.team_id} EXP-{e.number}"
-                if posts[key] != 1 or e.message_ts is None:
-                    card_check.fail(f"{name}: card posted {posts[key]}×, ts stored {e.message_ts}")
+                # The card and its replies are one kind of row: when the newest failed for good,
+                # Slack rightly lacks what it owed (or shows the render before it).
+                stuck = ev.failures.stuck("experiment", e.id) if e.id is not None else None
+                if posts[key] > 1:
+                    card_check.fail(f"{name}: card posted {posts[key]}×")
+                elif posts[key] != 1 or e.message_ts is None:
+                    _owed(card_check, stuck, f"{name}: card posted {posts[key]}×, ts stored {e.message_ts}")
                 elif not _same(shown := ev.message(e.channel_id or "", e.message_ts), card(d)):
-                    card_check.fail(f"{name} ({e.status}): {_difference(shown, card(d))}")
+                    _owed(card_check, stuck, f"{name} ({e.status}): {_difference(shown, card(d))}")
                 for slot in d.replies_due():
                     reply_check.checked += 1
                     key = f"{e.team_id}:{e.id}:{slot.value}"
                     ts = getattr(e, slot.value)
-                    if posts[key] != 1 or ts is None:
-                        reply_check.fail(f"{name}: {slot.name.lower()} reply posted {posts[key]}×, ts {ts}")
+                    what = f"{name}: {slot.name.lower()} reply"
+                    if posts[key] > 1:
+                        reply_check.fail(f"{what} posted {posts[key]}×")
+                    elif posts[key] != 1 or ts is None:
+                        _owed(reply_check, stuck, f"{what} posted {posts[key]}×, ts {ts}")
                     elif not _same(shown := ev.message(e.channel_id or "", ts), REPLIES[slot](d)):
-                        reply_check.fail(
-                            f"{name}: {slot.name.lower()} reply: {_difference(shown, REPLIES[slot](d))}"
-                        )
+                        _owed(reply_check, stuck, f"{what}: {_difference(shown, REPLIES[slot](d))}")
             for project in session.exec(select(Project)).all():
                 d = projects.detail(session, project, today=ev.checked_at.date())
                 key = f"{project.team_id}:project:{project.id}"
                 card_check.checked += 1
-                if posts[key] != 1 or project.message_ts is None:
-                    card_check.fail(f"{project.team_id} {project.name}: card posted {posts[key]}×")
+                name = f"{project.team_id} {project.name}"
+                stuck = ev.failures.stuck("project", project.id) if project.id is not None else None
+                if posts[key] > 1:
+                    card_check.fail(f"{name}: card posted {posts[key]}×")
+                elif posts[key] != 1 or project.message_ts is None:
+                    _owed(card_check, stuck, f"{name}: card posted {posts[key]}×")
                 elif not _same(
                     shown := ev.message(project.channel_id or "", project.message_ts), project_card(d)
                 ):
-                    card_check.fail(
-                        f"{project.team_id} {project.name}: {_difference(shown, project_card(d))}"
-                    )
+                    _owed(card_check, stuck, f"{name}: {_difference(shown, project_card(d))}")
     finally:
         database.engine.dispose()
     # Learnings: each posted once in its experiment's thread.
@@ -315,12 +328,24 @@ def cards(ev: Evidence) -> tuple[Check, Check]:
             found = re.search(r"Soak learning T0SOAK\d+-\d+", json.dumps(m.get("blocks")))
             if found:
                 texts[found.group(0)] += 1
-    for r in ev.db.rows("SELECT text FROM learning"):
+    for r in ev.db.rows("SELECT id, experiment_id, text FROM learning"):
         reply_check.checked += 1
         head = r.text.split(":")[0]
-        if texts[head] != 1:
+        if texts[head] > 1:
             reply_check.fail(f"learning {head!r} shown {texts[head]}× in its thread")
+        elif texts[head] != 1:
+            refused = ev.failures.any_of("notice", r.experiment_id, learning_id=str(r.id))
+            _owed(reply_check, refused, f"learning {head!r} shown {texts[head]}× in its thread")
     return card_check, reply_check
+
+
+def _owed(check: Check, refused: Any, problem: str) -> None:
+    """A problem with what Slack shows: accounted for when a permanent fault refused the row that
+    owed it (`refused`, from Failures), else a failure."""
+    if refused is not None:
+        check.excused.append(f"{problem} (delivery {refused.describe()})")
+    else:
+        check.fail(problem)
 
 
 def no_double_posts(ev: Evidence) -> tuple[Check, Check]:
@@ -331,9 +356,14 @@ def no_double_posts(ev: Evidence) -> tuple[Check, Check]:
         doubled.checked += 1
         if n > 1:
             doubled.fail(f"{key} posted {n}×")
+    # A DM is one delivery's (its key names the row): the same news twice is two DMs when it
+    # happened twice (an experiment reviewed, made stale by new metrics, reviewed again).
     seen: Counter[tuple[str, str]] = Counter()
     for post in ev.slack["posts"]:
         if post["channel"].startswith("D"):
+            if post["key"]:
+                seen[(post["channel"], post["key"])] += 1
+                continue
             shown = ev.message(post["channel"], post["ts"]) or {}
             seen[
                 (post["channel"], json.dumps(shown.get("blocks"), sort_keys=True) + str(shown.get("text")))
@@ -367,6 +397,11 @@ def ceremonies(ev: Evidence) -> Check:
         if want.skip_reason is not None:
             if run.status != "skipped" or want.skip_reason not in (run.error or ""):
                 check.fail(f"{name}: expected skipped ({want.skip_reason}), is {run.status} {run.error!r}")
+        elif posts[key] > 1:
+            check.fail(f"{name}: reminder posted {posts[key]}×")
+        elif run.status == "failed" and posts[key] == 0:
+            refused = ev.failures.stuck("reminder", run.id)
+            _owed(check, refused, f"{name}: failed ({run.error or ''})")
         elif run.status != "posted" or posts[key] != 1 or run.message_ts is None:
             check.fail(f"{name}: {run.status}, reminder posted {posts[key]}× ({run.error or ''})")
     # A standup whose close has come has its summary.
@@ -381,18 +416,12 @@ def ceremonies(ev: Evidence) -> Check:
     return check
 
 
-def _utc(value: Any) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 # -- the queue ---------------------------------------------------------------------------------------
 def queue_empty(ev: Evidence) -> Check:
-    check = Check("no delivery left pending or sending")
+    check = Check("no delivery left pending, claimed or sending")
     for r in ev.db.rows(
         "SELECT id, kind, state, attempts, last_error FROM delivery WHERE state IN "
-        "('pending', 'sending') ORDER BY id"
+        "('pending', 'sending') OR claimed_until IS NOT NULL ORDER BY id"
     ):
         check.fail(f"#{r.id} {r.kind} {r.state} after {r.attempts} attempts ({r.last_error})")
     check.checked = int(ev.db.one("SELECT count(*) AS n FROM delivery").n)
@@ -400,18 +429,27 @@ def queue_empty(ev: Evidence) -> Check:
 
 
 def failures(ev: Evidence) -> Check:
-    """The schedule injects no permanent fault, so no delivery may have failed for good."""
-    check = Check("failures only the permanent ones the faults caused (none injected)")
-    for r in ev.db.rows(
-        "SELECT id, kind, attempts, last_error FROM delivery WHERE state = 'failed' ORDER BY id"
-    ):
-        check.fail(f"#{r.id} {r.kind} failed after {r.attempts} attempts: {r.last_error}")
-    check.checked = int(ev.db.one("SELECT count(*) AS n FROM delivery").n)
+    """Every delivery that failed for good met a permanent refusal a scheduled fault caused, and
+    `python -m bot deliveries` lists it."""
+    check = Check("failures only the permanent ones the faults caused, each in `python -m bot deliveries`")
+    for row in ev.failures.rows:
+        check.checked += 1
+        if row.cause is None:
+            check.fail(f"{row.describe()}: no scheduled fault refused it so")
+        elif row.id not in ev.failures.listed:
+            check.fail(f"{row.describe()}: not listed by python -m bot deliveries")
+    errors = ev.failures.by_error()
+    check.note = f"{len(ev.failures.rows)} failed for good" + (
+        " (" + ", ".join(f"{e} {n}" for e, n in sorted(errors.items())) + "), all listed"
+        if errors and check.ok
+        else ""
+    )
     return check
 
 
 def audit(ev: Evidence) -> Check:
-    """Each experiment's status changes, replayed from its audit trail, end at its status."""
+    """Each experiment's status changes, replayed from its audit trail, end at its status; each
+    review's decision and each sign-off is the last its trail says of it."""
     check = Check("each status change has its audit event")
     trail: dict[int, list[str]] = defaultdict(list)
     for r in ev.db.rows(
@@ -429,6 +467,28 @@ def audit(ev: Evidence) -> Check:
             status = rest.split(":")[0]
         if status != r.status:
             check.fail(f"{r.team_id} EXP-{r.number}: is {r.status}, its audit trail ends at {status}")
+    # Each review decided and each sign-off given: its trail's last word on it is its state.
+    last: dict[tuple[int, str], str] = {}
+    for r in ev.db.rows(
+        "SELECT experiment_id, action, detail FROM auditevent WHERE action LIKE 'review:%' "
+        "OR action LIKE 'sign-off:%' ORDER BY id"
+    ):
+        last[(r.experiment_id, r.action)] = r.detail or ""
+    numbers = {
+        r.id: f"{r.team_id} EXP-{r.number}" for r in ev.db.rows("SELECT id, team_id, number FROM experiment")
+    }
+    for r in ev.db.rows("SELECT experiment_id, kind, status FROM review WHERE status <> 'pending'"):
+        check.checked += 1
+        said = last.get((r.experiment_id, f"review:{r.kind}"))
+        if said != r.status:
+            check.fail(
+                f"{numbers[r.experiment_id]} {r.kind} review is {r.status}, its audit trail says {said}"
+            )
+    for r in ev.db.rows("SELECT experiment_id, role FROM approval"):
+        check.checked += 1
+        said = last.get((r.experiment_id, f"sign-off:{r.role}"))
+        if said != "approved":
+            check.fail(f"{numbers[r.experiment_id]} {r.role} signed off, its audit trail says {said}")
     return check
 
 
@@ -445,7 +505,10 @@ def acks(ev: Evidence) -> tuple[Check, Check]:
         slow.checked += 1
         bad.checked += 1
         if sent.ms > SLACK_DEADLINE_MS:
-            slow.fail(f"{sent.kind} {sent.key[:40]!r}: {sent.ms:.0f} ms (status {sent.status})")
+            slow.fail(
+                f"{sent.kind} {sent.key[:40]!r}: {sent.ms:.0f} ms (status {sent.status}) at "
+                f"{datetime.fromtimestamp(sent.at, UTC):%H:%M:%S}"
+            )
         if sent.status != 200 and not in_windows(sent, ev.kill_windows):
             bad.fail(
                 f"{sent.kind} {sent.key[:40]!r}: status {sent.status} after {sent.ms:.0f} ms at "

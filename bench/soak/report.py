@@ -70,6 +70,12 @@ def check_lines(checks: Sequence[Check]) -> list[str]:
             lines.append(f"          - {example}")
         if len(check.bad) > EXAMPLES:
             lines.append(f"          … and {len(check.bad) - EXAMPLES} more")
+        if check.excused:
+            lines.append(f"          accounted for by a permanent fault: {len(check.excused)}")
+            for example in check.excused[:EXAMPLES]:
+                lines.append(f"          ~ {example}")
+            if len(check.excused) > EXAMPLES:
+                lines.append(f"          … and {len(check.excused) - EXAMPLES} more")
     return lines
 
 

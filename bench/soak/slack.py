@@ -10,11 +10,15 @@ the soak switches on and off over HTTP, and which keeps every post it applied fo
   answer is late, after the call took effect), `server_error` (`"json"` or `"html"`: HTTP 503
   without doing anything), `ratelimited` (`{channel: retry_after}`: HTTP 429 for calls into those
   channels), `reset` and `lost` (the share of calls whose connection is reset before the call
-  takes effect, or after it took effect: the answer is lost). `{}` turns them all off;
+  takes effect, or after it took effect: the answer is lost), `gone` (`{channel: error}`: every
+  call about that channel answers `{"ok": false, "error": error}`, as Slack does for a channel
+  the bot was removed from, that was archived or deleted) and `too_long` (the share of
+  `chat.postMessage` and `chat.update` calls answered `msg_too_long`). `{}` turns them all off;
 - `GET /soak/message?channel=C&ts=T`: a message as Slack shows it now (updates applied);
 - `GET /soak/view?trigger=X`: the view the bot opened with that trigger id;
 - `GET /soak/state`: every message, every post applied (with its metadata key and when), the
-  answers sent through response URLs, and the count of faults served.
+  answers sent through response URLs, the count of faults served, and each permanent refusal
+  (method, channel, error, when).
 
 `auth.test` is never faulted: it is asked once per process at start-up, and a restarted worker
 that could not ask it would measure the restart, not the bot.
@@ -41,6 +45,7 @@ from urllib.parse import parse_qs, parse_qsl, urlparse
 from tests.fakeslack import FakeSlack
 
 HTML_503 = b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
+POSTS_AND_EDITS = ("chat.postMessage", "chat.update")
 
 
 class _Server(ThreadingHTTPServer):
@@ -91,6 +96,7 @@ class SoakSlack(FakeSlack):
         self.posts: list[dict[str, Any]] = []
         self.views: dict[str, dict[str, Any]] = {}
         self.calls_by_method: Counter[str] = Counter()
+        self.refusals: list[dict[str, Any]] = []
         self._rng = random.Random(seed)
 
     # Called with the lock held, as each call that is not faulted away takes effect.
@@ -129,13 +135,19 @@ class SoakSlack(FakeSlack):
         ]
         return {"ok": True, "messages": found[: int(args.get("limit") or 100)]}
 
-    def _decide(self, method: str, channel: str | None) -> tuple[str, float]:
-        """The fault this call meets: ("", 0) for none."""
+    def _decide(self, method: str, channel: str | None) -> tuple[str, float | str]:
+        """The fault this call meets: ("", 0) for none; ("refused", error) for a permanent one."""
         if not method or method == "auth.test":
             return "", 0.0
         with self._lock:
             faults = dict(self.faults)
             roll = self._rng.random()
+            too_long_roll = self._rng.random()
+        gone = faults.get("gone") or {}
+        if channel and channel in gone:
+            return "refused", str(gone[channel])
+        if method in POSTS_AND_EDITS and too_long_roll < float(faults.get("too_long") or 0):
+            return "refused", "msg_too_long"
         limited = faults.get("ratelimited") or {}
         if channel and channel in limited:
             return "ratelimited", float(limited[channel])
@@ -163,13 +175,22 @@ class SoakSlack(FakeSlack):
                 fault, value = fake._decide(method, channel)
                 if fault:
                     with fake._lock:
-                        fake.served[fault] += 1
+                        fake.served[fault if fault != "refused" else str(value)] += 1
+                        if fault == "refused":
+                            fake.refusals.append(
+                                {"method": method, "channel": channel, "error": value, "at": time.time()}
+                            )
+                if fault == "refused":
+                    self._send(200, {"ok": False, "error": value}, {})
+                    return
                 if fault == "reset":
                     self.close_connection = True
                     _reset(self.connection)
                     return
                 if fault == "ratelimited":
-                    self._send(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(int(value))})
+                    self._send(
+                        429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(int(float(value)))}
+                    )
                     return
                 if fault == "server_error_json":
                     self._send(503, {"ok": False, "error": "service_unavailable"}, {})
@@ -188,7 +209,7 @@ class SoakSlack(FakeSlack):
                     _reset(self.connection)
                     return
                 if fault == "slow":
-                    time.sleep(value)
+                    time.sleep(float(value))
                 real.write(buffer.getvalue())
 
             def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
@@ -259,6 +280,7 @@ class SoakSlack(FakeSlack):
                 if c.method == "response_url"
             ],
             "served": dict(self.served),
+            "refusals": self.refusals,
             "calls": dict(self.calls_by_method),
         }
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -130,6 +131,22 @@ class System:
             return None
         os.kill(clock.pid, signal.SIGKILL)
         return clock.pid
+
+    def deliveries(self, *args: str) -> str:
+        """What `python -m bot deliveries` prints about the bot's database, as an operator runs it."""
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "deliveries", *args],
+            env=self.env,
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"python -m bot deliveries {' '.join(args)} exited {done.returncode}: {done.stderr}"
+            )
+        return done.stdout
 
     def web_restarts(self) -> int:
         """Workers gunicorn booted beyond the first two (one per worker it replaced)."""

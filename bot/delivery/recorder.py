@@ -91,6 +91,9 @@ class Recorder:
             with self._db.session(background=True) as session:
                 # What arrived while this waited for its turn joins the same unit of work.
                 self._gather(batch)
+                # A 429 locks its channel's pace row to pause it: in key order, so two groups
+                # never wait on each other's (claims pass over a held one).
+                batch.sort(key=lambda handoff: (handoff.done.row.team_id, handoff.done.row.channel_id or ""))
                 recorded = [record_in(session, handoff.done) for handoff in batch]
                 wanting = [handoff for handoff in batch if handoff.wants_next]
                 following = self._claim(session, len(wanting)) if wanting else []

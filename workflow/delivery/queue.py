@@ -114,17 +114,22 @@ def claim(
             if pace.rate > 0
             else set()
         )
-        channels = queries.paces(session, paced, lock=True)
+        # A pace row another transaction holds is passed over, not waited for: a claim waiting
+        # on one while holding others (from an earlier round, or a recorded 429) deadlocked
+        # with one doing the reverse (the fault soak, PostgreSQL), its candidate rows locked
+        # meanwhile, so a change riding on one of them waited and its ack came late.
+        channels = queries.paces(session, paced, lock=True, skip_locked=True)
         in_flight = queries.sending_per_channel(session, channels={c for _, c in paced}, now=now)
         for row in candidates:
             if len(claimed) >= limit:
                 break
-            channel = channels.get((row.team_id, row.channel_id or "")) if row.kind in PACED else None
-            if channel is not None:
-                if not _may_send(pace, channel, in_flight.get(channel.channel_id, 0), now):
-                    dry.add(channel.channel_id)
+            key = (row.team_id, row.channel_id or "")
+            if key in paced:
+                channel = channels.get(key)
+                if channel is None or not _may_send(pace, channel, in_flight.get(key[1], 0), now):
+                    dry.add(key[1])
                     continue
-                in_flight[channel.channel_id] = in_flight.get(channel.channel_id, 0) + 1
+                in_flight[key[1]] = in_flight.get(key[1], 0) + 1
                 session.add(channel)
             queries.mark_claimed(session, row, worker=worker, now=now, until=now + lease)
             claimed.append(row)

@@ -8,11 +8,13 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from storage import deliveries as queries
 from storage.db import Database
 from storage.models import ChannelPace, Delivery, Experiment
+from tests.conftest import _postgres
 from tests.fakeslack import TEAM_ID
 from workflow import delivery, experiments, proposals, review, subjects
 from workflow import vocabulary as v
@@ -336,3 +338,27 @@ def test_failed_rows_can_be_queued_again_in_place_or_dropped(db: Database) -> No
         assert queries.drop(session, delivery_id=failed[1].id or 0)
     states = {r.id: r.state for r in _rows(db)}
     assert states[failed[0].id] == "pending" and failed[1].id not in states
+
+
+@pytest.mark.postgres
+def test_a_claim_passes_over_a_channel_whose_pace_another_transaction_holds(pg_database: str) -> None:
+    """Waiting for a pace row while holding others deadlocked two claims (found by the soak)."""
+    db = _postgres(pg_database)
+    pace = Pace(rate=1.0, burst=3)
+    _propose(db, "held", channel="C_HELD")
+    _propose(db, "free", channel="C_FREE")
+    with db.session() as session:
+        queries.paces(session, [(TEAM_ID, "C_HELD"), (TEAM_ID, "C_FREE")], lock=True)
+    holder = db.engine.connect()
+    held = holder.begin()
+    holder.execute(text("SELECT 1 FROM channelpace WHERE channel_id = 'C_HELD' FOR UPDATE"))
+    try:
+        with db.session() as session:
+            session.execute(text("SET LOCAL lock_timeout = '2s'"))  # waiting fails the test
+            rows = delivery.claim(session, now=T0, limit=10, worker="w2", lease=LEASE, pace=pace)
+        assert [r.channel_id for r in rows] == ["C_FREE"]
+    finally:
+        held.rollback()
+        holder.close()
+    assert [r.channel_id for r in _claim(db, pace=pace)] == ["C_HELD"]
+    db.dispose()
