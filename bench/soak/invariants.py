@@ -30,9 +30,13 @@ from storage.experiments import Slot
 from storage.models import Project
 from tests.harness import all_text
 from workflow import experiments, projects
+from workflow.permissions import Policy
 
 SLACK_DEADLINE_MS = 3000.0
 EXAMPLES = 5
+
+# The soak's bot runs with the default rules (no MLflow): the replies render as they did for it.
+POLICY = Policy()
 
 
 @dataclass
@@ -303,8 +307,8 @@ def cards(ev: Evidence) -> tuple[Check, Check]:
                         reply_check.fail(f"{what} posted {posts[key]}×")
                     elif posts[key] != 1 or ts is None:
                         _owed(reply_check, stuck, f"{what} posted {posts[key]}×, ts {ts}")
-                    elif not _same(shown := ev.message(e.channel_id or "", ts), REPLIES[slot](d)):
-                        _owed(reply_check, stuck, f"{what}: {_difference(shown, REPLIES[slot](d))}")
+                    elif not _same(shown := ev.message(e.channel_id or "", ts), REPLIES[slot](d, POLICY)):
+                        _owed(reply_check, stuck, f"{what}: {_difference(shown, REPLIES[slot](d, POLICY))}")
             for project in session.exec(select(Project)).all():
                 d = projects.detail(session, project, today=ev.checked_at.date())
                 key = f"{project.team_id}:project:{project.id}"

@@ -100,8 +100,11 @@ class SoakSlack(FakeSlack):
         self._rng = random.Random(seed)
 
     # Called with the lock held, as each call that is not faulted away takes effect.
-    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        answer = self._history(args) if method == "conversations.history" else super()._answer(method, args)
+    def _answer(self, method: str, args: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+        if method == "conversations.history":
+            answer = self._history(args)
+        else:
+            answer = super()._answer(method, args, token)
         self.calls_by_method[method] += 1
         if method == "chat.postMessage" and answer.get("ok"):
             metadata = args.get("metadata")
