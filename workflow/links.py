@@ -105,19 +105,25 @@ def link(
     said = []
     now = utcnow()
     for asked, facts in found:
+        before = {(x.id, x.role, x.facts) for x in links}
         if isinstance(facts, RunFacts):
             role = v.EvidenceRole.BASELINE if asked.baseline else v.EvidenceRole.CANDIDATE
             row = _attach_run(
                 session, experiment, links, facts, role=role, label=asked.link.label, actor_id=actor_id
             )
-            said.append(f"{role} run {facts.name}")
+            what = f"{role} run {facts.name}"
         else:
             row = _attach_version(
                 session, experiment, links, facts, label=asked.link.label, actor_id=actor_id
             )
-            said.append(f"model {facts.model} v{facts.version}")
+            what = f"model {facts.model} v{facts.version}"
         row.facts, row.read_at, row.read_error = platform.encode(facts), now, None
         session.add(row)
+        if {(x.id, x.role, x.facts) for x in links} != before:
+            said.append(what)
+    if not said:
+        # Linked already, as it is in MLflow now: a repeat (or a double submit) records nothing.
+        return Outcome(experiment, changed=False, note="That evidence is linked already.")
     return _after_change(session, experiment, actor_id=actor_id, detail="linked " + ", ".join(said))
 
 

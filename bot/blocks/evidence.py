@@ -15,6 +15,7 @@ from workflow import facts as platform
 from workflow import vocabulary as v
 from workflow.delivery import RegistryNews, RegistryNotice
 from workflow.experiments import ExperimentDetail
+from workflow.outcome import Outcome
 
 # Without criteria naming what matters, a run shows this many of its metrics.
 FIRST_METRICS = 4
@@ -135,3 +136,44 @@ def unfurl_of(facts: Facts) -> dict[str, Any]:
 
 def unfurl_missing(why: str) -> dict[str, Any]:
     return {"blocks": [context(f":grey_question: {escape(why)}")]}
+
+
+def _after(d: ExperimentDetail, outcome: Outcome) -> str:
+    """What the step also did: made decisions stale, or completed the review."""
+    if outcome.note:
+        return f"\n:warning: {escape(outcome.note)}"
+    if outcome.moved_to == v.Status.REVIEWED:
+        return f"\n:tada: That completed the review: {d.ref} is reviewed."
+    return ""
+
+
+def linked_confirmation(d: ExperimentDetail, outcome: Outcome) -> str:
+    """The private answer to `/experiment evidence`: what is linked now."""
+    if not outcome.changed:
+        return f":information_source: {escape(outcome.note or 'Nothing to change.')}"
+    names = []
+    for link in d.links:
+        facts = platform.decode(link.facts)
+        if isinstance(facts, RunFacts):
+            names.append(f"{_linked(f'run {facts.name}', facts.url)} ({link.role})")
+        elif isinstance(facts, VersionFacts):
+            names.append(_linked(f"{facts.model} v{facts.version}", facts.url))
+    return (
+        f":white_check_mark: Linked. {d.ref}'s evidence in MLflow: {', '.join(names)}. "
+        f"`/experiment show {d.ref}` shows the values." + _after(d, outcome)
+    )
+
+
+def criteria_confirmation(d: ExperimentDetail, outcome: Outcome) -> str:
+    """The private answer to `/experiment criteria`: the criteria, each against the evidence now."""
+    if not outcome.changed:
+        return f":information_source: {escape(outcome.note or 'Nothing to change.')}"
+    checks = review.judge(d.experiment, d.links, d.metrics)
+    if checks is None:
+        return f":white_check_mark: {d.ref} has no success criteria now." + _after(d, outcome)
+    lines = [
+        f"{_STATUS_ICON[c.passed]} `{escape(str(c.criterion))}`"
+        + (f": {c.value:g} ({escape(c.source or '')})" if c.value is not None else ": no value yet")
+        for c in checks
+    ]
+    return f":white_check_mark: Success criteria of {d.ref}:\n" + "\n".join(lines) + _after(d, outcome)

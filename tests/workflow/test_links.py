@@ -117,3 +117,23 @@ def test_waiting_experiments_are_queued_for_a_reread_once_their_copy_is_old(db: 
         rows = session.exec(select(Delivery).where(Delivery.kind == Kind.EVIDENCE_READ)).all()
     # Asked twice while one waits: one row (it coalesces), in the evidence's own stream.
     assert [(r.subject_id, r.stream) for r in rows] == [(experiment_id, f"evidence:{experiment_id}")]
+
+
+def test_linking_what_is_linked_already_records_nothing(db: Database) -> None:
+    experiment_id = _linked(db)
+    with db.read() as session:
+        experiment = session.get(Experiment, experiment_id)
+        assert experiment is not None
+        number = experiment.number
+    with db.session() as session:
+        again = links.link(
+            session,
+            team_id=experiment.team_id,
+            number=number,
+            actor_id="U_OWNER",
+            found=[(links.Asked(Link(LinkKind.RUN, run_id="r1")), _run(0.87))],
+        )
+    assert not again.changed and again.note == "That evidence is linked already."
+    with db.read() as session:
+        linked = session.exec(select(AuditEvent).where(AuditEvent.action == "evidence:linked")).all()
+    assert len(linked) == 1

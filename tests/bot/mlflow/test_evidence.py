@@ -51,7 +51,8 @@ def test_criteria_pass_and_fail_as_the_linked_run_says_and_a_later_value_arrives
         f"evidence EXP-1 {lab.run_url(experiment_id, candidate)} baseline:runs:/{baseline}",
         user=OWNER,
     )
-    assert ":warning:" not in reply.text, reply.text
+    assert ":white_check_mark: Linked. EXP-1's evidence in MLflow: <" in reply.text, reply.text
+    assert "|run xgb> (candidate), <" in reply.text and "|run baseline> (baseline)." in reply.text
     review_ts = submit(bot)
     bot.delivered()
     text = _review_text(bot)
@@ -120,7 +121,11 @@ def test_criteria_changed_after_submit_are_recorded_and_flagged(team: BotServer,
     bot.command("/experiment", "criteria EXP-1 accuracy >= 0.90", user=OWNER)
     submit(bot)
     reply = bot.command("/experiment", "criteria EXP-1 accuracy>=0.95", user=OWNER)
-    assert ":warning:" not in reply.text, reply.text
+    assert (
+        reply.text == ":white_check_mark: Success criteria of EXP-1:\n:x: `accuracy&gt;=0.95`: 0.91 (run xgb)"
+    )
+    again = bot.command("/experiment", f"evidence EXP-1 runs:/{run}", user=OWNER)
+    assert again.text == ":information_source: That evidence is linked already.", again.text
     bot.delivered()
     text = _review_text(bot)
     assert ":x: `accuracy&gt;=0.95`: 0.91 (run xgb)" in text

@@ -7,12 +7,14 @@ from collections.abc import Callable
 from sqlmodel import Session
 
 from bot import mlflow_links
+from bot.blocks.evidence import criteria_confirmation, linked_confirmation
 from bot.blocks.experiments import submit_modal
 from bot.blocks.review import missing_text, step_confirmation
 from bot.listeners.commands.router import CommandRequest
 from mlplatform.client import Mlflow
 from workflow import experiments, links, metrics, promotion, review, success
 from workflow.errors import InvalidInput, NotReady
+from workflow.experiments import ExperimentDetail
 from workflow.outcome import Outcome
 
 
@@ -23,12 +25,16 @@ def _ref_and_rest(request: CommandRequest, usage: str) -> tuple[int, str]:
     return experiments.parse_ref(ref), rest.strip()
 
 
-def _run(request: CommandRequest, step: Callable[[Session], Outcome]) -> Outcome:
+def _run(
+    request: CommandRequest,
+    step: Callable[[Session], Outcome],
+    confirm: Callable[[ExperimentDetail, Outcome], str] = step_confirmation,
+) -> Outcome:
     """Run the step (which queues the card's update) and confirm it privately."""
     with request.services.db.session() as session:
         outcome = step(session)
         detail = experiments.detail(session, outcome.experiment)
-    request.reply(step_confirmation(detail, outcome))
+    request.reply(confirm(detail, outcome))
     return outcome
 
 
@@ -106,6 +112,7 @@ def criteria(request: CommandRequest) -> None:
         lambda session: success.declare(
             session, team_id=request.team_id, number=number, actor_id=request.user_id, text=rest
         ),
+        criteria_confirmation,
     )
 
 
@@ -128,4 +135,5 @@ def _link(request: CommandRequest, number: int, asked: list[links.Asked], mlflow
         lambda session: links.link(
             session, team_id=request.team_id, number=number, actor_id=request.user_id, found=found
         ),
+        linked_confirmation,
     )
