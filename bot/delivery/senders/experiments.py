@@ -83,26 +83,25 @@ def _keep(
     """Post the slot's message, or bring it up to date if its render changed; its ts."""
     e = d.experiment
     assert e.channel_id is not None and e.id is not None
-    ts = getattr(e, slot.value)
-    kept = keep(
+    experiment_id = e.id
+
+    def posted(ts: str) -> None:
+        ctx.record(
+            lambda session: experiments.record_posted(session, experiment_id=experiment_id, slot=slot, ts=ts)
+        )
+        setattr(e, slot.value, ts)
+
+    return keep(
         ctx,
         team_id=e.team_id,
         channel=e.channel_id,
         key=_key(e, slot),
         payload=payload,
-        ts=ts,
+        ts=getattr(e, slot.value),
         known=known,
         thread_ts=thread_ts,
+        posted=posted,
     )
-    if ts is None:
-        experiment_id = e.id
-        ctx.record(
-            lambda session: experiments.record_posted(
-                session, experiment_id=experiment_id, slot=slot, ts=kept
-            )
-        )
-        setattr(e, slot.value, kept)
-    return kept
 
 
 def _ensure_card(ctx: SendContext, d: ExperimentDetail) -> str:

@@ -94,20 +94,29 @@ def keep(
     ts: str | None,
     known: Mapping[str, str],
     thread_ts: str | None = None,
+    posted: Callable[[str], None] | None = None,
 ) -> str:
     """Post `payload` (`ts` None), or bring the message `ts` up to date, unless `known` shows
-    this very payload was the last sent there; remember what was sent. Returns the ts."""
+    this very payload was the last sent there; remember what was sent. Returns the ts.
+
+    `posted` is told the ts of a message that `ts` did not know, as soon as it is known: before
+    any call that could fail, so a failed update still leaves it recorded (`SendContext.record`)
+    and no later row, which would not look, posts the message a second time."""
     digest = digest_of(payload)
     found = None
     if ts is None and ctx.check_posted:
         found = find_post(ctx, channel=channel, key=key, thread_ts=thread_ts)
     if found is not None:
+        ts = found
+        if posted is not None:
+            posted(ts)
         # The post an earlier attempt made shows what was rendered then, maybe older than this
         # payload: bring it up to date before remembering this payload as what it shows.
-        ts = found
         ctx.client.chat_update(channel=channel, ts=ts, **payload)
     elif ts is None:
         ts = _post_new(ctx, channel=channel, key=key, payload=payload, thread_ts=thread_ts)
+        if posted is not None:
+            posted(ts)
     elif known.get(ts) == digest:
         return ts
     else:

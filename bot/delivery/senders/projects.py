@@ -38,7 +38,13 @@ def _keep_project_card(ctx: SendContext, d: projects.ProjectDetail, known: dict[
     """Post the project card, or bring it up to date if its render changed; its ts."""
     p = d.project
     assert p.channel_id is not None and p.id is not None
-    ts = keep(
+    project_id = p.id
+
+    def posted(ts: str) -> None:
+        ctx.record(lambda session: projects.record_posted(session, project_id=project_id, ts=ts))
+        p.message_ts = ts
+
+    return keep(
         ctx,
         team_id=p.team_id,
         channel=p.channel_id,
@@ -46,12 +52,8 @@ def _keep_project_card(ctx: SendContext, d: projects.ProjectDetail, known: dict[
         payload=project_card(d),
         ts=p.message_ts,
         known=known,
+        posted=posted,
     )
-    if p.message_ts is None:
-        project_id = p.id
-        ctx.record(lambda session: projects.record_posted(session, project_id=project_id, ts=ts))
-        p.message_ts = ts
-    return ts
 
 
 def _ensure_project_card(ctx: SendContext, d: projects.ProjectDetail) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.blocks import Message
 from bot.delivery.senders.posting import SendContext, digest_of, keep, post
@@ -60,3 +61,25 @@ def test_a_first_attempt_posts_without_looking(fake: FakeSlack) -> None:
     ctx = _context(fake, check_posted=False)
     keep(ctx, team_id="T0TEAM", channel=CHANNEL, key=KEY, payload=_payload("proposed"), ts=None, known={})
     assert [c.method for c in fake.calls] == ["chat.postMessage"]
+
+
+def test_a_found_post_is_reported_before_its_update_can_fail(fake: FakeSlack) -> None:
+    earlier = post(_context(fake, check_posted=False), channel=CHANNEL, key=KEY, payload=_payload("proposed"))
+    fake.fail("chat.update", "msg_too_long")
+    learned: list[str] = []
+    retry = _context(fake, check_posted=True)
+    with pytest.raises(SlackApiError):
+        keep(
+            retry,
+            team_id="T0TEAM",
+            channel=CHANNEL,
+            key=KEY,
+            payload=_payload("in review"),
+            ts=None,
+            known={},
+            posted=learned.append,
+        )
+    # The caller records the card's ts, so the next row updates it instead of posting again.
+    assert learned == [earlier]
+    # Nothing claims the refused render is what Slack shows.
+    assert retry.writes == []

@@ -13,8 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from storage.db import Database
+from storage.models import Experiment
 from tests.bot.listeners.review_helpers import CHANNEL, OWNER, card_ts, thread_reply
 from tests.fakeslack import FakeSlack
 from tests.harness import BotServer, Response, all_text
@@ -101,6 +103,38 @@ def test_a_submit_while_the_cards_post_waits_for_slack_gives_one_card_with_the_r
     ts, _ = thread_reply(bot, "up for review")
     assert bot.slack.message(CHANNEL, ts)["thread_ts"] == card_ts(bot)
     assert "in review" in all_text(cards[0]["blocks"])
+
+
+@pytest.mark.parametrize("bot_settings", [{"slack_timeout_seconds": 1}])
+def test_a_card_found_by_a_retry_whose_update_fails_for_good_is_updated_later_not_posted_again(
+    bot: BotServer,
+) -> None:
+    # The card reaches Slack, but its answer does not: the client gives up after 1 s.
+    bot.slack.slow("chat.postMessage", 1.5)
+    bot.command("/experiment", "propose Retrieval improves answer accuracy", user=OWNER, settle=False)
+    bot.slack.wait_for("chat.postMessage")
+    bot.slack.slow("chat.postMessage", 0)
+    # The retry finds the card by its key, and Slack refuses to update it, for good.
+    bot.slack.fail("chat.update", "msg_too_long")
+    bot.delivered(timeout=30)
+    assert len(bot.slack.calls_to("conversations.history")) == 1
+    (card,) = [m for m in bot.slack.messages.values() if "thread_ts" not in m]
+    with bot.db.read() as session:
+        (failed,) = delivery.listing(session, states=[State.FAILED], limit=10)
+        assert failed.last_error == "msg_too_long"
+        # What the retry learned from Slack is kept, although its update failed.
+        (experiment,) = session.exec(select(Experiment)).all()
+        assert experiment.message_ts == card["ts"]
+
+    # The next change's row, which does not look, updates that card rather than posting another.
+    reply = bot.command("/experiment", "submit EXP-1 eval: https://x", user=OWNER)
+    assert "Submitted" in reply.text
+    bot.delivered(timeout=30)
+    cards = [m for m in bot.slack.messages.values() if "thread_ts" not in m]
+    assert len(cards) == 1
+    assert "in review" in all_text(cards[0]["blocks"])
+    ts, _ = thread_reply(bot, "up for review")
+    assert bot.slack.message(CHANNEL, ts)["thread_ts"] == cards[0]["ts"]
 
 
 def test_rows_claimed_by_a_process_killed_mid_delivery_are_delivered_by_another_once(
