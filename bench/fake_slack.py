@@ -43,12 +43,12 @@ class BenchSlack(FakeSlack):
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
 
-    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, args: dict[str, Any], token: str | None = None) -> dict[str, Any]:
         # Called with the lock held, as each call arrives.
         if method == "chat.postMessage":
             self.posts += 1
             self.last_post = time.time()
-        return super()._answer(method, args)
+        return super()._answer(method, args, token)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
