@@ -49,7 +49,7 @@ def due_for_reading(
     session: Session, *, statuses: Collection[Status], read_before: datetime, limit: int
 ) -> Sequence[tuple[str, int]]:
     """(team_id, experiment_id) of experiments in `statuses` with a link last read (or tried)
-    before `read_before`, the least recently read first."""
+    before `read_before`, in id order (a read, even a failed one, moves its experiment back)."""
     query = (
         select(EvidenceLink.team_id, EvidenceLink.experiment_id)
         .join(Experiment, col(Experiment.id) == EvidenceLink.experiment_id)
