@@ -108,8 +108,9 @@ def _build(services: Services, *, http: bool, verify_token: bool) -> App:
     @app.middleware
     def inject_services(context: BoltContext, next: Any) -> None:
         context["services"] = services
-        if context.client is not None:
-            # Bolt builds a plain client per request: the listeners' calls are counted too.
+        if context.client is not None and not isinstance(context.client, MeteredWebClient):
+            # With OAuth, Bolt builds a plain client per request: the listeners' calls are counted
+            # too. With one token it hands every request the app's own client, counted already.
             context["client"] = metered(context.client)
         next()
 
