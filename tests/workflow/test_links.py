@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from mlplatform.client import RunFacts
@@ -13,8 +14,9 @@ from mlplatform.links import Link, LinkKind
 from storage.db import Database
 from storage.models import AuditEvent, Delivery, EvidenceLink, Experiment, Review
 from storage.types import utcnow
+from tests.fakeslack import TEAM_ID
 from tests.workflow.conftest import make_experiment
-from workflow import links
+from workflow import errors, links
 from workflow import vocabulary as v
 from workflow.delivery import Kind
 from workflow.evidence import Evidence
@@ -137,3 +139,31 @@ def test_linking_what_is_linked_already_records_nothing(db: Database) -> None:
     with db.read() as session:
         linked = session.exec(select(AuditEvent).where(AuditEvent.action == "evidence:linked")).all()
     assert len(linked) == 1
+
+
+def _try_link(db: Database, *, number: int, actor_id: str) -> None:
+    with db.session() as session:
+        links.link(
+            session,
+            team_id=TEAM_ID,
+            number=number,
+            actor_id=actor_id,
+            found=[(links.Asked(Link(LinkKind.RUN, run_id="r9")), _run(0.5))],
+        )
+
+
+def test_a_wrong_id_a_stranger_or_a_closed_experiment_is_refused_and_nothing_is_linked(db: Database) -> None:
+    open_one = make_experiment(db, status=v.Status.IN_REVIEW, since=utcnow())
+    closed = make_experiment(db, status=v.Status.REJECTED, since=utcnow())
+
+    with pytest.raises(errors.NotFound, match="EXP-99"):
+        _try_link(db, number=99, actor_id="U_OWNER")
+    # Neither its owner nor anyone holding a team role.
+    with pytest.raises(errors.NotAllowed, match=f"Only the owner of EXP-{open_one.number}"):
+        _try_link(db, number=open_one.number, actor_id="U_STRANGER")
+    with pytest.raises(errors.InvalidTransition, match="It is closed"):
+        _try_link(db, number=closed.number, actor_id="U_OWNER")
+
+    with db.read() as session:
+        assert session.exec(select(EvidenceLink)).all() == []
+        assert session.exec(select(AuditEvent).where(AuditEvent.action == "evidence:linked")).all() == []
