@@ -322,20 +322,7 @@ class BotServer:
     ) -> dict[str, Any]:
         """The `block_actions` payload Slack sends for the click; `message` clicks a stale copy."""
         message = message or self.slack.message(channel, ts)
-        block, element = find_element(message.get("blocks") or [], action_id, value=value)
-        action: dict[str, Any] = {
-            "type": element["type"],
-            "action_id": action_id,
-            "block_id": block["block_id"],
-            "action_ts": f"{time.time():.6f}",
-        }
-        if element["type"] == "checkboxes":
-            action["selected_options"] = element.get("_selected", element.get("initial_options", []))
-        elif "value" in element:
-            action["value"] = element["value"]
-        container = {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False}
-        if message.get("thread_ts"):
-            container["thread_ts"] = message["thread_ts"]
+        action, container = block_action(message, channel=channel, action_id=action_id, value=value)
         payload = {
             "type": "block_actions",
             "user": {"id": user, "username": user.lower(), "team_id": team},
@@ -415,6 +402,38 @@ def find_element(
             if element.get("action_id") == action_id and (value is None or element.get("value") == value):
                 return block, element
     raise AssertionError(f"no element {action_id!r} (value={value!r}) in the message's blocks")
+
+
+def block_action(
+    message: dict[str, Any],
+    *,
+    channel: str,
+    action_id: str,
+    value: str | None = None,
+    selected: list[str] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The `actions` entry and the `container` of Slack's block_actions payload for a click on
+    `message` as the clicker sees it. A checkbox group sends the options `selected` (by value),
+    or by default those ticked in the message (`toggle`) or initially."""
+    block, element = find_element(message.get("blocks") or [], action_id, value=value)
+    action: dict[str, Any] = {
+        "type": element["type"],
+        "action_id": action_id,
+        "block_id": block["block_id"],
+        "action_ts": f"{time.time():.6f}",
+    }
+    if element["type"] == "checkboxes":
+        action["selected_options"] = (
+            [o for o in element["options"] if o["value"] in selected]
+            if selected is not None
+            else element.get("_selected", element.get("initial_options", []))
+        )
+    elif "value" in element:
+        action["value"] = element["value"]
+    container = {"type": "message", "message_ts": message["ts"], "channel_id": channel, "is_ephemeral": False}
+    if message.get("thread_ts"):
+        container["thread_ts"] = message["thread_ts"]
+    return action, container
 
 
 def all_text(blocks: list[dict[str, Any]] | None) -> str:

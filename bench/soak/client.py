@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import requests
 from slack_sdk.signature import SignatureVerifier
 
-from tests.harness import find_element
+from tests.harness import block_action
 
 # Longer than Slack waits (3 s), so a late ack is measured rather than cut off.
 REQUEST_TIMEOUT = 10.0
@@ -177,25 +177,9 @@ class SlackSide:
         trigger: str | None = None,
     ) -> tuple[dict[str, Any], str]:
         """The block_actions payload Slack sends for a click on `message` as the user sees it."""
-        block, element = find_element(message.get("blocks") or [], action_id, value=value)
-        action: dict[str, Any] = {
-            "type": element["type"],
-            "action_id": action_id,
-            "block_id": block["block_id"],
-            "action_ts": f"{time.time():.6f}",
-        }
-        if element["type"] == "checkboxes":
-            action["selected_options"] = [o for o in element["options"] if o["value"] in (selected or [])]
-        elif "value" in element:
-            action["value"] = element["value"]
-        container = {
-            "type": "message",
-            "message_ts": message["ts"],
-            "channel_id": channel,
-            "is_ephemeral": False,
-        }
-        if message.get("thread_ts"):
-            container["thread_ts"] = message["thread_ts"]
+        action, container = block_action(
+            message, channel=channel, action_id=action_id, value=value, selected=selected or []
+        )
         path = self.new_path()
         payload = {
             "type": "block_actions",
