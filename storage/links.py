@@ -47,16 +47,16 @@ def with_version(
 
 def due_for_reading(
     session: Session, *, statuses: Collection[Status], read_before: datetime, limit: int
-) -> Sequence[tuple[str, int]]:
-    """(team_id, experiment_id) of experiments in `statuses` with a link last read (or tried)
-    before `read_before`, in id order (a read, even a failed one, moves its experiment back)."""
+) -> Sequence[Experiment]:
+    """Experiments in `statuses` with a link last read (or tried) before `read_before`, in id
+    order (a read, even a failed one, moves its experiment back), in one query."""
+    stale = select(EvidenceLink.experiment_id).where(
+        or_(col(EvidenceLink.read_at).is_(None), col(EvidenceLink.read_at) < read_before)
+    )
     query = (
-        select(EvidenceLink.team_id, EvidenceLink.experiment_id)
-        .join(Experiment, col(Experiment.id) == EvidenceLink.experiment_id)
-        .where(col(Experiment.status).in_(list(statuses)))
-        .where(or_(col(EvidenceLink.read_at).is_(None), col(EvidenceLink.read_at) < read_before))
-        .group_by(col(EvidenceLink.team_id), col(EvidenceLink.experiment_id))
-        .order_by(col(EvidenceLink.experiment_id))
+        select(Experiment)
+        .where(col(Experiment.status).in_(list(statuses)), col(Experiment.id).in_(stale))
+        .order_by(col(Experiment.id))
         .limit(limit)
     )
     return session.exec(query).all()

@@ -283,8 +283,6 @@ def read_due(session: Session, *, every: timedelta, now: datetime) -> int:
     due = queries.due_for_reading(
         session, statuses=READ_STATUSES, read_before=now - every, limit=READS_PER_PASS
     )
-    for _team_id, experiment_id in due:
-        experiment = session.get(Experiment, experiment_id)
-        if experiment is not None:
-            delivery.read_evidence(session, experiment)
+    for experiment in due:
+        delivery.read_evidence(session, experiment)
     return len(due)
