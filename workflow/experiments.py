@@ -18,6 +18,7 @@ from storage.types import utcnow
 from workflow import delivery, estimates
 from workflow import vocabulary as v
 from workflow.errors import InvalidInput, NotFound
+from workflow.refs import ref
 
 _REF = re.compile(r"^(?:EXP-?)?(\d{1,9})$", re.IGNORECASE)
 
@@ -30,10 +31,6 @@ _FILTER_STATUSES: dict[str, tuple[v.Status, ...]] = {
     v.Status.PRODUCTION: (v.Status.PRODUCTION,),
 }
 LIST_FILTERS = (*_FILTER_STATUSES, "mine", "all")
-
-
-def ref(number: int) -> str:
-    return f"EXP-{number}"
 
 
 def parse_ref(text: str) -> int:

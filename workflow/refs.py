@@ -8,8 +8,19 @@ experiment was assumed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+# How people see and write an experiment's id: `EXP-12`.
+EXPERIMENT_PREFIX = "EXP-"
+# An experiment's id where it is mentioned in someone's text (any case); group 1 is its number.
+MENTIONED_EXPERIMENT = re.compile(rf"\b{EXPERIMENT_PREFIX}(\d{{1,9}})\b", re.IGNORECASE)
+
+
+def ref(number: int) -> str:
+    """The id people see for the experiment numbered `number`: `EXP-12`."""
+    return f"{EXPERIMENT_PREFIX}{number}"
 
 
 class Subject(StrEnum):

@@ -19,7 +19,7 @@ from storage.models import Experiment, Project
 from workflow import delivery
 from workflow.delivery import Problem
 from workflow.errors import NotFound
-from workflow.refs import Ref, Subject
+from workflow.refs import Ref, Subject, ref
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ SUBJECTS: dict[Subject, SubjectSpec] = {
         messages=tuple(slot.value for slot in Slot),
         refresh=delivery.refresh_experiment,
         problems=delivery.problems_of_experiment,
-        name=lambda ref: f"EXP-{ref.id}",
+        name=lambda r: ref(r.id),
     ),
     Subject.PROJECT: SubjectSpec(
         model=Project,
@@ -47,7 +47,7 @@ SUBJECTS: dict[Subject, SubjectSpec] = {
         messages=("message_ts",),
         refresh=delivery.refresh_project,
         problems=delivery.problems_of_project,
-        name=lambda ref: f"project {ref.id}",
+        name=lambda r: f"project {r.id}",
     ),
 }
 

@@ -18,7 +18,7 @@ from workflow.criteria import COMPUTED_ITEM
 from workflow.experiments import ExperimentDetail
 from workflow.outcome import Outcome
 from workflow.promotion import DeploymentPlan
-from workflow.refs import Ref
+from workflow.refs import Ref, ref
 from workflow.registry import ACTOR as ACTOR_MLFLOW
 
 ROLE_TITLE = {
@@ -195,14 +195,14 @@ def deployment_message(plan: DeploymentPlan) -> Message:
     alerts = channel_mention(plan.alert_channel) if plan.alert_channel else "the team channel"
     registry = _registry_step(plan)
     blocks = [
-        section(f":rocket: *EXP-{e.number} is in production.* Owner: {user_mention(e.owner_id)}"),
+        section(f":rocket: *{ref(e.number)} is in production.* Owner: {user_mention(e.owner_id)}"),
         section(f"*Staged rollout* (advance only while every metric is within its threshold)\n{stages}"),
         section(f"*Rollback plan*\n{rollback}"),
         section(f"*Monitoring*\n{monitors}\nAlerts go to {alerts}."),
         *([section(f"*Model registry*\n{registry}")] if registry else []),
         context(f"Post-launch review on {plan.review_on:%Y-%m-%d}."),
     ]
-    return message(f"EXP-{e.number} is in production: deployment plan and monitoring", blocks)
+    return message(f"{ref(e.number)} is in production: deployment plan and monitoring", blocks)
 
 
 def _registry_step(plan: DeploymentPlan) -> str | None:

@@ -12,9 +12,9 @@ from bot.blocks.experiments import card_link
 from bot.text import channel_mention, escape, user_mention
 from storage.models import Ceremony, Experiment, StandupAnswer
 from workflow import standups
+from workflow.refs import MENTIONED_EXPERIMENT
 from workflow.standups import Dm, Reply, Summary
 
-_EXP = re.compile(r"\bEXP-(\d{1,9})\b", re.IGNORECASE)
 MAX_LISTED = 30
 
 
@@ -41,7 +41,7 @@ def linked(text: str, experiments: dict[int, Experiment]) -> str:
         experiment = experiments.get(int(match.group(1)))
         return card_link(experiment) if experiment is not None else match.group(0)
 
-    return _EXP.sub(link, escape(text))
+    return MENTIONED_EXPERIMENT.sub(link, escape(text))
 
 
 def dm_message(dm: Dm) -> Message:

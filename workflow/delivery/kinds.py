@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from storage.models import Ceremony, CeremonyRun, Delivery, Experiment, Milestone, Project
 from workflow.delivery.args import Args, DmArgs, NoticeArgs, NudgeArgs, OwnerNews, RegistryNotice, UnfurlArgs
-from workflow.refs import Subject
+from workflow.refs import Subject, ref
 
 
 class Kind(StrEnum):
@@ -79,7 +79,7 @@ class Spec:
 
 def _experiment_ref(session: Session, row: Delivery) -> str:
     experiment = session.get(Experiment, row.subject_id) if row.subject_id is not None else None
-    return f"EXP-{experiment.number}" if experiment else "a deleted experiment"
+    return ref(experiment.number) if experiment else "a deleted experiment"
 
 
 def _reminder(session: Session, row: Delivery) -> str:

@@ -7,7 +7,6 @@ posted in that experiment's thread once per run and person.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,9 +22,9 @@ from storage.models import Ceremony, CeremonyRun, Experiment, StandupAnswer, Sta
 from workflow import ceremonies, delivery
 from workflow import vocabulary as v
 from workflow.errors import InvalidInput, NotFound
+from workflow.refs import MENTIONED_EXPERIMENT
 
 TEXT_MAX_CHARS = 3000
-_EXP = re.compile(r"\bEXP-(\d{1,9})\b", re.IGNORECASE)
 
 PROGRESS = "progress"
 BLOCKERS = "blockers"
@@ -80,7 +79,7 @@ def referenced(session: Session, *, team_id: str, texts: Sequence[str | None]) -
     """The experiments `EXP-<n>` in these texts name, by number (unknown numbers left out)."""
     found: dict[int, Experiment] = {}
     for text in texts:
-        for match in _EXP.finditer(text or ""):
+        for match in MENTIONED_EXPERIMENT.finditer(text or ""):
             number = int(match.group(1))
             if number not in found:
                 experiment = experiment_queries.get_by_number(session, team_id=team_id, number=number)

@@ -19,10 +19,10 @@ from workflow.refs import Subject
 from workflow.vocabulary import Decision
 
 REASON_PROMPTS = {
-    Decision.REQUEST_CHANGES: ("Request changes", "What should the owner change in EXP-{n} ({kind} review)?"),
+    Decision.REQUEST_CHANGES: ("Request changes", "What should the owner change in {ref} ({kind} review)?"),
     Decision.REJECT: (
         "Reject experiment",
-        "Why is EXP-{n} rejected ({kind})? The owner and the thread will see this.",
+        "Why is {ref} rejected ({kind})? The owner and the thread will see this.",
     ),
 }
 
@@ -95,7 +95,9 @@ def _ask_reason(click: Click, *, kind: v.Gate, decision: Decision, check: Check)
     title, label = REASON_PROMPTS[decision]
     metadata = ids.ReasonMeta(number, kind, decision, click.channel_id)
     view = reason_modal(
-        title=title, label=label.format(n=number, kind=kind.replace("_", " ")), metadata=metadata
+        title=title,
+        label=label.format(ref=experiments.ref(number), kind=kind.replace("_", " ")),
+        metadata=metadata,
     )
     click.later(lambda: open_modal(click, view))
 

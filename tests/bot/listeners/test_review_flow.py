@@ -157,6 +157,7 @@ def test_request_changes_asks_why_posts_it_and_resubmit_reopens(team: BotServer)
 
     modal = bot.slack.wait_for("views.open")[-1].args["view"]
     assert modal["callback_id"] == ids.REASON_MODAL
+    assert modal["blocks"][0]["label"]["text"] == "What should the owner change in EXP-1 (ethics review)?"
     # An empty reason keeps the modal open with an error under the field.
     empty = bot.submit_view(
         modal, {ids.REASON_BLOCK: {ids.REASON_INPUT: {"value": "  "}}}, user=REVIEWERS["ethics"]
