@@ -24,8 +24,11 @@ from storage.types import utcnow
 from tests.bot.listeners.review_helpers import CHANNEL, OWNER, card_ts
 from tests.harness import BotServer, all_text
 
-SOON = (utcnow() + timedelta(days=6)).date().isoformat()
-LATER = (utcnow() + timedelta(days=30)).date().isoformat()
+
+def _in_days(days: int) -> str:
+    """A date `days` from today, reckoned when the test runs: a date taken at import goes stale
+    when the run crosses midnight."""
+    return (utcnow() + timedelta(days=days)).date().isoformat()
 
 
 @pytest.fixture
@@ -56,9 +59,11 @@ def test_a_plan_built_from_slack_keeps_one_card_up_to_date(team: BotServer) -> N
 
     reply = bot.command("/project", "member add support-bot <@UTECH|utech> <@UBIZ>", user=OWNER)
     assert "added to" in reply.text
-    reply = bot.command("/project", f"milestone add support-bot {SOON} Pilot with support team", user="UTECH")
+    reply = bot.command(
+        "/project", f"milestone add support-bot {_in_days(6)} Pilot with support team", user="UTECH"
+    )
     assert "M1 added" in reply.text
-    bot.command("/project", f"milestone add support-bot {LATER} Launch", user=OWNER)
+    bot.command("/project", f"milestone add support-bot {_in_days(30)} Launch", user=OWNER)
     bot.command("/experiment", "propose Retrieval improves answers", user=OWNER)
     reply = bot.command("/project", "link support-bot EXP-1", user=OWNER)
     assert "linked to" in reply.text
@@ -110,10 +115,10 @@ REFUSALS = [
     ("date in the past", OWNER, "milestone add support-bot 2020-01-01 Pilot", "is in the past"),
     ("unknown milestone", OWNER, "milestone done support-bot M7", "has no milestone M7"),
     ("linked to another project", OWNER, "link support-bot EXP-1", "already belongs to project fraud-model"),
-    ("non-member changing milestones", "U_STRANGER", f"milestone add support-bot {SOON} X", "Only members"),
+    ("non-member changing milestones", "U_STRANGER", "milestone add support-bot {soon} X", "Only members"),
     ("non-owner archiving", "UTECH", "archive support-bot", "Only the owner of support-bot"),
     ("a mention that is not a user", OWNER, "member add support-bot <#C123|general>", "is not a person"),
-    ("pinging @channel", OWNER, f"milestone add support-bot {SOON} Go <!channel>", "can't ping"),
+    ("pinging @channel", OWNER, "milestone add support-bot {soon} Go <!channel>", "can't ping"),
 ]
 
 
@@ -129,7 +134,7 @@ def test_refusals_answer_privately_and_write_nothing(
     bot.command("/project", "link fraud-model EXP-1", user=OWNER)
     bot.delivered()
     before = _rows(db)
-    reply = bot.command("/project", text, user=user)
+    reply = bot.command("/project", text.format(soon=_in_days(6)), user=user)
     assert reply.response_type == "ephemeral"
     assert answer in reply.text, reply.text
     assert _rows(db) == before
@@ -145,7 +150,7 @@ def test_a_project_card_the_bot_cannot_post_is_shown_in_project_show(team: BotSe
     assert "couldn't deliver the card of project support-bot" in detail and "/invite" in detail
     assert "Project support-bot" in detail, "the project itself is still shown"
 
-    bot.command("/project", f"milestone add support-bot {SOON} Pilot", user=OWNER)
+    bot.command("/project", f"milestone add support-bot {_in_days(6)} Pilot", user=OWNER)
     assert "Pilot" in _card(bot), "the next change posts the card"
     assert "couldn't deliver" not in bot.command("/project", "show support-bot", user=OWNER).body
 

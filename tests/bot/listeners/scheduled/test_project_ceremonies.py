@@ -5,7 +5,7 @@ or due in the next 2 days, and the experiment review has a line per active proje
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -18,14 +18,21 @@ from workflow import ceremonies, projects
 
 CHANNEL = "C0TEAM"
 OTHER = "C0OTHER"
-TODAY = utcnow().date()
-# The ceremonies' time today: milestones can only be added for today or later, so the pass runs
-# on the real date.
-DUE = datetime.combine(TODAY, time(9, 30), UTC)
+
+
+def _today() -> date:
+    """Today, reckoned when asked: a date taken at import goes stale when the run crosses midnight."""
+    return utcnow().date()
+
+
+def _due() -> datetime:
+    """The ceremonies' time today: milestones can only be added for today or later, so the pass
+    runs on the real date."""
+    return datetime.combine(_today(), time(9, 30), UTC)
 
 
 def _day(days: int) -> str:
-    return (TODAY + timedelta(days=days)).isoformat()
+    return (_today() + timedelta(days=days)).isoformat()
 
 
 def _ceremony(bot: BotServer, name: str, kind: str, channel: str) -> None:
@@ -38,7 +45,7 @@ def _ceremony(bot: BotServer, name: str, kind: str, channel: str) -> None:
             channel_id=channel,
             schedule_tokens=["daily", "09:30", "UTC"],
             default_timezone="UTC",
-            now=DUE - timedelta(days=1),
+            now=_due() - timedelta(days=1),
         )
         ceremony = ceremonies.get(session, team_id=TEAM_ID, name=name)
         ceremony.kind = kind
@@ -86,7 +93,7 @@ def plan(bot: BotServer) -> None:
             name="support-bot",
             due=_day(-3),
             title="Data audit",
-            today=TODAY - timedelta(days=10),
+            today=_today() - timedelta(days=10),
         )
     _ok(bot.command("/experiment", "propose Retrieval improves answers", user="UANA", channel=CHANNEL))
     _ok(bot.command("/experiment", "propose Smaller model is as good", user="UANA", channel=CHANNEL))
@@ -103,7 +110,7 @@ def test_the_standup_reminder_lists_milestones_overdue_or_due_in_the_next_two_da
     bot: BotServer, tick: Tick, plan: None
 ) -> None:
     _ceremony(bot, "standup", ceremonies.STANDUP, CHANNEL)
-    tick(DUE)
+    tick(_due())
     text = _reminder(bot, CHANNEL, ids.SHARE_UPDATE)
     assert "Milestones overdue or due in the next 2 days" in text
     assert "support-bot* M1 Pilot with support team" in text and "due tomorrow" in text
@@ -122,7 +129,7 @@ def test_a_standup_in_a_channel_without_projects_lists_no_milestones(
 ) -> None:
     bot.slack.add_channel("C0QUIET", "quiet", members=["UANA"])
     _ceremony(bot, "quiet-standup", ceremonies.STANDUP, "C0QUIET")
-    tick(DUE)
+    tick(_due())
     text = _reminder(bot, "C0QUIET", ids.SHARE_UPDATE)
     assert "Milestones" not in text
 
@@ -131,7 +138,7 @@ def test_the_experiment_review_has_a_line_per_active_project(bot: BotServer, tic
     _ok(bot.command("/project", "create old-idea", user="UANA", channel=CHANNEL))
     _ok(bot.command("/project", "archive old-idea", user="UANA", channel=CHANNEL))
     _ceremony(bot, "review", ceremonies.EXPERIMENT_REVIEW, CHANNEL)
-    tick(DUE)
+    tick(_due())
     text = _reminder(bot, CHANNEL, "Projects")
     assert "*Projects* (3)" in text
     (support,) = [line for line in text.splitlines() if "*support-bot*" in line]
