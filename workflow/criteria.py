@@ -7,7 +7,6 @@ metric recorded with `/experiment metric` where no run is linked.
 
 from __future__ import annotations
 
-import math
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from workflow.errors import InvalidInput
+from workflow.numbers import finite
 
 MAX_CRITERIA = 10
 MAX_CHARS = 500
@@ -74,12 +74,7 @@ def parse(text: str) -> tuple[Criterion, ...]:
         if not match:
             raise InvalidInput(f"`{token[:40]}` is not `metric>=value` (or `<=`, `>`, `<`), e.g. {EXAMPLE}.")
         metric, op, raw = match.groups()
-        try:
-            threshold = float(raw)
-        except ValueError:
-            raise InvalidInput(f"`{raw[:40]}` is not a number (in `{token[:40]}`).") from None
-        if not math.isfinite(threshold):
-            raise InvalidInput(f"`{raw[:40]}` is not a finite number.")
+        threshold = finite(raw, token=token)
         if metric in found:
             raise InvalidInput(f"`{metric}` has two criteria; give one per metric.")
         found[metric] = Criterion(metric, op, threshold)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 
@@ -16,6 +15,7 @@ from workflow import lifecycle, staleness
 from workflow import vocabulary as v
 from workflow.errors import InvalidInput, NotAllowed
 from workflow.experiments import get, ref
+from workflow.numbers import finite
 from workflow.outcome import Outcome
 
 MAX_PER_COMMAND = 10
@@ -41,13 +41,7 @@ def parse_metrics(tokens: Sequence[str]) -> dict[str, float]:
         if raw.strip().endswith("%"):
             # 91% and 0.91 would land on different scales and skew the alert thresholds.
             raise InvalidInput(f"Write `{token[:40]}` as a fraction, e.g. `{name}=0.91` for 91%.")
-        try:
-            value = float(raw.strip())
-        except ValueError:
-            raise InvalidInput(f"`{raw[:40]}` is not a number (in `{token[:40]}`).") from None
-        if not math.isfinite(value):
-            raise InvalidInput(f"`{raw[:40]}` is not a finite number.")
-        parsed[name] = value
+        parsed[name] = finite(raw, token=token)
     return parsed
 
 
